@@ -1,0 +1,207 @@
+"""The ASGI application: routes, middleware and an explicit lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.asyncio import Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from tortoise import connections
+from tortoise.exceptions import BaseORMException
+
+from api.graphql_http import GraphQLHttp, HttpSettings
+from api.graphql_ws import GraphQLWebSocket
+from api.observability import Metrics, new_request_id, request_id_var
+from api.settings import Settings
+from api.trusted import TrustedDocuments
+from schema import build_schema
+from services import db, outbox, runtime
+from services.crypto import Crypto
+from services.events import Hub
+from services.identity.tokens import TokenKeys
+
+log = logging.getLogger("coedu.app")
+
+
+def redis_client(url: str) -> Redis:
+    # Fail fast when Redis is down: PostgreSQL is the source of truth and requests go on without it.
+    return Redis.from_url(
+        url, decode_responses=True, socket_connect_timeout=1, socket_timeout=2,
+        retry=Retry(NoBackoff(), 1), health_check_interval=30,
+    )
+
+
+def build_runtime(settings: Settings, redis: Redis) -> runtime.Runtime:
+    keys = settings.keys
+    assert keys is not None
+    return runtime.Runtime(
+        crypto=Crypto.from_keys(keys.encryption_keys, keys.current_encryption_key, keys.index_key),
+        redis=redis,
+        redis_prefix=settings.redis_prefix,
+        signing=TokenKeys.build(keys.signing_key, keys.previous_verifying_keys),
+        password_hashing=settings.password_hashing,
+        push_gateway_url=settings.push_gateway_url,
+        public_url=settings.public_url,
+    )
+
+
+class Background:
+    """Loops every process runs beside the requests; stopped before the database closes."""
+
+    def __init__(self) -> None:
+        self.stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self, name: str, loop: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        self._tasks.append(asyncio.create_task(loop(self.stopping), name=name))
+
+    async def stop(self, timeout: float = 10) -> None:
+        self.stopping.set()
+        done, pending = await asyncio.wait(self._tasks, timeout=timeout) if self._tasks else (set(), set())
+        for task in pending:
+            task.cancel()
+        for task in (*done, *pending):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _sleep_unless(stopping: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+
+
+async def relay_outbox(stopping: asyncio.Event) -> None:
+    while not stopping.is_set():
+        done = 0
+        try:
+            done = await outbox.relay_once()
+        except (RedisError, OSError, BaseORMException):
+            log.warning("outbox relay failed; retrying")
+        await _sleep_unless(stopping, 0 if done else 0.5)
+
+
+class RequestContextMiddleware:
+    """Request id in and out, one JSON access-log line per request (no addresses, no headers)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or ()).get(b"x-request-id")
+        request_id = new_request_id(incoming.decode("latin-1") if incoming else None)
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if scope["type"] == "http":
+                log.info("request", extra={
+                    "method": scope["method"], "path": scope["path"], "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                })
+            request_id_var.reset(token)
+
+
+def create_app(settings: Settings) -> Starlette:
+    assert settings.database_url and settings.redis_url, "resolve embedded servers before create_app"
+    production = settings.is_production
+    schema = build_schema(production=production)
+    metrics = Metrics()
+    redis = redis_client(settings.redis_url)
+    hub = Hub(redis)
+    trusted = TrustedDocuments.load(settings.trusted_documents_dir) if settings.trusted_documents_dir else None
+    http = GraphQLHttp(schema, HttpSettings(settings.request_timeout_s, trusted, production), metrics)
+    websocket = GraphQLWebSocket(schema, allowed_origins=settings.allowed_origins, hub=hub, metrics=metrics)
+    background = Background()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime.install(build_runtime(settings, redis))
+        if settings.migrate_on_start:
+            await db.migrate(settings.database_url)
+        await db.init(settings.database_url, pool_size=settings.db_pool_size,
+                      statement_timeout_ms=settings.statement_timeout_ms)
+        hub.start()
+        background.start("outbox-relay", relay_outbox)
+        log.info("ready")
+        try:
+            yield
+        finally:
+            await background.stop()
+            await hub.stop()
+            await db.close()
+            await redis.aclose()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        checks = {"postgres": await _check_postgres(), "redis": await _check_redis(redis)}
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        pool = getattr(connections.get("default"), "_pool", None)
+        if pool is not None:
+            metrics.pool_size.set(pool.get_size())
+            metrics.pool_idle.set(pool.get_idle_size())
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", http.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            WebSocketRoute("/graphql", websocket),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    app.state.schema = schema
+    return app
+
+
+async def _check_postgres() -> str:
+    try:
+        async with asyncio.timeout(2):
+            await connections.get("default").execute_query("SELECT 1")
+        return "ok"
+    except (TimeoutError, OSError, BaseORMException):
+        return "unavailable"
+
+
+async def _check_redis(redis: Redis) -> str:
+    try:
+        async with asyncio.timeout(2):
+            await redis.ping()
+        return "ok"
+    except (TimeoutError, OSError, RedisError):
+        return "unavailable"

@@ -1,0 +1,163 @@
+"""The `coedu` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import json
+import sys
+from collections.abc import AsyncIterator
+
+from api.settings import ConfigurationError, Settings, generate_key_material
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigurationError as error:
+        print(f"coedu: configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from error
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.embedded import embedded_services
+    from api.observability import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    with embedded_services(settings.data_dir, database_url=settings.database_url,
+                           redis_url=settings.redis_url) as (database_url, redis_url):
+        app = create_app(settings.with_urls(database_url=database_url, redis_url=redis_url))
+        config = uvicorn.Config(
+            app,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
+            forwarded_allow_ips=args.forwarded_allow_ips,
+            timeout_graceful_shutdown=20,
+            ws_max_size=64 * 1024,
+            ws_per_message_deflate=False,
+        )
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else 1
+
+
+@contextlib.asynccontextmanager
+async def _domain(settings: Settings, database_url: str, redis_url: str) -> AsyncIterator[None]:
+    """The domain ready to use from a command: migrated database, runtime installed."""
+    from api.app import build_runtime, redis_client
+    from services import db, runtime
+
+    redis = redis_client(redis_url)
+    runtime.install(build_runtime(settings, redis))
+    await db.migrate(database_url)
+    await db.init(database_url, pool_size=2)
+    try:
+        yield
+    finally:
+        await db.close()
+        await redis.aclose()
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from api.embedded import embedded_services
+    from services import db
+
+    settings = _settings()
+    with embedded_services(settings.data_dir, database_url=settings.database_url,
+                           redis_url=settings.redis_url) as (database_url, _):
+        asyncio.run(db.migrate(database_url))
+    print("migrations applied")
+    return 0
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Repeat the password: "):
+            print("coedu: the passwords differ", file=sys.stderr)
+            raise SystemExit(2)
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def create_admin(args: argparse.Namespace) -> int:
+    from api.embedded import embedded_services
+    from services.errors import UserErrors
+    from services.identity.accounts import create_city_admin
+    from services.messages import translate
+
+    settings = _settings()
+    password = _read_password()
+    with embedded_services(settings.data_dir, database_url=settings.database_url,
+                           redis_url=settings.redis_url) as (database_url, redis_url):
+
+        async def run() -> tuple[bool, str]:
+            async with _domain(settings, database_url, redis_url):
+                _, created = await create_city_admin(args.phone, args.name, password)
+                return created, args.name
+
+        try:
+            created, name = asyncio.run(run())
+        except UserErrors as failure:
+            for error in failure.errors:
+                print(f"coedu: {error.field}: {translate(error.message, 'en', error.params)}", file=sys.stderr)
+            return 2
+    print(f"city administrator {'created' if created else 'updated'}: {name}")
+    return 0
+
+
+def export_schema(args: argparse.Namespace) -> int:
+    from schema import build_schema
+
+    sys.stdout.write(build_schema().as_str() + "\n")
+    return 0
+
+
+def generate_keys(args: argparse.Namespace) -> int:
+    material = generate_key_material()
+    print("# Store the signing key in a file and point COEDU_SIGNING_KEY_FILE at it:")
+    print(material["signing_key_pem"].strip())
+    print(f"COEDU_ENCRYPTION_KEYS={material['encryption_keys']}")
+    print(f"COEDU_INDEX_KEY={material['index_key']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coedu", description="Baotou co-education programme backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_parser = commands.add_parser("serve", help="run the API server (embedded PostgreSQL/Redis if no URLs)")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+                              help="proxies whose X-Forwarded-For is trusted (comma-separated, or *)")
+    serve_parser.set_defaults(run=serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=migrate)
+
+    admin = commands.add_parser("create-admin", help="create the first city administrator")
+    admin.add_argument("--phone", required=True)
+    admin.add_argument("--name", required=True)
+    admin.set_defaults(run=create_admin)
+
+    commands.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(run=export_schema)
+    commands.add_parser("generate-keys", help="print fresh production keys").set_defaults(run=generate_keys)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

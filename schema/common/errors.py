@@ -1,0 +1,94 @@
+"""How failures reach the client.
+
+Expected, user-fixable failures of a mutation are ``userErrors`` in its
+payload (``payload_errors``). Everything else is a top-level error with an
+``extensions.code``: UNAUTHENTICATED and FORBIDDEN from the access module,
+INVALID_INPUT for bad arguments, validation and parse errors as graphql-core
+reports them, and anything unexpected masked behind the request id (the
+traceback goes to the log, never to the client).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import strawberry
+from graphql import GraphQLError
+from graphql.error import GraphQLSyntaxError
+from strawberry.extensions import SchemaExtension
+
+from services.errors import ErrorCode, Forbidden, Unauthenticated, UserErrors
+from services.messages import Language, translate
+
+log = logging.getLogger("coedu.graphql")
+
+MAX_ERRORS = 5
+
+UserErrorCode = strawberry.enum(
+    ErrorCode, name="UserErrorCode", description="Why a mutation changed nothing; never changes with language."
+)
+
+
+@strawberry.type(description="A reason the mutation changed nothing, tied to an input field where there is one.")
+class UserError:
+    code: UserErrorCode = strawberry.field(description="Machine-readable reason.")
+    field: str | None = strawberry.field(description="Input field the error is about, if any.")
+    message: str = strawberry.field(description="Explanation for the user, in the request's language.")
+
+
+def payload_errors(error: UserErrors, language: Language) -> list[UserError]:
+    return [UserError(code=e.code, field=e.field, message=translate(e.message, language, e.params))
+            for e in error.errors]
+
+
+class ApiError(GraphQLError):
+    """A top-level error we raise on purpose, with its code."""
+
+    def __init__(self, code: str, message_key: str, language: Language, **params: object) -> None:
+        super().__init__(translate(message_key, language, params), extensions={"code": code})
+
+
+class ErrorPresentation(SchemaExtension):
+    """Gives every top-level error its code and language, masks the unexpected, caps the count."""
+
+    production = False
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if not errors:
+            return
+        context = self.execution_context.context
+        language: Language = getattr(context, "language", "zh")
+        request_id = getattr(context, "request_id", "-")
+        result.errors = [self._present(e, language, request_id) for e in errors[:MAX_ERRORS]]  # type: ignore[union-attr]
+
+    def _present(self, error: GraphQLError, language: Language, request_id: str) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, Unauthenticated | Forbidden):
+            code = "UNAUTHENTICATED" if isinstance(original, Unauthenticated) else "FORBIDDEN"
+            return _rebuild(error, translate(code.lower(), language), {"code": code})
+        if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
+            return _rebuild(error, original.message, original.extensions)
+        if original is None or isinstance(original, UserErrors):
+            if (error.extensions or {}).get("code"):
+                return error
+            code = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
+            message = error.message
+            if self.production:
+                message = _SUGGESTION.sub("", message)  # no schema hints for strangers
+            return _rebuild(error, message, {"code": code})
+        log.error("unexpected error in resolver", exc_info=original, extra={"path": error.path})
+        message = translate("internal_error", language, {"request_id": request_id})
+        return _rebuild(error, message, {"code": "INTERNAL_ERROR", "requestId": request_id})
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def _rebuild(error: GraphQLError, message: str, extensions: dict | None) -> GraphQLError:
+    return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
+                        path=error.path, original_error=None, extensions=extensions)

@@ -1,0 +1,27 @@
+"""Every root field asks the access module first; no resolver decides alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types.base import StrawberryObjectDefinition
+
+from services import access
+
+
+class OperationAllowed(BasePermission):
+    message = "forbidden"
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        # Raises Unauthenticated or Forbidden; ErrorPresentation turns them into coded errors.
+        access.authorize_operation(info.context.principal, info.field_name)
+        return True
+
+
+def guard_root_fields(*root_types: type) -> None:
+    for root in root_types:
+        definition: StrawberryObjectDefinition = root.__strawberry_definition__  # type: ignore[attr-defined]
+        for field in definition.fields:
+            field.extensions.append(PermissionExtension(permissions=[OperationAllowed()], use_directives=False))

@@ -1,0 +1,23 @@
+"""What every resolver knows about the request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.access import Principal
+from services.messages import Language
+
+
+@dataclass
+class Context:
+    principal: Principal | None
+    language: Language
+    request_id: str
+    client_address: str | None
+    loaders: Any = None  # schema.loaders.Loaders, made per request
+    #: graphql-transport-ws: the connection_init payload.
+    connection_params: dict[str, Any] | None = None
+    #: The WebSocket connection, for subscriptions that end it on revocation.
+    websocket: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)

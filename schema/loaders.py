@@ -1,0 +1,94 @@
+"""Per-request DataLoaders, one per access pattern, made lazily on first use.
+
+Never module-level: a loader caches for its lifetime, and what one viewer may
+see must not leak to the next request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from services.access import Principal
+from services.organisation import queries as organisation
+
+
+class Loaders:
+    def __init__(self, principal: Principal | None) -> None:
+        self._principal = principal
+        self._made: dict[str, DataLoader[Any, Any]] = {}
+
+    def _get(self, name: str, load: Callable[[Sequence[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
+        loader = self._made.get(name)
+        if loader is None:
+            loader = self._made[name] = DataLoader(load_fn=load)  # type: ignore[arg-type]
+        return loader
+
+    def _viewer(self, load: Callable[..., Awaitable[list[Any]]]) -> Callable[[Sequence[Any]], Awaitable[list[Any]]]:
+        assert self._principal is not None, "visibility loaders need a signed-in viewer"
+        return partial(load, self._principal)
+
+    # rows reached from an object the viewer already sees
+    @property
+    def district(self) -> DataLoader[Any, Any]:
+        return self._get("district", organisation.districts_by_id)
+
+    @property
+    def school(self) -> DataLoader[Any, Any]:
+        return self._get("school", organisation.schools_by_id)
+
+    @property
+    def station(self) -> DataLoader[Any, Any]:
+        return self._get("station", organisation.stations_by_id)
+
+    @property
+    def school_class(self) -> DataLoader[Any, Any]:
+        return self._get("school_class", organisation.classes_by_id)
+
+    @property
+    def user(self) -> DataLoader[Any, Any]:
+        return self._get("user", organisation.users_by_id)
+
+    @property
+    def student(self) -> DataLoader[Any, Any]:
+        return self._get("student", organisation.students_by_id)
+
+    @property
+    def student_count_by_school(self) -> DataLoader[Any, Any]:
+        return self._get("student_count_by_school", organisation.student_counts)
+
+    @property
+    def teachers_by_class(self) -> DataLoader[Any, Any]:
+        return self._get("teachers_by_class", organisation.teachers_of_classes)
+
+    @property
+    def guardianships_by_student(self) -> DataLoader[Any, Any]:
+        return self._get("guardianships_by_student", organisation.guardianships_of_students)
+
+    @property
+    def grants_by_user(self) -> DataLoader[Any, Any]:
+        return self._get("grants_by_user", organisation.grants_of_users)
+
+    @property
+    def transfers_by_student(self) -> DataLoader[Any, Any]:
+        return self._get("transfers_by_student", organisation.transfers_of_students)
+
+    # filtered by what the viewer may see
+    @property
+    def visible_student(self) -> DataLoader[Any, Any]:
+        return self._get("visible_student", self._viewer(organisation.visible_students_by_id))
+
+    @property
+    def visible_class(self) -> DataLoader[Any, Any]:
+        return self._get("visible_class", self._viewer(organisation.visible_classes_by_id))
+
+    @property
+    def visible_user(self) -> DataLoader[Any, Any]:
+        return self._get("visible_user", self._viewer(organisation.visible_users_by_id))
+
+    @property
+    def visible_students_by_class(self) -> DataLoader[Any, Any]:
+        return self._get("visible_students_by_class", self._viewer(organisation.visible_students_of_classes))

@@ -1,0 +1,230 @@
+"""Mutations of the organisation: thin wrappers that decode ids and call one service function."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.account.types import Invitation
+from schema.common.mutations import Ids, run, user_errors_field
+from schema.common.errors import UserError
+from schema.organisation import inputs
+from schema.organisation.types import Guardianship, School, SchoolClass, Student, User
+from schema.context import Context
+from services.identity.accounts import IssuedInvitation
+from services.organisation import service
+from services.organisation.service import UNSET, Scope
+
+Info = strawberry.Info[Context, None]
+
+
+def _invitation(issued: IssuedInvitation | None) -> Invitation | None:
+    return Invitation(code=issued.code, expires_at=issued.expires_at) if issued else None
+
+
+@strawberry.type(description="Result of `createSchool`.")
+class CreateSchoolPayload:
+    school: School | None = strawberry.field(default=None, description="The new school.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `updateSchool`.")
+class UpdateSchoolPayload:
+    school: School | None = strawberry.field(default=None, description="The school as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `createSchoolClass`.")
+class CreateSchoolClassPayload:
+    school_class: SchoolClass | None = strawberry.field(default=None, description="The new class.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `assignClassTeacher`.")
+class AssignClassTeacherPayload:
+    school_class: SchoolClass | None = strawberry.field(default=None, description="The class with its teachers.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `assignRole`.")
+class AssignRolePayload:
+    user: User | None = strawberry.field(default=None, description="The person, with their roles.")
+    invitation: Invitation | None = strawberry.field(
+        default=None, description="Invitation to activate the account, if the person has not yet; shown once."
+    )
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `revokeRole`.")
+class RevokeRolePayload:
+    user: User | None = strawberry.field(default=None, description="The person, with their remaining roles.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `enrollStudent`.")
+class EnrollStudentPayload:
+    student: Student | None = strawberry.field(default=None, description="The new student.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `linkGuardian`.")
+class LinkGuardianPayload:
+    guardianship: Guardianship | None = strawberry.field(default=None, description="The new link.")
+    invitation: Invitation | None = strawberry.field(
+        default=None, description="Invitation for a guardian who has not activated an account yet; shown once."
+    )
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `transferStudent`.")
+class TransferStudentPayload:
+    student: Student | None = strawberry.field(default=None, description="The student in their new class.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+def _scope(ids: Ids, school: str | None, district: str | None, station: str | None) -> tuple[Scope, dict[str, bool]]:
+    scope = Scope(
+        school_id=ids.get(school, "School", "schoolId", required=False),
+        district_id=ids.get(district, "District", "districtId", required=False),
+        station_id=ids.get(station, "ServiceStation", "stationId", required=False),
+    )
+    return scope, {"school": school is not None, "district": district is not None, "station": station is not None}
+
+
+@strawberry.type
+class OrganisationMutations:
+    @strawberry.mutation(description="Create a school in a district (district or city administrators).")
+    async def create_school(self, info: Info, input: inputs.CreateSchoolInput) -> CreateSchoolPayload:
+        async def action() -> CreateSchoolPayload:
+            ids = Ids()
+            district_id = ids.get(input.district_id, "District", "districtId")
+            ids.done()
+            row = await service.create_school(
+                info.context.principal, district_id=district_id, name=input.name, stage=input.stage,
+                is_pilot=input.is_family_education_pilot, address=input.address,
+            )
+            return CreateSchoolPayload(school=School.of(row))
+
+        return await run(info, CreateSchoolPayload, action)
+
+    @strawberry.mutation(description="Change a school's name, address or pilot status.")
+    async def update_school(self, info: Info, input: inputs.UpdateSchoolInput) -> UpdateSchoolPayload:
+        async def action() -> UpdateSchoolPayload:
+            ids = Ids()
+            school_id = ids.get(input.school_id, "School", "schoolId")
+            ids.done()
+            row = await service.update_school(
+                info.context.principal, school_id=school_id, name=input.name,
+                is_pilot=input.is_family_education_pilot,
+                address=UNSET if input.address is None else input.address.value,
+            )
+            return UpdateSchoolPayload(school=School.of(row))
+
+        return await run(info, UpdateSchoolPayload, action)
+
+    @strawberry.mutation(description="Create a class in a school (its administrators).")
+    async def create_school_class(self, info: Info, input: inputs.CreateSchoolClassInput) -> CreateSchoolClassPayload:
+        async def action() -> CreateSchoolClassPayload:
+            ids = Ids()
+            school_id = ids.get(input.school_id, "School", "schoolId")
+            teacher_id = ids.get(input.homeroom_teacher_id, "User", "homeroomTeacherId", required=False)
+            ids.done()
+            row = await service.create_school_class(
+                info.context.principal, school_id=school_id, grade=input.grade, name=input.name,
+                homeroom_teacher_id=teacher_id, homeroom_given=input.homeroom_teacher_id is not None,
+            )
+            return CreateSchoolClassPayload(school_class=SchoolClass.of(row))
+
+        return await run(info, CreateSchoolClassPayload, action)
+
+    @strawberry.mutation(description="Make a teacher of the school a teacher of one of its classes.")
+    async def assign_class_teacher(self, info: Info, input: inputs.AssignClassTeacherInput) -> AssignClassTeacherPayload:
+        async def action() -> AssignClassTeacherPayload:
+            ids = Ids()
+            class_id = ids.get(input.school_class_id, "SchoolClass", "schoolClassId")
+            teacher_id = ids.get(input.teacher_id, "User", "teacherId")
+            ids.done()
+            row = await service.assign_class_teacher(
+                info.context.principal, class_id=class_id, teacher_id=teacher_id, subject=input.subject
+            )
+            return AssignClassTeacherPayload(school_class=SchoolClass.of(row))
+
+        return await run(info, AssignClassTeacherPayload, action)
+
+    @strawberry.mutation(description=(
+        "Grant a role in a scope to the person with this phone, creating the account (with an invitation) "
+        "if there is none. TEACHER, COUNSELLOR and SCHOOL_ADMIN take schoolId; COUNSELLOR and DISTRICT_ADMIN "
+        "take districtId; COUNSELLOR and CITY_ADMIN with no scope are city-wide; STATION_STAFF takes stationId."
+    ))
+    async def assign_role(self, info: Info, input: inputs.AssignRoleInput) -> AssignRolePayload:
+        async def action() -> AssignRolePayload:
+            ids = Ids()
+            scope, given = _scope(ids, input.school_id, input.district_id, input.station_id)
+            ids.done()
+            user, issued = await service.assign_role(
+                info.context.principal, phone=input.phone, display_name=input.display_name, role=input.role,
+                scope=scope, given=given,
+            )
+            return AssignRolePayload(user=User.of(user), invitation=_invitation(issued))
+
+        return await run(info, AssignRolePayload, action)
+
+    @strawberry.mutation(description="Take a role away; it stops working at once, also for open sessions.")
+    async def revoke_role(self, info: Info, input: inputs.RevokeRoleInput) -> RevokeRolePayload:
+        async def action() -> RevokeRolePayload:
+            ids = Ids()
+            user_id = ids.get(input.user_id, "User", "userId")
+            scope, given = _scope(ids, input.school_id, input.district_id, input.station_id)
+            ids.done()
+            user = await service.revoke_role(
+                info.context.principal, user_id=user_id, role=input.role, scope=scope, given=given
+            )
+            return RevokeRolePayload(user=User.of(user))
+
+        return await run(info, RevokeRolePayload, action)
+
+    @strawberry.mutation(description="Enrol a new student in a class.")
+    async def enroll_student(self, info: Info, input: inputs.EnrollStudentInput) -> EnrollStudentPayload:
+        async def action() -> EnrollStudentPayload:
+            ids = Ids()
+            class_id = ids.get(input.school_class_id, "SchoolClass", "schoolClassId")
+            ids.done()
+            row = await service.enroll_student(
+                info.context.principal, class_id=class_id, display_name=input.display_name, gender=input.gender,
+                birth_date=input.birth_date, student_number=input.student_number,
+            )
+            return EnrollStudentPayload(student=Student.of(row))
+
+        return await run(info, EnrollStudentPayload, action)
+
+    @strawberry.mutation(description=(
+        "Link a guardian to a student by phone, creating an invited account when the phone is new; "
+        "the guardian signs in with the invitation code."
+    ))
+    async def link_guardian(self, info: Info, input: inputs.LinkGuardianInput) -> LinkGuardianPayload:
+        async def action() -> LinkGuardianPayload:
+            ids = Ids()
+            student_id = ids.get(input.student_id, "Student", "studentId")
+            ids.done()
+            guardianship, issued = await service.link_guardian(
+                info.context.principal, student_id=student_id, phone=input.phone,
+                display_name=input.display_name, relationship=input.relationship, is_primary=input.is_primary,
+            )
+            return LinkGuardianPayload(guardianship=Guardianship.of(guardianship), invitation=_invitation(issued))
+
+        return await run(info, LinkGuardianPayload, action)
+
+    @strawberry.mutation(description=(
+        "Move a student to a class of another (or the same) school; the wellbeing record follows them."
+    ))
+    async def transfer_student(self, info: Info, input: inputs.TransferStudentInput) -> TransferStudentPayload:
+        async def action() -> TransferStudentPayload:
+            ids = Ids()
+            student_id = ids.get(input.student_id, "Student", "studentId")
+            class_id = ids.get(input.to_school_class_id, "SchoolClass", "toSchoolClassId")
+            ids.done()
+            student, _ = await service.transfer_student(
+                info.context.principal, student_id=student_id, to_class_id=class_id, reason=input.reason
+            )
+            return TransferStudentPayload(student=Student.of(student))
+
+        return await run(info, TransferStudentPayload, action)

@@ -1,0 +1,310 @@
+"""Districts, schools, classes, students, guardians, people and their roles."""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+
+from schema.common.connection import Connection, connection, page_window
+from schema.common.enums import described_enum
+from schema.common.node import Node, gid, node_loader
+from schema.context import Context
+from services import access, paging
+from services.access import RoleGrant
+from services.enums import Gender as GenderEnum
+from services.enums import GuardianRelationship as GuardianRelationshipEnum
+from services.enums import Role as RoleEnum
+from services.enums import SchoolStage as SchoolStageEnum
+from services.identity.models import User as UserRow
+from services.organisation import models, queries
+
+Info = strawberry.Info[Context, None]
+
+Role = described_enum(
+    RoleEnum,
+    name="Role",
+    description="What a person does in the programme; most roles hold in a scope.",
+    values={
+        "PARENT": "Guardian of one or more students (given by linking a guardian).",
+        "TEACHER": "Teacher of a school.",
+        "COUNSELLOR": "Mental-health counsellor of a school, a district centre or the city centre.",
+        "SCHOOL_ADMIN": "Administrator of a school.",
+        "INSTRUCTOR": "Certified family-education guidance instructor (given by certification).",
+        "STATION_STAFF": "Staff of a community service station.",
+        "DISTRICT_ADMIN": "Administrator of a district's education bureau.",
+        "CITY_ADMIN": "Administrator of the city's programme.",
+    },
+)
+SchoolStage = described_enum(
+    SchoolStageEnum,
+    name="SchoolStage",
+    description="Stage of schooling a school teaches.",
+    values={
+        "PRIMARY": "Primary school, grades 1 to 6.",
+        "JUNIOR_SECONDARY": "Junior secondary school, grades 7 to 9.",
+        "NINE_YEAR": "Nine-year school, grades 1 to 9.",
+        "SENIOR_SECONDARY": "Senior secondary school, grades 10 to 12.",
+    },
+)
+Gender = described_enum(
+    GenderEnum, name="Gender", description="Gender of a student.",
+    values={"FEMALE": "Female.", "MALE": "Male."},
+)
+GuardianRelationship = described_enum(
+    GuardianRelationshipEnum,
+    name="GuardianRelationship",
+    description="How a guardian is related to the student.",
+    values={"MOTHER": "Mother.", "FATHER": "Father.", "GRANDPARENT": "Grandparent.", "OTHER": "Another guardian."},
+)
+
+
+def _viewer_is(info: Info, user_id: uuid.UUID) -> bool:
+    principal = info.context.principal
+    return principal is not None and principal.user_id == user_id
+
+
+@strawberry.type(description="One of the city's districts, banners and counties.")
+class District(Node):
+    name: str = strawberry.field(description="Name of the district, in Chinese.")
+    code: str = strawberry.field(description="Administrative division code of the district.")
+
+    @classmethod
+    def of(cls, row: models.District) -> District:
+        return cls(id=gid("District", row.id), name=row.name, code=row.code)
+
+
+@strawberry.type(description="A school of the city, possibly a family-education pilot school.")
+class School(Node):
+    name: str = strawberry.field(description="Name of the school.")
+    stage: SchoolStage = strawberry.field(description="Stage of schooling the school teaches.")
+    is_family_education_pilot: bool = strawberry.field(
+        description="Indicates the school is one of the family-education pilot schools (only they offer courses)."
+    )
+    address: str | None = strawberry.field(description="Postal address of the school.")
+    _row: strawberry.Private[models.School]
+
+    @classmethod
+    def of(cls, row: models.School) -> School:
+        return cls(
+            id=gid("School", row.id), name=row.name, stage=row.stage,
+            is_family_education_pilot=row.is_family_education_pilot, address=row.address, _row=row,
+        )
+
+    @strawberry.field(description="District the school is in.")
+    async def district(self, info: Info) -> District:
+        return District.of(await info.context.loaders.district.load(self._row.district_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Number of students enrolled; only for staff of the school and its administrators.")
+    async def student_count(self, info: Info) -> int | None:
+        principal = info.context.principal
+        district_id = self._row.district_id  # type: ignore[attr-defined]
+        if principal is None or not access.may_see_school_figures(principal, self._row.id, district_id):
+            return None
+        return await info.context.loaders.student_count_by_school.load(self._row.id)
+
+
+@strawberry.type(description="A community service station for family education.")
+class ServiceStation(Node):
+    name: str = strawberry.field(description="Name of the station.")
+    _row: strawberry.Private[models.ServiceStation]
+
+    @classmethod
+    def of(cls, row: models.ServiceStation) -> ServiceStation:
+        return cls(id=gid("ServiceStation", row.id), name=row.name, _row=row)
+
+    @strawberry.field(description="District the station serves.")
+    async def district(self, info: Info) -> District:
+        return District.of(await info.context.loaders.district.load(self._row.district_id))  # type: ignore[attr-defined]
+
+
+@strawberry.type(name="RoleAssignment", description="A role a person holds, and the scope it holds in.")
+class RoleAssignmentType:
+    role: Role = strawberry.field(description="The role.")
+    _grant: strawberry.Private[RoleGrant]
+
+    @strawberry.field(description="School the role holds in (teachers, school counsellors, school administrators).")
+    async def school(self, info: Info) -> School | None:
+        if self._grant.school_id is None:
+            return None
+        return School.of(await info.context.loaders.school.load(self._grant.school_id))
+
+    @strawberry.field(description="District the role holds in (district counsellors and administrators).")
+    async def district(self, info: Info) -> District | None:
+        if self._grant.district_id is None:
+            return None
+        return District.of(await info.context.loaders.district.load(self._grant.district_id))
+
+    @strawberry.field(description="Service station the role holds in (station staff).")
+    async def station(self, info: Info) -> ServiceStation | None:
+        if self._grant.station_id is None:
+            return None
+        return ServiceStation.of(await info.context.loaders.station.load(self._grant.station_id))
+
+
+@strawberry.type(description="A person with an account: guardian, teacher, counsellor, instructor, staff or administrator.")
+class User(Node):
+    display_name: str = strawberry.field(description="Name shown to others.")
+    _row: strawberry.Private[UserRow]
+
+    @classmethod
+    def of(cls, row: UserRow) -> User:
+        return cls(id=gid("User", row.id), display_name=row.display_name, _row=row)
+
+    @strawberry.field(description="Mobile number with the middle digits hidden; for the person, their "
+                                  "administrators and the staff of their children's classes.")
+    async def phone_masked(self, info: Info) -> str | None:
+        if _viewer_is(info, self._row.id):
+            return self._row.phone_masked
+        if info.context.principal is None or await info.context.loaders.visible_user.load(self._row.id) is None:
+            return None
+        return self._row.phone_masked
+
+    @strawberry.field(description="Roles the person holds; others see only the roles in their own scope.")
+    async def roles(self, info: Info) -> list[RoleAssignmentType]:
+        principal = info.context.principal
+        if principal is None:
+            return []
+        grants = await info.context.loaders.grants_by_user.load(self._row.id)
+        return [RoleAssignmentType(role=g.role, _grant=g) for g in grants
+                if access.visible_grant(principal, self._row.id, g)]
+
+    @strawberry.field(description="For the signed-in teacher: classes they are homeroom teacher of or teach.")
+    async def classes(self, info: Info) -> list[SchoolClass]:
+        principal = info.context.principal
+        if principal is None or principal.user_id != self._row.id:
+            return []
+        return [SchoolClass.of(row) for row in await queries.classes_taught_by(principal)]
+
+    @strawberry.field(description="For the signed-in guardian: their children, in every school.")
+    async def children(self, info: Info) -> list[Student]:
+        principal = info.context.principal
+        if principal is None or principal.user_id != self._row.id:
+            return []
+        return [Student.of(row) for row in await queries.children_of(principal)]
+
+
+@strawberry.type(description="A class of a school.")
+class SchoolClass(Node):
+    name: str = strawberry.field(description="Name of the class, e.g. 三年级2班.")
+    grade: int = strawberry.field(description="Grade of the class (1 to 12).")
+    _row: strawberry.Private[models.SchoolClass]
+
+    @classmethod
+    def of(cls, row: models.SchoolClass) -> SchoolClass:
+        return cls(id=gid("SchoolClass", row.id), name=row.name, grade=row.grade, _row=row)
+
+    @strawberry.field(description="School of the class.")
+    async def school(self, info: Info) -> School:
+        return School.of(await info.context.loaders.school.load(self._row.school_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Homeroom teacher (班主任) of the class.")
+    async def homeroom_teacher(self, info: Info) -> User | None:
+        teacher_id = self._row.homeroom_teacher_id  # type: ignore[attr-defined]
+        return User.of(await info.context.loaders.user.load(teacher_id)) if teacher_id else None
+
+    @strawberry.field(description="Teachers who teach the class, besides its homeroom teacher.")
+    async def teachers(self, info: Info) -> list[User]:
+        return [User.of(u) for u in await info.context.loaders.teachers_by_class.load(self._row.id)]
+
+    @strawberry.field(description="Students of the class the viewer may see, by name.")
+    async def students(self, info: Info, first: int = 50, after: str | None = None) -> Connection[Student]:
+        size, offset = page_window(first, after, info.context.language)
+        if info.context.principal is None:
+            return connection(paging.fixed([], first=size, offset=offset), Student.of)
+        everyone = await info.context.loaders.visible_students_by_class.load(self._row.id)
+        rows = everyone[offset:offset + size + 1]
+        return connection(paging.fixed(rows, first=size, offset=offset, total=len(everyone)), Student.of)
+
+
+@strawberry.type(description="A student of a school. Students have no account; their guardians do.")
+class Student(Node):
+    display_name: str = strawberry.field(description="Name of the student.")
+    _row: strawberry.Private[models.Student]
+
+    @classmethod
+    def of(cls, row: models.Student) -> Student:
+        return cls(id=gid("Student", row.id), display_name=row.display_name, _row=row)
+
+    @strawberry.field(description="Gender of the student.")
+    def gender(self) -> Gender:
+        return self._row.gender
+
+    @strawberry.field(description="Grade the student is in (their class's grade).")
+    async def grade(self, info: Info) -> int:
+        school_class = await info.context.loaders.school_class.load(self._row.school_class_id)  # type: ignore[attr-defined]
+        return school_class.grade
+
+    @strawberry.field(description="School the student attends now.")
+    async def school(self, info: Info) -> School:
+        return School.of(await info.context.loaders.school.load(self._row.school_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Class the student is in now.")
+    async def school_class(self, info: Info) -> SchoolClass:
+        return SchoolClass.of(await info.context.loaders.school_class.load(self._row.school_class_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Guardians of the student, the primary guardian first.")
+    async def guardians(self, info: Info) -> list[Guardianship]:
+        rows = await info.context.loaders.guardianships_by_student.load(self._row.id)
+        return [Guardianship.of(row) for row in rows]
+
+
+@strawberry.type(description="A guardian's link to a student.")
+class Guardianship:
+    relationship: GuardianRelationship = strawberry.field(description="How the guardian is related to the student.")
+    is_primary: bool = strawberry.field(description="Indicates the primary guardian, contacted first.")
+    _row: strawberry.Private[models.Guardianship]
+
+    @classmethod
+    def of(cls, row: models.Guardianship) -> Guardianship:
+        return cls(relationship=row.relationship, is_primary=row.is_primary, _row=row)
+
+    @strawberry.field(description="The guardian.")
+    async def guardian(self, info: Info) -> User:
+        loaded = getattr(self._row, "_guardian", None)
+        if isinstance(loaded, UserRow):
+            return User.of(loaded)
+        return User.of(await info.context.loaders.user.load(self._row.guardian_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The student.")
+    async def student(self, info: Info) -> Student:
+        return Student.of(await info.context.loaders.student.load(self._row.student_id))  # type: ignore[attr-defined]
+
+
+# node(id:) loaders: what the viewer may see, null otherwise.
+
+
+@node_loader("District")
+async def _district(context: Context, row_id: uuid.UUID) -> District | None:
+    row = await context.loaders.district.load(row_id)
+    return District.of(row) if row else None
+
+
+@node_loader("School")
+async def _school(context: Context, row_id: uuid.UUID) -> School | None:
+    row = await context.loaders.school.load(row_id)
+    return School.of(row) if row else None
+
+
+@node_loader("ServiceStation")
+async def _station(context: Context, row_id: uuid.UUID) -> ServiceStation | None:
+    row = await context.loaders.station.load(row_id)
+    return ServiceStation.of(row) if row else None
+
+
+@node_loader("SchoolClass")
+async def _school_class(context: Context, row_id: uuid.UUID) -> SchoolClass | None:
+    row = await context.loaders.visible_class.load(row_id)
+    return SchoolClass.of(row) if row else None
+
+
+@node_loader("Student")
+async def _student(context: Context, row_id: uuid.UUID) -> Student | None:
+    row = await context.loaders.visible_student.load(row_id)
+    return Student.of(row) if row else None
+
+
+@node_loader("User")
+async def _user(context: Context, row_id: uuid.UUID) -> User | None:
+    row = await context.loaders.visible_user.load(row_id)
+    return User.of(row) if row else None

@@ -1,0 +1,326 @@
+"""The one place where access is decided.
+
+Deny by default. Every root operation of the API has a rule here
+(``OPERATIONS``); an operation without one is refused, and the authorization
+matrix test fails. Object-level decisions are of two kinds:
+
+- *visibility* filters (``visible_*``), applied in SQL before pagination, so a
+  list never shows what the viewer may not see and ``node(id:)`` answers
+  ``null`` alike for missing and forbidden;
+- *authority* predicates (``may_*``), asked by the services before a change.
+
+Relationships come from the principal's role assignments (loaded per request
+from PostgreSQL, cached in Redis) and from the data itself (guardian of,
+teaches, homeroom teacher of), expressed as subqueries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from tortoise.expressions import Q, Subquery
+
+from services.enums import Role
+from services.errors import Forbidden, Unauthenticated
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    role: Role
+    #: The scope: a school, a district, a station, or none of them (the city).
+    school_id: uuid.UUID | None = None
+    district_id: uuid.UUID | None = None
+    station_id: uuid.UUID | None = None
+    #: The district the scope lies in (a school's or station's district, or the district itself).
+    in_district_id: uuid.UUID | None = None
+
+    @property
+    def is_city_wide(self) -> bool:
+        return self.school_id is None and self.district_id is None and self.station_id is None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: the signed-in user, their session and their roles."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    display_name: str
+    grants: tuple[RoleGrant, ...] = field(default_factory=tuple)
+
+    def has(self, *roles: Role) -> bool:
+        return any(g.role in roles for g in self.grants)
+
+    def _scopes(self, role: Role, attribute: str) -> frozenset[uuid.UUID]:
+        return frozenset(getattr(g, attribute) for g in self.grants if g.role == role and getattr(g, attribute))
+
+    @cached_property
+    def is_city_admin(self) -> bool:
+        return any(g.role == Role.CITY_ADMIN for g in self.grants)
+
+    @cached_property
+    def admin_districts(self) -> frozenset[uuid.UUID]:
+        return self._scopes(Role.DISTRICT_ADMIN, "district_id")
+
+    @cached_property
+    def admin_schools(self) -> frozenset[uuid.UUID]:
+        return self._scopes(Role.SCHOOL_ADMIN, "school_id")
+
+    @cached_property
+    def teacher_schools(self) -> frozenset[uuid.UUID]:
+        return self._scopes(Role.TEACHER, "school_id")
+
+    @cached_property
+    def counsellor_schools(self) -> frozenset[uuid.UUID]:
+        return self._scopes(Role.COUNSELLOR, "school_id")
+
+    @cached_property
+    def counsellor_districts(self) -> frozenset[uuid.UUID]:
+        return self._scopes(Role.COUNSELLOR, "district_id")
+
+    @cached_property
+    def is_city_counsellor(self) -> bool:
+        return any(g.role == Role.COUNSELLOR and g.is_city_wide for g in self.grants)
+
+    @cached_property
+    def staff_stations(self) -> frozenset[uuid.UUID]:
+        return self._scopes(Role.STATION_STAFF, "station_id")
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.has(Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
+
+
+# --------------------------------------------------------------------------
+# Operations: who may call each root field at all.
+
+
+@dataclass(frozen=True)
+class OperationRule:
+    public: bool = False
+    #: None: any signed-in user; otherwise one of these roles is needed.
+    roles: frozenset[Role] | None = None
+
+
+PUBLIC = OperationRule(public=True)
+SIGNED_IN = OperationRule()
+
+
+def roles(*allowed: Role) -> OperationRule:
+    return OperationRule(roles=frozenset(allowed))
+
+
+ADMINISTRATORS = roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
+
+OPERATIONS: dict[str, OperationRule] = {
+    # account
+    "login": PUBLIC,
+    "activateAccount": PUBLIC,
+    "refreshSession": PUBLIC,
+    # the refresh token itself is the credential: an app whose access token expired can still sign out
+    "logout": PUBLIC,
+    "privacyNotice": PUBLIC,
+    "changePassword": SIGNED_IN,
+    "viewer": SIGNED_IN,
+    "node": SIGNED_IN,
+    # organisation
+    "districts": SIGNED_IN,
+    "schools": SIGNED_IN,
+    "createSchool": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
+    "updateSchool": ADMINISTRATORS,
+    "createSchoolClass": ADMINISTRATORS,
+    "assignClassTeacher": ADMINISTRATORS,
+    "assignRole": ADMINISTRATORS,
+    "revokeRole": ADMINISTRATORS,
+    "enrollStudent": ADMINISTRATORS,
+    "linkGuardian": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER),
+    "transferStudent": ADMINISTRATORS,
+    # audit
+    "auditEvents": roles(Role.CITY_ADMIN),
+}
+
+
+def authorize_operation(principal: Principal | None, operation: str) -> None:
+    """Raise unless ``principal`` may call ``operation`` at all (deny by default)."""
+    rule = OPERATIONS.get(operation)
+    if rule is None:
+        raise Forbidden(operation)
+    if rule.public:
+        return
+    if principal is None:
+        raise Unauthenticated(operation)
+    if rule.roles is not None and not principal.has(*rule.roles):
+        raise Forbidden(operation)
+
+
+def require(condition: bool) -> None:
+    """For a service: the operation is allowed, but not on this object."""
+    if not condition:
+        raise Forbidden()
+
+
+# --------------------------------------------------------------------------
+# Authority over the organisation.
+
+
+def may_administer_district(p: Principal, district_id: uuid.UUID) -> bool:
+    return p.is_city_admin or district_id in p.admin_districts
+
+
+def may_administer_school(p: Principal, school_id: uuid.UUID, district_id: uuid.UUID) -> bool:
+    return may_administer_district(p, district_id) or school_id in p.admin_schools
+
+
+def may_set_pilot_flag(p: Principal, district_id: uuid.UUID) -> bool:
+    # Which schools pilot the family-education programme is the bureau's decision, not the school's.
+    return may_administer_district(p, district_id)
+
+
+def may_assign_role(p: Principal, grant: RoleGrant) -> bool:
+    """Who may grant (or revoke) a role in a scope.
+
+    The city administrator: anything. A district administrator: school roles
+    in their district's schools, district counsellors and station staff of
+    their district. A school administrator: teachers and counsellors of their
+    school.
+    """
+    if p.is_city_admin:
+        return True
+    if grant.role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN) or grant.is_city_wide:
+        return False
+    if grant.in_district_id in p.admin_districts:
+        return True
+    return grant.school_id in p.admin_schools and grant.role in (Role.TEACHER, Role.COUNSELLOR)
+
+
+def may_link_guardian(p: Principal, *, school_id: uuid.UUID, district_id: uuid.UUID,
+                      homeroom_teacher_id: uuid.UUID | None) -> bool:
+    return may_administer_school(p, school_id, district_id) or (
+        homeroom_teacher_id == p.user_id and school_id in p.teacher_schools
+    )
+
+
+def may_transfer(p: Principal, *, source: tuple[uuid.UUID, uuid.UUID], target: tuple[uuid.UUID, uuid.UUID]) -> bool:
+    """Moving a student needs authority over both the school they leave and the one they join."""
+    return may_administer_school(p, *source) and may_administer_school(p, *target)
+
+
+def may_see_school_figures(p: Principal, school_id: uuid.UUID, district_id: uuid.UUID) -> bool:
+    return (
+        may_administer_school(p, school_id, district_id)
+        or school_id in p.teacher_schools
+        or school_id in p.counsellor_schools
+        or district_id in p.counsellor_districts
+        or p.is_city_counsellor
+    )
+
+
+def visible_grant(p: Principal, owner_id: uuid.UUID, grant: RoleGrant) -> bool:
+    """A user's role is shown to the user and to administrators whose scope covers it."""
+    if owner_id == p.user_id or p.is_city_admin:
+        return True
+    if grant.in_district_id is not None and grant.in_district_id in p.admin_districts:
+        return True
+    return grant.school_id is not None and grant.school_id in p.admin_schools
+
+
+# --------------------------------------------------------------------------
+# Visibility, as SQL filters.
+
+NOTHING = Q(id__isnull=True)  # primary keys are never NULL
+
+
+def _taught_class_ids(p: Principal) -> Subquery:
+    from services.organisation.models import ClassTeacher
+
+    return Subquery(ClassTeacher.filter(teacher_id=p.user_id).values("school_class_id"))
+
+
+def _homeroom_class_ids(p: Principal) -> Subquery:
+    from services.organisation.models import SchoolClass
+
+    return Subquery(SchoolClass.filter(homeroom_teacher_id=p.user_id).values("id"))
+
+
+def _guarded_student_ids(p: Principal) -> Subquery:
+    from services.organisation.models import Guardianship
+
+    return Subquery(Guardianship.filter(guardian_id=p.user_id).values("student_id"))
+
+
+def _any(*conditions: Q) -> Q:
+    present = [c for c in conditions if c is not None]
+    if not present:
+        return NOTHING
+    combined = present[0]
+    for c in present[1:]:
+        combined |= c
+    return combined
+
+
+def _school_wide(p: Principal) -> tuple[frozenset[uuid.UUID], frozenset[uuid.UUID], bool]:
+    """Schools and districts the principal sees every student of, and whether that is the whole city."""
+    schools = p.admin_schools | p.counsellor_schools
+    districts = p.admin_districts | p.counsellor_districts
+    return schools, districts, p.is_city_admin or p.is_city_counsellor
+
+
+def visible_students(p: Principal) -> Q:
+    """Guardians see their children; teachers the classes they teach; counsellors and
+    administrators every student in their scope."""
+    schools, districts, city = _school_wide(p)
+    if city:
+        return Q()
+    conditions = [Q(id__in=_guarded_student_ids(p))]
+    if p.teacher_schools:
+        # Only classes of schools where the role is still held (revocation also clears the rows).
+        in_schools = Q(school_id__in=list(p.teacher_schools))
+        conditions += [
+            Q(school_class_id__in=_taught_class_ids(p)) & in_schools,
+            Q(school_class_id__in=_homeroom_class_ids(p)) & in_schools,
+        ]
+    if schools:
+        conditions.append(Q(school_id__in=list(schools)))
+    if districts:
+        conditions.append(Q(school__district_id__in=list(districts)))
+    return _any(*conditions)
+
+
+def visible_classes(p: Principal) -> Q:
+    """Staff see their school's classes; guardians their children's classes."""
+    schools, districts, city = _school_wide(p)
+    if city:
+        return Q()
+    from services.organisation.models import Student
+
+    conditions = [Q(id__in=Subquery(Student.filter(id__in=_guarded_student_ids(p)).values("school_class_id")))]
+    if schools | p.teacher_schools:
+        conditions.append(Q(school_id__in=list(schools | p.teacher_schools)))
+    if districts:
+        conditions.append(Q(school__district_id__in=list(districts)))
+    return _any(*conditions)
+
+
+def visible_users(p: Principal) -> Q:
+    """Oneself; staff of the schools and districts one administers, counsels or teaches at;
+    guardians of the students one may see."""
+    if p.is_city_admin or p.is_city_counsellor:
+        return Q()
+    from services.organisation.models import Guardianship, RoleAssignment, Student
+
+    schools = p.admin_schools | p.counsellor_schools | p.teacher_schools
+    districts = p.admin_districts | p.counsellor_districts
+    conditions = [Q(id=p.user_id)]
+    if schools:
+        conditions.append(Q(id__in=Subquery(RoleAssignment.filter(school_id__in=list(schools)).values("user_id"))))
+    if districts:
+        staff = RoleAssignment.filter(
+            Q(district_id__in=list(districts)) | Q(school__district_id__in=list(districts))
+        ).values("user_id")
+        conditions.append(Q(id__in=Subquery(staff)))
+    if schools or districts or p.teacher_schools:
+        students = Student.filter(visible_students(p)).values("id")
+        conditions.append(Q(id__in=Subquery(Guardianship.filter(student_id__in=Subquery(students)).values("guardian_id"))))
+    return _any(*conditions)

@@ -1,0 +1,99 @@
+"""PostgreSQL: the ORM configuration, migrations and the database clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import asyncpg
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.migrations.api.migrate import migrate as tortoise_migrate
+
+APP = "coedu"
+MODEL_MODULES = [
+    "services.identity.models",
+    "services.organisation.models",
+    "services.audit",
+    "services.idempotency",
+    "services.outbox",
+]
+#: pg_advisory_lock key held while migrating, so replicas starting together take turns.
+_MIGRATION_LOCK = 0x636F656475
+
+
+class _StatementCounter:
+    """Counts SQL statements this process sends (exposed on /metrics; the N+1 tests read it)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, record: object) -> None:
+        self.count += 1
+
+    async def attach(self, connection: asyncpg.Connection) -> None:
+        connection.add_query_logger(self)
+
+
+statements = _StatementCounter()
+
+
+def tortoise_config(database_url: str, *, pool_size: int = 10, statement_timeout_ms: int = 5000) -> dict[str, Any]:
+    connection = expand_db_url(database_url)
+    credentials = connection["credentials"]
+    credentials["init"] = statements.attach
+    credentials["minsize"] = 1
+    credentials["maxsize"] = pool_size
+    # A runaway query is cut off by the server, whatever the client does.
+    credentials["server_settings"] = {
+        "statement_timeout": str(statement_timeout_ms),
+        "application_name": "coedu",
+        "timezone": "UTC",
+    }
+    return {
+        "connections": {"default": connection},
+        "apps": {APP: {"models": MODEL_MODULES, "default_connection": "default", "migrations": "migrations"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+#: For the `tortoise makemigrations` command line (pyproject [tool.tortoise]).
+MIGRATION_CONFIG = tortoise_config(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/coedu")
+
+
+async def migrate(database_url: str) -> None:
+    """Bring the database to the latest migration; safe to run from several processes at once."""
+    params = expand_db_url(database_url)["credentials"]
+    lock = await asyncpg.connect(
+        host=params.get("host"), port=params.get("port"), user=params.get("user"),
+        password=params.get("password"), database=params.get("database"),
+    )
+    try:
+        await lock.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+        await tortoise_migrate(config=tortoise_config(database_url, pool_size=2, statement_timeout_ms=0))
+        await connections.close_all()
+    finally:
+        await lock.close()
+
+
+async def init(database_url: str, *, pool_size: int = 10, statement_timeout_ms: int = 5000) -> None:
+    await Tortoise.init(
+        config=tortoise_config(database_url, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms),
+        _enable_global_fallback=True,
+    )
+
+
+async def close() -> None:
+    await connections.close_all()
+
+
+async def now(using: BaseDBAsyncClient | None = None) -> dt.datetime:
+    """The database's clock: the one deadlines are scheduled and compared with.
+
+    Inside a transaction this is the transaction's start time, as PostgreSQL's now() is.
+    """
+    row = await (using or connections.get("default")).execute_query_dict("SELECT now() AS now")
+    return row[0]["now"]

@@ -1,0 +1,221 @@
+"""Accounts: invitation, activation, sign-in, sign-out, password change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from services import audit, db, outbox, runtime
+from services.access import Principal
+from services.enums import AuditAction, Role
+from services.errors import Checks, ErrorCode, UserErrors
+from services.identity import phones, privacy, sessions
+from services.identity.models import Invitation, PrivacyNoticeAcceptance, User
+from services.ids import new_id
+from services.identity.passwords import check_policy, hash_password, verify_password
+from services.organisation.models import RoleAssignment
+from services.ratelimit import ACTIVATION_PER_PHONE, SIGN_IN_PER_ADDRESS, SIGN_IN_PER_PHONE
+
+INVITATION_LIFETIME = dt.timedelta(days=14)
+# No 0/O, 1/I/L: the code is read out or typed from an SMS.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_CODE_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    code: str
+    expires_at: dt.datetime
+
+
+# --------------------------------------------------------------------------
+# Finding and creating people by phone.
+
+
+def phone_index(phone: str) -> str:
+    return runtime.current().crypto.blind_index.digest("phone", phone)
+
+
+def require_phone(checks: Checks, field: str, raw: str) -> str | None:
+    phone = phones.normalise(raw)
+    if phone is None:
+        checks.invalid(field, "invalid_phone")
+    return phone
+
+
+async def find_or_create_user(phone: str, display_name: str, *, using: BaseDBAsyncClient) -> tuple[User, bool]:
+    """The account with this phone, created (not yet activated) if there is none."""
+    existing = await User.get_or_none(phone_index=phone_index(phone)).using_db(using)
+    if existing is not None:
+        return existing, False
+    user_id = new_id()
+    sealed = runtime.current().crypto.sealer.seal(phone, table="app_user", column="phone", row=user_id)
+    user = await User.create(
+        id=user_id,
+        display_name=display_name,
+        phone_index=phone_index(phone),
+        phone_sealed=sealed,
+        phone_masked=phones.mask(phone),
+        using_db=using,
+    )
+    return user, True
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+
+
+def _code_digest(code: str) -> str:
+    normalised = code.upper().replace("-", "").replace(" ", "")
+    return runtime.current().crypto.token_digest("invitation:" + normalised)
+
+
+async def invite_if_inactive(user: User, *, invited_by: uuid.UUID | None,
+                             using: BaseDBAsyncClient) -> IssuedInvitation | None:
+    """A fresh invitation for an account that has never been activated (the older code stops working)."""
+    if user.password_hash is not None:
+        return None
+    now = await db.now(using)
+    await Invitation.filter(user_id=user.id, used_at__isnull=True, superseded_at__isnull=True).using_db(
+        using
+    ).update(superseded_at=now)
+    code = _new_code()
+    expires_at = now + INVITATION_LIFETIME
+    await Invitation.create(
+        user_id=user.id, code_digest=_code_digest(code), expires_at=expires_at, created_by_id=invited_by,
+        using_db=using,
+    )
+    return IssuedInvitation(code, expires_at)
+
+
+# --------------------------------------------------------------------------
+# Sign-in.
+
+
+async def login(raw_phone: str, password: str, client_address: str | None) -> tuple[sessions.IssuedSession, User]:
+    checks = Checks()
+    phone = require_phone(checks, "phone", raw_phone)
+    checks.raise_if_any()
+    assert phone is not None
+    account = phone_index(phone)
+    address = client_address or "unknown"
+    if await SIGN_IN_PER_PHONE.is_blocked(account) or await SIGN_IN_PER_ADDRESS.is_blocked(address):
+        raise UserErrors.one(ErrorCode.RATE_LIMITED, "rate_limited")
+    user = await User.get_or_none(phone_index=account)
+    # An unknown phone costs the same hash check and gets the same answer as a wrong password.
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
+        await SIGN_IN_PER_PHONE.hit(account)
+        await SIGN_IN_PER_ADDRESS.hit(address)
+        raise UserErrors.one(ErrorCode.INVALID_CREDENTIALS, "invalid_credentials")
+    await SIGN_IN_PER_PHONE.clear(account)
+    async with in_transaction() as tx:
+        issued = await sessions.start(user.id, using=tx)
+        await audit.record(AuditAction.SIGN_IN, actor_id=user.id, subject_type="User", subject_id=user.id, using=tx)
+    return issued, user
+
+
+_SPEND_INVITATION = """
+UPDATE invitation SET used_at = now()
+ WHERE id = $1 AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()
+"""
+
+
+async def activate(raw_phone: str, code: str, password: str, client_address: str | None,
+                   privacy_notice_version: str | None = None) -> tuple[sessions.IssuedSession, User]:
+    """First sign-in of an invited person: a valid code sets the password (and, for guardians,
+    records their acceptance of the privacy notice)."""
+    checks = Checks()
+    phone = require_phone(checks, "phone", raw_phone)
+    if phone is not None:
+        check_policy(checks, "password", password, phone=phone)
+    if privacy_notice_version is not None and privacy_notice_version != privacy.CURRENT_VERSION:
+        checks.invalid("privacyNoticeVersion", "privacy_notice_outdated")
+    checks.raise_if_any()
+    assert phone is not None
+    account = phone_index(phone)
+    address = client_address or "unknown"
+    if await ACTIVATION_PER_PHONE.is_blocked(account) or await SIGN_IN_PER_ADDRESS.is_blocked(address):
+        raise UserErrors.one(ErrorCode.RATE_LIMITED, "rate_limited")
+    invalid = UserErrors.one(ErrorCode.INVALID_CREDENTIALS, "invalid_invitation", "invitationCode")
+    user = await User.get_or_none(phone_index=account)
+    invitation = await Invitation.get_or_none(code_digest=_code_digest(code))
+    if user is None or invitation is None or invitation.user_id != user.id:  # type: ignore[attr-defined]
+        await ACTIVATION_PER_PHONE.hit(account)
+        await SIGN_IN_PER_ADDRESS.hit(address)
+        raise invalid
+    if user.password_hash is not None:
+        raise UserErrors.one(ErrorCode.INVALID_STATE, "already_activated")
+    password_hash = await hash_password(password)
+    async with in_transaction() as tx:
+        spent = await tx.execute_query(_SPEND_INVITATION, [invitation.id])
+        if not spent[0]:
+            raise invalid
+        now = await db.now(tx)
+        await User.filter(id=user.id).using_db(tx).update(password_hash=password_hash, activated_at=now)
+        if await RoleAssignment.exists(user_id=user.id, role=Role.PARENT).using_db(tx):
+            await PrivacyNoticeAcceptance.create(user_id=user.id, version=privacy.CURRENT_VERSION, using_db=tx)
+        issued = await sessions.start(user.id, using=tx)
+        await audit.record(AuditAction.SIGN_IN, actor_id=user.id, subject_type="User", subject_id=user.id, using=tx)
+    await ACTIVATION_PER_PHONE.clear(account)
+    return issued, user
+
+
+async def logout(refresh_token: str, *, all_devices: bool) -> None:
+    session = await sessions.session_of_refresh_token(refresh_token)
+    if session is None:
+        raise UserErrors.one(ErrorCode.INVALID_CREDENTIALS, "invalid_refresh_token", "refreshToken")
+    await sessions.end(session, all_devices=all_devices, reason="logout_all" if all_devices else "logout")
+
+
+async def change_password(actor: Principal, current: str, new: str) -> None:
+    """Set a new password; every other session of the user ends at once, this one continues."""
+    user = await User.get(id=actor.user_id)
+    account = user.phone_index
+    if await SIGN_IN_PER_PHONE.is_blocked(account):
+        raise UserErrors.one(ErrorCode.RATE_LIMITED, "rate_limited")
+    if not await verify_password(user.password_hash, current):
+        await SIGN_IN_PER_PHONE.hit(account)
+        raise UserErrors.one(ErrorCode.INVALID_CREDENTIALS, "wrong_current_password", "currentPassword")
+    checks = Checks()
+    phone = runtime.current().crypto.sealer.open(user.phone_sealed, table="app_user", column="phone", row=user.id)
+    check_policy(checks, "newPassword", new, phone=phone)
+    if not checks.failed and new == current:
+        checks.invalid("newPassword", "password_unchanged")
+    checks.raise_if_any()
+    password_hash = await hash_password(new)
+    async with in_transaction() as tx:
+        await User.filter(id=user.id).using_db(tx).update(password_hash=password_hash)
+        entries = await sessions.end_all_except(user.id, actor.session_id, reason="password_changed", using=tx)
+    await outbox.flush(entries)
+
+
+# --------------------------------------------------------------------------
+# The first city administrator (command line).
+
+
+async def create_city_admin(raw_phone: str, display_name: str, password: str) -> tuple[User, bool]:
+    """Create (or promote) the city administrator with this phone; returns (user, created)."""
+    checks = Checks()
+    phone = require_phone(checks, "phone", raw_phone)
+    name = checks.text("displayName", display_name, max_length=64)
+    if phone is not None:
+        check_policy(checks, "password", password, phone=phone)
+    checks.raise_if_any()
+    assert phone is not None and name is not None
+    password_hash = await hash_password(password)
+    async with in_transaction() as tx:
+        user, created = await find_or_create_user(phone, name, using=tx)
+        now = await db.now(tx)
+        await User.filter(id=user.id).using_db(tx).update(password_hash=password_hash, activated_at=now)
+        if not await RoleAssignment.exists(user_id=user.id, role=Role.CITY_ADMIN).using_db(tx):
+            await RoleAssignment.create(user_id=user.id, role=Role.CITY_ADMIN, using_db=tx)
+            await audit.record(AuditAction.ROLE_CHANGE, actor_id=None, subject_type="User", subject_id=user.id,
+                               using=tx)
+        entries = await sessions.end_all_except(user.id, None, reason="password_reset", using=tx)
+    await outbox.flush(entries)
+    return user, created

@@ -1,0 +1,86 @@
+"""Accounts, invitations and sign-in sessions."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.fields.db_defaults import Now
+from tortoise.models import Model
+
+from services.ids import new_id
+
+
+class User(Model):
+    """A person who signs in: guardian, teacher, counsellor, instructor, staff or administrator."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    display_name = fields.CharField(max_length=64)
+    #: HMAC of the normalised phone number: the sign-in lookup, never the number itself.
+    phone_index = fields.CharField(max_length=64, unique=True)
+    phone_sealed = fields.BinaryField()
+    phone_masked = fields.CharField(max_length=16)
+    #: argon2id; null until the invitation is used.
+    password_hash = fields.CharField(max_length=255, null=True)
+    activated_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "app_user"
+
+
+class Invitation(Model):
+    """A single-use code that lets an invited person set their password."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    user = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    code_digest = fields.CharField(max_length=64, unique=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    #: Set when a newer invitation for the same person replaced this one.
+    superseded_at = fields.DatetimeField(null=True)
+    created_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "invitation"
+
+
+class AuthSession(Model):
+    """One sign-in on one device; its refresh tokens rotate, its revocation ends them all."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    user = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(db_default=Now())
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    revoked_reason = fields.CharField(max_length=32, null=True)
+
+    class Meta:
+        table = "auth_session"
+        indexes = (("user_id", "revoked_at"),)
+
+
+class RefreshToken(Model):
+    """An opaque, single-use refresh token, stored as a keyed digest."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    session = fields.ForeignKeyField("coedu.AuthSession", related_name=False, on_delete=fields.CASCADE)
+    token_digest = fields.CharField(max_length=64, unique=True)
+    issued_at = fields.DatetimeField(db_default=Now())
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "refresh_token"
+
+
+class PrivacyNoticeAcceptance(Model):
+    """A guardian's acceptance of a version of the privacy notice."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    user = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    version = fields.CharField(max_length=32)
+    accepted_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "privacy_notice_acceptance"
+        unique_together = (("user_id", "version"),)

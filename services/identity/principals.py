@@ -1,0 +1,111 @@
+"""Who a valid access token speaks for, checked against revocation on every request.
+
+PostgreSQL decides (the session is live, the user's current roles); Redis
+caches the answer for a minute. Every change that affects access (sign-out,
+password change, a role granted or revoked) bumps the user's generation
+counter through the outbox after its commit; a cached principal of an older
+generation is ignored, and a cache fill that raced with a change is dropped.
+While Redis is down every request asks PostgreSQL, so revoked tokens stay
+refused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from redis.exceptions import RedisError
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from services import outbox, runtime
+from services.access import Principal, RoleGrant
+from services.enums import Role
+from services.identity.tokens import AccessClaims
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 60
+
+# Set the entry only if the user's generation is still the one read before PostgreSQL was asked.
+_FILL = """
+local current = redis.call('GET', KEYS[2]) or '0'
+if current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+end
+return current
+"""
+
+_PRINCIPAL_SQL = """
+SELECT u.display_name,
+       (SELECT coalesce(json_agg(json_build_array(
+                   r.role, r.school_id, r.district_id, r.station_id,
+                   coalesce(s.district_id, st.district_id, r.district_id))), '[]'::json)
+          FROM role_assignment r
+          LEFT JOIN school s ON s.id = r.school_id
+          LEFT JOIN service_station st ON st.id = r.station_id
+         WHERE r.user_id = u.id) AS grants
+  FROM auth_session a
+  JOIN app_user u ON u.id = a.user_id
+ WHERE a.id = $1 AND a.user_id = $2 AND a.revoked_at IS NULL AND a.expires_at > now()
+"""
+
+
+def _keys(claims: AccessClaims) -> tuple[str, str]:
+    rt = runtime.current()
+    return rt.key("principal", claims.session_id), rt.key("access-generation", claims.user_id)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
+def _decode(user_id: uuid.UUID, session_id: uuid.UUID, display_name: str, grants: list) -> Principal:
+    return Principal(
+        user_id=user_id,
+        session_id=session_id,
+        display_name=display_name,
+        grants=tuple(
+            RoleGrant(Role(g[0]), _uuid(g[1]), _uuid(g[2]), _uuid(g[3]), _uuid(g[4])) for g in grants
+        ),
+    )
+
+
+async def load(claims: AccessClaims) -> Principal | None:
+    """The principal of a verified token, or None if its session has ended."""
+    rt = runtime.current()
+    entry_key, generation_key = _keys(claims)
+    generation: str | None = None
+    try:
+        cached, generation = await rt.redis.mget(entry_key, generation_key)
+        generation = generation or "0"
+        if cached:
+            entry = json.loads(cached)
+            if entry["generation"] == generation and entry["user"] == str(claims.user_id):
+                return _decode(claims.user_id, claims.session_id, entry["name"], entry["grants"])
+    except (RedisError, OSError):
+        generation = None  # Redis down: PostgreSQL alone decides
+    rows = await connections.get("default").execute_query_dict(_PRINCIPAL_SQL, [claims.session_id, claims.user_id])
+    if not rows:
+        return None
+    grants = json.loads(rows[0]["grants"]) if isinstance(rows[0]["grants"], str) else rows[0]["grants"]
+    principal = _decode(claims.user_id, claims.session_id, rows[0]["display_name"], grants)
+    if generation is not None:
+        entry = json.dumps({"generation": generation, "user": str(claims.user_id),
+                            "name": principal.display_name, "grants": grants})
+        try:
+            await rt.redis.eval(_FILL, 2, entry_key, generation_key, generation, entry, CACHE_SECONDS)
+        except (RedisError, OSError):
+            log.warning("principal cache fill failed")
+    return principal
+
+
+async def access_changed(user_id: uuid.UUID, *, using: BaseDBAsyncClient) -> list[outbox.RedisOutbox]:
+    """Within the transaction that changed the user's access: make every cached principal stale
+    and tell open WebSocket connections to re-check. Flush the returned entries after commit."""
+    rt = runtime.current()
+    return [
+        await outbox.enqueue_incr(rt.key("access-generation", user_id), using=using),
+        await outbox.enqueue_publish(rt.key("access-changed"), str(user_id), using=using),
+    ]

@@ -1,0 +1,103 @@
+"""User-facing messages: Simplified Chinese by default, English on request.
+
+Codes never change with the language; only these texts do.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["zh", "en"]
+
+CATALOG: dict[str, tuple[str, str]] = {
+    # generic input
+    "required": ("此项为必填项。", "This field is required."),
+    "too_short": ("内容太短，至少 {min} 个字符。", "Too short: at least {min} characters."),
+    "too_long": ("内容太长，最多 {max} 个字符。", "Too long: at most {max} characters."),
+    "control_characters": ("内容包含不允许的控制字符。", "Contains control characters that are not allowed."),
+    "invalid_id": ("标识无效。", "This id is not valid."),
+    "not_found": ("找不到该对象，或您无权访问。", "Not found, or not available to you."),
+    "out_of_range": ("取值应在 {min} 到 {max} 之间。", "Must be between {min} and {max}."),
+    "too_many_items": ("最多 {max} 项。", "At most {max} items."),
+    "invalid_date": ("日期无效。", "Not a valid date."),
+    # access
+    "unauthenticated": ("请先登录。", "Please sign in."),
+    "internal_error": ("服务器内部错误，请稍后再试（请求编号 {request_id}）。",
+                       "Internal server error; please try again later (request {request_id})."),
+    "request_timeout": ("请求处理超时。", "The request took too long."),
+    "invalid_first": ("first 应在 0 到 {max} 之间。", "first must be between 0 and {max}."),
+    "invalid_cursor": ("分页游标无效。", "The pagination cursor is not valid."),
+    "forbidden": ("您无权执行此操作。", "You are not allowed to do this."),
+    "rate_limited": ("尝试次数过多，请稍后再试。", "Too many attempts; please try again later."),
+    # identity
+    "invalid_phone": ("请输入有效的中国大陆手机号码。", "Enter a valid mainland China mobile number."),
+    "invalid_credentials": ("手机号或密码不正确。", "The phone number or password is incorrect."),
+    "invalid_invitation": ("邀请码无效或已过期。", "The invitation code is invalid or has expired."),
+    "already_activated": ("该账号已激活，请直接登录。", "This account is already active; please sign in."),
+    "invalid_refresh_token": ("登录已失效，请重新登录。", "Your session has ended; please sign in again."),
+    "password_too_short": ("密码至少需要 {min} 个字符。", "The password needs at least {min} characters."),
+    "password_too_long": ("密码最多 {max} 个字符。", "The password may have at most {max} characters."),
+    "password_too_simple": (
+        "密码需包含字母、数字、符号中的至少两类。",
+        "The password needs at least two of: letters, digits, symbols.",
+    ),
+    "password_contains_phone": ("密码不能包含手机号。", "The password must not contain the phone number."),
+    "password_too_common": ("该密码过于常见，请换一个。", "This password is too common; choose another."),
+    "password_unchanged": ("新密码不能与当前密码相同。", "The new password must differ from the current one."),
+    "wrong_current_password": ("当前密码不正确。", "The current password is incorrect."),
+    "privacy_notice_outdated": (
+        "隐私告知已更新，请阅读最新版本后再确认。",
+        "The privacy notice has changed; please read the current version and accept it.",
+    ),
+    # organisation
+    "school_name_taken": ("已有同名学校。", "A school with this name already exists."),
+    "class_name_taken": ("该学校已有同名班级。", "This school already has a class with this name."),
+    "grade_not_in_stage": ("年级 {grade} 不属于该学校的学段。", "Grade {grade} is not taught at this school's stage."),
+    "not_a_teacher_of_school": ("该用户不是本校教师。", "This person is not a teacher of this school."),
+    "already_class_teacher": ("该教师已任教此班级。", "This teacher already teaches this class."),
+    "student_number_taken": ("该学籍号已被使用。", "This student number is already in use."),
+    "invalid_student_number": ("学籍号格式不正确。", "The student number is not in a valid format."),
+    "birth_date_implausible": ("出生日期不合理。", "The birth date is not plausible."),
+    "same_class": ("学生已在该班级。", "The student is already in this class."),
+    "role_scope_invalid": ("该角色的范围不正确：{expected}。", "This role needs a different scope: {expected}."),
+    "role_not_assignable": ("该角色不能通过此操作分配。", "This role cannot be assigned this way."),
+    "role_already_held": ("该用户已拥有此角色。", "This person already holds this role."),
+    "role_not_held": ("该用户没有此角色。", "This person does not hold this role."),
+    "last_city_admin": ("不能撤销最后一位市级管理员。", "The last city administrator cannot be revoked."),
+    "already_guardian": ("该监护人已关联此学生。", "This guardian is already linked to this student."),
+    "scope_school": ("学校", "a school"),
+    "scope_district": ("区县", "a district"),
+    "scope_station": ("服务站", "a service station"),
+    "scope_city": ("全市（不填范围）", "the city (no scope)"),
+    "scope_school_or_district_or_city": ("学校、区县或全市", "a school, a district or the city"),
+}
+
+
+class Ref(str):
+    """A message parameter that is itself a catalog key, translated with the message."""
+
+
+def translate(key: str, language: Language, params: dict[str, object] | None = None) -> str:
+    zh, en = CATALOG.get(key, (key, key))
+    text = en if language == "en" else zh
+    if not params:
+        return text
+    values = {k: translate(v, language) if isinstance(v, Ref) else v for k, v in params.items()}
+    return text.format(**values)
+
+
+def language_from_header(header: str | None) -> Language:
+    """zh-CN unless the client prefers English."""
+    if not header:
+        return "zh"
+    best, best_q = "zh", -1.0
+    for part in header.split(","):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in ("zh", "en") and weight > best_q:
+            best, best_q = primary, weight
+    return "en" if best == "en" else "zh"

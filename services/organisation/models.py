@@ -1,0 +1,148 @@
+"""Districts, schools, classes, students, guardians and role assignments."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.fields.db_defaults import Now
+from tortoise.models import Model
+
+from services.enums import Gender, GuardianRelationship, Role, SchoolStage
+from services.ids import new_id
+
+
+class District(Model):
+    """One of the city's ten districts, banners and counties (reference data)."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    code = fields.CharField(max_length=16, unique=True)
+    name = fields.CharField(max_length=32)
+    name_en = fields.CharField(max_length=64)
+    position = fields.SmallIntField()
+
+    class Meta:
+        table = "district"
+
+
+class School(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    district = fields.ForeignKeyField("coedu.District", related_name=False, on_delete=fields.RESTRICT)
+    name = fields.CharField(max_length=100, unique=True)
+    stage = fields.CharEnumField(SchoolStage, max_length=20)
+    is_family_education_pilot = fields.BooleanField(default=False)
+    address = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "school"
+        indexes = (("district_id", "name"),)
+
+
+class ServiceStation(Model):
+    """A community service station for family education."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    district = fields.ForeignKeyField("coedu.District", related_name=False, on_delete=fields.RESTRICT)
+    name = fields.CharField(max_length=100)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "service_station"
+
+
+class SchoolClass(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    grade = fields.SmallIntField()
+    name = fields.CharField(max_length=50)
+    homeroom_teacher = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "school_class"
+        unique_together = (("school_id", "name"),)
+
+
+class ClassTeacher(Model):
+    """A teacher who teaches a class (besides or as its homeroom teacher)."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    school_class = fields.ForeignKeyField("coedu.SchoolClass", related_name=False, on_delete=fields.CASCADE)
+    teacher = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    subject = fields.CharField(max_length=32, null=True)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "class_teacher"
+        unique_together = (("school_class_id", "teacher_id"),)
+        indexes = (("teacher_id",),)
+
+
+class Student(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    display_name = fields.CharField(max_length=64)
+    gender = fields.CharEnumField(Gender, max_length=8)
+    birth_date = fields.DateField()
+    #: HMAC of the city-wide student number (uniqueness), and the sealed number.
+    student_number_index = fields.CharField(max_length=64, unique=True)
+    student_number_sealed = fields.BinaryField()
+    school_class = fields.ForeignKeyField("coedu.SchoolClass", related_name=False, on_delete=fields.RESTRICT)
+    #: The class's school, kept with the student so scope filters need no join.
+    school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "student"
+        indexes = (("school_class_id", "display_name"), ("school_id",))
+
+
+class Guardianship(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    student = fields.ForeignKeyField("coedu.Student", related_name=False, on_delete=fields.CASCADE)
+    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    relationship = fields.CharEnumField(GuardianRelationship, max_length=16)
+    is_primary = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "guardianship"
+        unique_together = (("student_id", "guardian_id"),)
+        indexes = (("guardian_id",),)
+
+
+class RoleAssignment(Model):
+    """A role held by a user in a scope: a school, a district, a station, or the city (no scope)."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    user = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    role = fields.CharEnumField(Role, max_length=16)
+    school = fields.ForeignKeyField("coedu.School", related_name=False, null=True, on_delete=fields.CASCADE)
+    district = fields.ForeignKeyField("coedu.District", related_name=False, null=True, on_delete=fields.CASCADE)
+    station = fields.ForeignKeyField(
+        "coedu.ServiceStation", related_name=False, null=True, on_delete=fields.CASCADE
+    )
+    granted_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "role_assignment"
+        indexes = (("user_id",), ("school_id", "role"), ("district_id", "role"))
+
+
+class StudentTransfer(Model):
+    """A student's move between classes or schools; the wellbeing record follows it."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    student = fields.ForeignKeyField("coedu.Student", related_name=False, on_delete=fields.CASCADE)
+    from_class = fields.ForeignKeyField("coedu.SchoolClass", related_name=False, on_delete=fields.RESTRICT)
+    to_class = fields.ForeignKeyField("coedu.SchoolClass", related_name=False, on_delete=fields.RESTRICT)
+    from_school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    to_school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    reason = fields.CharField(max_length=200)
+    transferred_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "student_transfer"
+        indexes = (("student_id", "at"),)

@@ -1,0 +1,184 @@
+"""Reads of the organisation, batched by key for the API's per-request loaders.
+
+Functions named ``visible_*`` apply the viewer's visibility in SQL; the
+others fetch rows reached from an object the viewer already sees.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+from tortoise.functions import Count
+
+from services import access, paging
+from services.access import Principal, RoleGrant
+from services.enums import Role, SchoolStage
+from services.identity.models import User
+from services.organisation.models import (
+    ClassTeacher,
+    District,
+    Guardianship,
+    RoleAssignment,
+    School,
+    SchoolClass,
+    ServiceStation,
+    Student,
+    StudentTransfer,
+)
+
+
+async def _by_id(model, ids: Sequence[uuid.UUID], extra: Q | None = None) -> list:
+    query = model.filter(id__in=list(ids))
+    if extra is not None:
+        query = query.filter(extra)
+    found = {row.id: row for row in await query}
+    return [found.get(i) for i in ids]
+
+
+async def districts() -> list[District]:
+    return await District.all().order_by("position")
+
+
+async def districts_by_id(ids: Sequence[uuid.UUID]) -> list[District | None]:
+    return await _by_id(District, ids)
+
+
+async def schools_by_id(ids: Sequence[uuid.UUID]) -> list[School | None]:
+    return await _by_id(School, ids)
+
+
+async def stations_by_id(ids: Sequence[uuid.UUID]) -> list[ServiceStation | None]:
+    return await _by_id(ServiceStation, ids)
+
+
+async def classes_by_id(ids: Sequence[uuid.UUID]) -> list[SchoolClass | None]:
+    return await _by_id(SchoolClass, ids)
+
+
+async def users_by_id(ids: Sequence[uuid.UUID]) -> list[User | None]:
+    return await _by_id(User, ids)
+
+
+async def students_by_id(ids: Sequence[uuid.UUID]) -> list[Student | None]:
+    return await _by_id(Student, ids)
+
+
+async def visible_students_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[Student | None]:
+    return await _by_id(Student, ids, access.visible_students(viewer))
+
+
+async def visible_classes_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[SchoolClass | None]:
+    return await _by_id(SchoolClass, ids, access.visible_classes(viewer))
+
+
+async def visible_users_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[User | None]:
+    return await _by_id(User, ids, access.visible_users(viewer))
+
+
+@dataclass(frozen=True)
+class SchoolFilter:
+    district_id: uuid.UUID | None = None
+    pilot_only: bool = False
+    search: str | None = None
+    stage: SchoolStage | None = None
+    #: The filter named a district that does not exist: nothing matches.
+    impossible: bool = False
+
+
+async def schools(filter: SchoolFilter, *, first: int, offset: int) -> paging.Page[School]:
+    """The school directory (public within the programme), filtered, by name."""
+    query = School.all()
+    if filter.impossible:
+        query = query.filter(access.NOTHING)
+    if filter.district_id:
+        query = query.filter(district_id=filter.district_id)
+    if filter.pilot_only:
+        query = query.filter(is_family_education_pilot=True)
+    if filter.stage:
+        query = query.filter(stage=filter.stage)
+    if filter.search and filter.search.strip():
+        query = query.filter(name__icontains=filter.search.strip()[:50])
+    return await paging.fetch(query.order_by("name", "id"), first=first, offset=offset)
+
+
+async def student_counts(school_ids: Sequence[uuid.UUID]) -> list[int]:
+    rows = await Student.filter(school_id__in=list(school_ids)).group_by("school_id").annotate(
+        n=Count("id")
+    ).values("school_id", "n")
+    counts = {r["school_id"]: r["n"] for r in rows}
+    return [counts.get(i, 0) for i in school_ids]
+
+
+async def teachers_of_classes(class_ids: Sequence[uuid.UUID]) -> list[list[User]]:
+    rows = await ClassTeacher.filter(school_class_id__in=list(class_ids)).select_related("teacher").order_by(
+        "created_at", "id"
+    )
+    grouped: dict[uuid.UUID, list[User]] = defaultdict(list)
+    for row in rows:
+        grouped[row.school_class_id].append(row.teacher)  # type: ignore[attr-defined]
+    return [grouped.get(i, []) for i in class_ids]
+
+
+async def guardianships_of_students(student_ids: Sequence[uuid.UUID]) -> list[list[Guardianship]]:
+    rows = await Guardianship.filter(student_id__in=list(student_ids)).select_related("guardian").order_by(
+        "-is_primary", "created_at", "id"
+    )
+    grouped: dict[uuid.UUID, list[Guardianship]] = defaultdict(list)
+    for row in rows:
+        grouped[row.student_id].append(row)  # type: ignore[attr-defined]
+    return [grouped.get(i, []) for i in student_ids]
+
+
+async def grants_of_users(user_ids: Sequence[uuid.UUID]) -> list[list[RoleGrant]]:
+    rows = await RoleAssignment.filter(user_id__in=list(user_ids)).select_related("school", "station").order_by(
+        "created_at", "id"
+    )
+    grouped: dict[uuid.UUID, list[RoleGrant]] = defaultdict(list)
+    for r in rows:
+        in_district = (
+            r.school.district_id if r.school else r.station.district_id if r.station else r.district_id  # type: ignore[attr-defined]
+        )
+        grouped[r.user_id].append(RoleGrant(  # type: ignore[attr-defined]
+            Role(r.role), r.school_id, r.district_id, r.station_id, in_district,  # type: ignore[attr-defined]
+        ))
+    return [grouped.get(i, []) for i in user_ids]
+
+
+async def visible_students_of_classes(viewer: Principal, class_ids: Sequence[uuid.UUID]) -> list[list[Student]]:
+    """Each class's students the viewer may see, by name. Classes are small (tens of students),
+    so all of them come in one statement and the API pages them."""
+    rows = await Student.filter(school_class_id__in=list(class_ids)).filter(
+        access.visible_students(viewer)
+    ).order_by("display_name", "id")
+    grouped: dict[uuid.UUID, list[Student]] = defaultdict(list)
+    for row in rows:
+        grouped[row.school_class_id].append(row)  # type: ignore[attr-defined]
+    return [grouped.get(i, []) for i in class_ids]
+
+
+async def classes_taught_by(viewer: Principal) -> list[SchoolClass]:
+    """The viewer's homeroom and taught classes, in schools where they still teach."""
+    if not viewer.teacher_schools:
+        return []
+    taught = ClassTeacher.filter(teacher_id=viewer.user_id).values("school_class_id")
+    return await SchoolClass.filter(
+        Q(homeroom_teacher_id=viewer.user_id) | Q(id__in=taught), school_id__in=list(viewer.teacher_schools)
+    ).order_by("grade", "name", "id")
+
+
+async def children_of(viewer: Principal) -> list[Student]:
+    return await Student.filter(id__in=Guardianship.filter(guardian_id=viewer.user_id).values("student_id")).order_by(
+        "birth_date", "id"
+    )
+
+
+async def transfers_of_students(student_ids: Sequence[uuid.UUID]) -> list[list[StudentTransfer]]:
+    rows = await StudentTransfer.filter(student_id__in=list(student_ids)).order_by("at", "id")
+    grouped: dict[uuid.UUID, list[StudentTransfer]] = defaultdict(list)
+    for row in rows:
+        grouped[row.student_id].append(row)  # type: ignore[attr-defined]
+    return [grouped.get(i, []) for i in student_ids]

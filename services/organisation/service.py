@@ -1,0 +1,420 @@
+"""Changes to the organisation: schools, classes, teachers, students, guardians and roles.
+
+Each function checks the actor's authority through ``services.access``,
+validates the whole input (every failure reported), and writes in one
+transaction; whatever must reach Redis goes through the outbox after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from services import access, audit, db, outbox, runtime
+from services.access import Principal, RoleGrant
+from services.enums import AuditAction, Gender, GuardianRelationship, Role, SchoolStage
+from services.errors import Checks, ErrorCode, UserErrors
+from services.identity import principals
+from services.identity.accounts import IssuedInvitation, find_or_create_user, invite_if_inactive, require_phone
+from services.identity.models import User
+from services.ids import new_id
+from services.messages import Ref
+from services.organisation.models import (
+    ClassTeacher,
+    District,
+    Guardianship,
+    RoleAssignment,
+    School,
+    SchoolClass,
+    ServiceStation,
+    Student,
+    StudentTransfer,
+)
+
+GRADES_BY_STAGE: dict[SchoolStage, range] = {
+    SchoolStage.PRIMARY: range(1, 7),
+    SchoolStage.JUNIOR_SECONDARY: range(7, 10),
+    SchoolStage.NINE_YEAR: range(1, 10),
+    SchoolStage.SENIOR_SECONDARY: range(10, 13),
+}
+_STUDENT_NUMBER = re.compile(r"[A-Z0-9]{5,32}")
+
+
+def _not_found(field: str) -> UserErrors:
+    return UserErrors.one(ErrorCode.NOT_FOUND, "not_found", field)
+
+
+def _is_unique_violation(error: IntegrityError, constraint_hint: str) -> bool:
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) == "23505" and constraint_hint in (
+        getattr(cause, "constraint_name", "") or ""
+    )
+
+
+# --------------------------------------------------------------------------
+# Schools and classes.
+
+
+async def create_school(actor: Principal, *, district_id: uuid.UUID | None, name: str, stage: SchoolStage,
+                        is_pilot: bool, address: str | None) -> School:
+    checks = Checks()
+    district = await District.get_or_none(id=district_id) if district_id else None
+    if district is None:
+        checks.add(ErrorCode.NOT_FOUND, "not_found", "districtId")
+    clean_name = checks.text("name", name, max_length=100)
+    clean_address = checks.text("address", address, max_length=200, required=False)
+    checks.raise_if_any()
+    assert district is not None
+    access.require(access.may_administer_district(actor, district.id))
+    try:
+        return await School.create(
+            district_id=district.id, name=clean_name, stage=stage, is_family_education_pilot=is_pilot,
+            address=clean_address,
+        )
+    except IntegrityError as error:
+        if _is_unique_violation(error, "name"):
+            raise UserErrors.one(ErrorCode.CONFLICT, "school_name_taken", "name") from error
+        raise
+
+
+UNSET = object()
+
+
+async def update_school(actor: Principal, *, school_id: uuid.UUID | None, name: str | None = None,
+                        is_pilot: bool | None = None, address: object = UNSET) -> School:
+    """Change what is given; ``address=None`` clears the address, leaving it out keeps it."""
+    school = await School.get_or_none(id=school_id) if school_id else None
+    if school is None:
+        raise _not_found("schoolId")
+    district_id = school.district_id  # type: ignore[attr-defined]
+    access.require(access.may_administer_school(actor, school.id, district_id))
+    if is_pilot is not None and is_pilot != school.is_family_education_pilot:
+        access.require(access.may_set_pilot_flag(actor, district_id))
+    checks = Checks()
+    changes: dict[str, object] = {}
+    if name is not None:
+        changes["name"] = checks.text("name", name, max_length=100)
+    if address is not UNSET:
+        changes["address"] = checks.text("address", address, max_length=200, required=False)  # type: ignore[arg-type]
+    if is_pilot is not None:
+        changes["is_family_education_pilot"] = is_pilot
+    checks.raise_if_any()
+    if changes:
+        try:
+            await School.filter(id=school.id).update(**changes)
+        except IntegrityError as error:
+            if _is_unique_violation(error, "name"):
+                raise UserErrors.one(ErrorCode.CONFLICT, "school_name_taken", "name") from error
+            raise
+        await school.refresh_from_db()
+    return school
+
+
+async def _teacher_of_school(user_id: uuid.UUID | None, school_id: uuid.UUID,
+                             using: BaseDBAsyncClient | None = None) -> bool:
+    if user_id is None:
+        return False
+    query = RoleAssignment.exists(user_id=user_id, role=Role.TEACHER, school_id=school_id)
+    return await (query.using_db(using) if using else query)
+
+
+async def create_school_class(actor: Principal, *, school_id: uuid.UUID | None, grade: int, name: str,
+                              homeroom_teacher_id: uuid.UUID | None, homeroom_given: bool) -> SchoolClass:
+    school = await School.get_or_none(id=school_id) if school_id else None
+    if school is None:
+        raise _not_found("schoolId")
+    access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
+    checks = Checks()
+    if grade not in GRADES_BY_STAGE[school.stage]:
+        checks.invalid("grade", "grade_not_in_stage", grade=grade)
+    clean_name = checks.text("name", name, max_length=50)
+    if homeroom_given and not await _teacher_of_school(homeroom_teacher_id, school.id):
+        checks.invalid("homeroomTeacherId", "not_a_teacher_of_school")
+    checks.raise_if_any()
+    try:
+        return await SchoolClass.create(
+            school_id=school.id, grade=grade, name=clean_name, homeroom_teacher_id=homeroom_teacher_id
+        )
+    except IntegrityError as error:
+        if _is_unique_violation(error, "name"):
+            raise UserErrors.one(ErrorCode.CONFLICT, "class_name_taken", "name") from error
+        raise
+
+
+async def _class_with_school(class_id: uuid.UUID | None) -> SchoolClass | None:
+    if class_id is None:
+        return None
+    return await SchoolClass.get_or_none(id=class_id).select_related("school")
+
+
+async def assign_class_teacher(actor: Principal, *, class_id: uuid.UUID | None, teacher_id: uuid.UUID | None,
+                               subject: str | None) -> SchoolClass:
+    school_class = await _class_with_school(class_id)
+    if school_class is None:
+        raise _not_found("schoolClassId")
+    school = school_class.school
+    access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
+    checks = Checks()
+    clean_subject = checks.text("subject", subject, max_length=32, required=False)
+    if not await _teacher_of_school(teacher_id, school.id):
+        checks.invalid("teacherId", "not_a_teacher_of_school")
+    checks.raise_if_any()
+    try:
+        await ClassTeacher.create(school_class_id=school_class.id, teacher_id=teacher_id, subject=clean_subject)
+    except IntegrityError as error:
+        raise UserErrors.one(ErrorCode.CONFLICT, "already_class_teacher", "teacherId") from error
+    return school_class
+
+
+# --------------------------------------------------------------------------
+# Roles.
+
+_SCOPES: dict[Role, set[str]] = {
+    Role.TEACHER: {"school"},
+    Role.SCHOOL_ADMIN: {"school"},
+    Role.COUNSELLOR: {"school", "district", "city"},
+    Role.DISTRICT_ADMIN: {"district"},
+    Role.CITY_ADMIN: {"city"},
+    Role.STATION_STAFF: {"station"},
+}
+_SCOPE_MESSAGE = {
+    frozenset({"school"}): "school",
+    frozenset({"district"}): "district",
+    frozenset({"station"}): "station",
+    frozenset({"city"}): "city",
+    frozenset({"school", "district", "city"}): "school_or_district_or_city",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    school_id: uuid.UUID | None = None
+    district_id: uuid.UUID | None = None
+    station_id: uuid.UUID | None = None
+
+
+async def _resolve_grant(checks: Checks, role: Role, scope: Scope, *, given: dict[str, bool]) -> RoleGrant | None:
+    """Check the scope fits the role and exists; returns the grant with its district filled in."""
+    if role not in _SCOPES:
+        checks.invalid("role", "role_not_assignable")
+        return None
+    kinds = [k for k in ("school", "district", "station") if given[k]]
+    kind = kinds[0] if len(kinds) == 1 else ("city" if not kinds else None)
+    if kind is None or kind not in _SCOPES[role]:
+        expected = _SCOPE_MESSAGE[frozenset(_SCOPES[role])]
+        checks.invalid("role", "role_scope_invalid", expected=Ref("scope_" + expected))
+        return None
+    if kind == "school":
+        school = await School.get_or_none(id=scope.school_id) if scope.school_id else None
+        if school is None:
+            checks.add(ErrorCode.NOT_FOUND, "not_found", "schoolId")
+            return None
+        return RoleGrant(role, school_id=school.id, in_district_id=school.district_id)  # type: ignore[attr-defined]
+    if kind == "district":
+        district = await District.get_or_none(id=scope.district_id) if scope.district_id else None
+        if district is None:
+            checks.add(ErrorCode.NOT_FOUND, "not_found", "districtId")
+            return None
+        return RoleGrant(role, district_id=district.id, in_district_id=district.id)
+    if kind == "station":
+        station = await ServiceStation.get_or_none(id=scope.station_id) if scope.station_id else None
+        if station is None:
+            checks.add(ErrorCode.NOT_FOUND, "not_found", "stationId")
+            return None
+        return RoleGrant(role, station_id=station.id, in_district_id=station.district_id)  # type: ignore[attr-defined]
+    return RoleGrant(role)
+
+
+async def assign_role(actor: Principal, *, phone: str, display_name: str, role: Role, scope: Scope,
+                      given: dict[str, bool]) -> tuple[User, IssuedInvitation | None]:
+    """Grant ``role`` in ``scope`` to the person with this phone, inviting them if they are new."""
+    checks = Checks()
+    clean_phone = require_phone(checks, "phone", phone)
+    name = checks.text("displayName", display_name, max_length=64)
+    grant = await _resolve_grant(checks, role, scope, given=given)
+    checks.raise_if_any()
+    assert grant is not None and clean_phone is not None and name is not None
+    access.require(access.may_assign_role(actor, grant))
+    async with in_transaction() as tx:
+        user, _ = await find_or_create_user(clean_phone, name, using=tx)
+        try:
+            async with in_transaction() as savepoint:
+                await RoleAssignment.create(
+                    user_id=user.id, role=role, school_id=grant.school_id, district_id=grant.district_id,
+                    station_id=grant.station_id, granted_by_id=actor.user_id, using_db=savepoint,
+                )
+        except IntegrityError as error:
+            raise UserErrors.one(ErrorCode.CONFLICT, "role_already_held", "role") from error
+        invitation = await invite_if_inactive(user, invited_by=actor.user_id, using=tx)
+        await audit.record(AuditAction.ROLE_CHANGE, actor_id=actor.user_id, subject_type="User",
+                           subject_id=user.id, using=tx)
+        entries = await principals.access_changed(user.id, using=tx)
+    await outbox.flush(entries)
+    return user, invitation
+
+
+async def revoke_role(actor: Principal, *, user_id: uuid.UUID | None, role: Role, scope: Scope,
+                      given: dict[str, bool]) -> User:
+    """Take a role away; the person's access tokens lose it on their next request."""
+    user = await User.filter(id=user_id).filter(access.visible_users(actor)).first() if user_id else None
+    if user is None:
+        raise _not_found("userId")
+    checks = Checks()
+    grant = await _resolve_grant(checks, role, scope, given=given)
+    checks.raise_if_any()
+    assert grant is not None
+    access.require(access.may_assign_role(actor, grant))
+    async with in_transaction() as tx:
+        held = RoleAssignment.filter(
+            user_id=user.id, role=role, school_id=grant.school_id, district_id=grant.district_id,
+            station_id=grant.station_id,
+        ).using_db(tx)
+        if not await held.exists():
+            raise UserErrors.one(ErrorCode.NOT_FOUND, "role_not_held", "role")
+        if role == Role.CITY_ADMIN:
+            # Serialise revocations of city administrators so two cannot remove the last two at once.
+            await tx.execute_query("SELECT pg_advisory_xact_lock(hashtext('city-admin-revocation'))")
+            if await RoleAssignment.filter(role=Role.CITY_ADMIN).using_db(tx).count() <= 1:
+                raise UserErrors.one(ErrorCode.INVALID_STATE, "last_city_admin", "role")
+        await held.delete()
+        if role == Role.TEACHER and grant.school_id:
+            # A former teacher of the school no longer teaches its classes.
+            class_ids = SchoolClass.filter(school_id=grant.school_id).values("id")
+            await ClassTeacher.filter(teacher_id=user.id, school_class_id__in=class_ids).using_db(tx).delete()
+            await SchoolClass.filter(school_id=grant.school_id, homeroom_teacher_id=user.id).using_db(tx).update(
+                homeroom_teacher_id=None
+            )
+        await audit.record(AuditAction.ROLE_CHANGE, actor_id=actor.user_id, subject_type="User",
+                           subject_id=user.id, using=tx)
+        entries = await principals.access_changed(user.id, using=tx)
+    await outbox.flush(entries)
+    return user
+
+
+# --------------------------------------------------------------------------
+# Students and guardians.
+
+
+def student_number_index(number: str) -> str:
+    return runtime.current().crypto.blind_index.digest("student-number", number)
+
+
+async def enroll_student(actor: Principal, *, class_id: uuid.UUID | None, display_name: str, gender: Gender,
+                         birth_date: dt.date, student_number: str) -> Student:
+    school_class = await _class_with_school(class_id)
+    if school_class is None:
+        raise _not_found("schoolClassId")
+    school = school_class.school
+    access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
+    checks = Checks()
+    name = checks.text("displayName", display_name, max_length=64)
+    number = (student_number or "").strip().upper()
+    if not _STUDENT_NUMBER.fullmatch(number):
+        checks.invalid("studentNumber", "invalid_student_number")
+    today = (await db.now()).date()
+    age_years = (today - birth_date).days / 365.25
+    if not 2 <= age_years <= 25:
+        checks.invalid("birthDate", "birth_date_implausible")
+    checks.raise_if_any()
+    student_id = new_id()
+    sealed = runtime.current().crypto.sealer.seal(number, table="student", column="student_number", row=student_id)
+    try:
+        return await Student.create(
+            id=student_id, display_name=name, gender=gender, birth_date=birth_date,
+            student_number_index=student_number_index(number), student_number_sealed=sealed,
+            school_class_id=school_class.id, school_id=school.id,
+        )
+    except IntegrityError as error:
+        if _is_unique_violation(error, "student_number"):
+            raise UserErrors.one(ErrorCode.CONFLICT, "student_number_taken", "studentNumber") from error
+        raise
+
+
+async def visible_student(actor: Principal, student_id: uuid.UUID | None, field: str) -> Student:
+    """The student, if the actor may see them; otherwise NOT_FOUND, exactly as for a missing one."""
+    student = (
+        await Student.filter(id=student_id).filter(access.visible_students(actor)).select_related(
+            "school", "school_class"
+        ).first()
+        if student_id
+        else None
+    )
+    if student is None:
+        raise _not_found(field)
+    return student
+
+
+async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone: str, display_name: str,
+                        relationship: GuardianRelationship,
+                        is_primary: bool) -> tuple[Guardianship, IssuedInvitation | None]:
+    student = await visible_student(actor, student_id, "studentId")
+    school = student.school
+    access.require(access.may_link_guardian(
+        actor, school_id=school.id, district_id=school.district_id,  # type: ignore[attr-defined]
+        homeroom_teacher_id=student.school_class.homeroom_teacher_id,  # type: ignore[attr-defined]
+    ))
+    checks = Checks()
+    clean_phone = require_phone(checks, "phone", phone)
+    name = checks.text("displayName", display_name, max_length=64)
+    checks.raise_if_any()
+    assert clean_phone is not None and name is not None
+    async with in_transaction() as tx:
+        guardian, _ = await find_or_create_user(clean_phone, name, using=tx)
+        if await Guardianship.exists(student_id=student.id, guardian_id=guardian.id).using_db(tx):
+            raise UserErrors.one(ErrorCode.CONFLICT, "already_guardian", "phone")
+        if is_primary:
+            await Guardianship.filter(student_id=student.id, is_primary=True).using_db(tx).update(is_primary=False)
+        guardianship = await Guardianship.create(
+            student_id=student.id, guardian_id=guardian.id, relationship=relationship, is_primary=is_primary,
+            using_db=tx,
+        )
+        entries: list[outbox.RedisOutbox] = []
+        if not await RoleAssignment.exists(user_id=guardian.id, role=Role.PARENT).using_db(tx):
+            await RoleAssignment.create(user_id=guardian.id, role=Role.PARENT, granted_by_id=actor.user_id,
+                                        using_db=tx)
+            entries = await principals.access_changed(guardian.id, using=tx)
+        invitation = await invite_if_inactive(guardian, invited_by=actor.user_id, using=tx)
+    await outbox.flush(entries)
+    return guardianship, invitation
+
+
+async def transfer_student(actor: Principal, *, student_id: uuid.UUID | None, to_class_id: uuid.UUID | None,
+                           reason: str) -> tuple[Student, StudentTransfer]:
+    """Move a student to another class, of the same or another school (a new school stage, say).
+
+    The actor needs authority over the school the student leaves and the one they join.
+    """
+    student = await visible_student(actor, student_id, "studentId")
+    target = await _class_with_school(to_class_id)
+    checks = Checks()
+    if target is None:
+        checks.add(ErrorCode.NOT_FOUND, "not_found", "toSchoolClassId")
+    clean_reason = checks.text("reason", reason, max_length=200)
+    checks.raise_if_any()
+    assert target is not None
+    source_school, target_school = student.school, target.school
+    access.require(access.may_transfer(
+        actor,
+        source=(source_school.id, source_school.district_id),  # type: ignore[attr-defined]
+        target=(target_school.id, target_school.district_id),  # type: ignore[attr-defined]
+    ))
+    if target.id == student.school_class_id:  # type: ignore[attr-defined]
+        raise UserErrors.one(ErrorCode.INVALID_STATE, "same_class", "toSchoolClassId")
+    async with in_transaction() as tx:
+        # Lock the student so two concurrent transfers are applied one after the other.
+        locked = await Student.select_for_update().using_db(tx).get(id=student.id)
+        transfer = await StudentTransfer.create(
+            student_id=student.id, from_class_id=locked.school_class_id,  # type: ignore[attr-defined]
+            to_class_id=target.id, from_school_id=locked.school_id,  # type: ignore[attr-defined]
+            to_school_id=target_school.id, reason=clean_reason, transferred_by_id=actor.user_id, using_db=tx,
+        )
+        await Student.filter(id=student.id).using_db(tx).update(school_class_id=target.id, school_id=target_school.id)
+    student.school_class_id = target.id  # type: ignore[attr-defined]
+    student.school_id = target_school.id  # type: ignore[attr-defined]
+    return student, transfer

@@ -1,0 +1,93 @@
+"""Redis commands that must happen after a commit, even if Redis is down then.
+
+A change that must reach Redis (a cache entry to drop, a message to fan out)
+writes an outbox row in its own transaction. After the commit the row is
+carried out at once; if Redis is unreachable it stays, and the relay loop of
+any process carries it out when Redis answers again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from redis.exceptions import RedisError
+from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields.db_defaults import Now
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from services import runtime
+from services.ids import new_id
+
+log = logging.getLogger(__name__)
+
+
+class RedisOutbox(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    #: "delete" (keys, space-separated), "incr" (one key) or "publish" (channel and payload).
+    command = fields.CharField(max_length=16)
+    target = fields.TextField()
+    payload = fields.TextField(null=True)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "redis_outbox"
+
+
+async def enqueue_delete(keys: list[str], *, using: BaseDBAsyncClient) -> RedisOutbox | None:
+    if not keys:
+        return None
+    return await RedisOutbox.create(command="delete", target=" ".join(keys), using_db=using)
+
+
+async def enqueue_incr(key: str, *, using: BaseDBAsyncClient) -> RedisOutbox:
+    return await RedisOutbox.create(command="incr", target=key, using_db=using)
+
+
+async def enqueue_publish(channel: str, payload: str, *, using: BaseDBAsyncClient) -> RedisOutbox:
+    return await RedisOutbox.create(command="publish", target=channel, payload=payload, using_db=using)
+
+
+async def flush(entries: list[RedisOutbox | None]) -> None:
+    """Carry out entries just committed; whatever fails is left for the relay."""
+    done = []
+    for entry in entries:
+        if entry is None:
+            continue
+        try:
+            await _execute(entry)
+        except (RedisError, OSError):
+            log.warning("redis unavailable; outbox entry left for the relay")
+            break
+        done.append(entry.id)
+    if done:
+        await RedisOutbox.filter(id__in=done).delete()
+
+
+async def relay_once(batch: int = 100) -> int:
+    """Carry out pending entries oldest first; returns how many were done."""
+    async with in_transaction() as tx:
+        rows = await RedisOutbox.select_for_update(skip_locked=True).using_db(tx).order_by("id").limit(batch)
+        done = []
+        for entry in rows:
+            try:
+                await _execute(entry)
+            except (RedisError, OSError):
+                break
+            done.append(entry.id)
+        if done:
+            await RedisOutbox.filter(id__in=done).using_db(tx).delete()
+    return len(done)
+
+
+async def _execute(entry: RedisOutbox) -> None:
+    redis = runtime.current().redis
+    if entry.command == "delete":
+        await redis.delete(*entry.target.split(" "))
+    elif entry.command == "incr":
+        await redis.incr(entry.target)
+    elif entry.command == "publish":
+        await redis.publish(entry.target, entry.payload or "")
+    else:
+        raise ValueError(f"unknown outbox command {entry.command!r}")

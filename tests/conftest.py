@@ -1,0 +1,181 @@
+"""Real PostgreSQL and Redis for every test.
+
+With DATABASE_URL / REDIS_URL set (CI's second run) the tests use those
+servers; otherwise they start embedded ones, as a fresh machine would. Each
+test gets its own database, copied from a template migrated once per run, and
+its own Redis key prefix, so nothing depends on test order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from redis.asyncio import Redis
+
+from api.app import create_app
+from api.embedded import EmbeddedPostgres, EmbeddedRedis
+from api.settings import Keys, Settings
+from services import db
+from tests.helpers import Api
+
+CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract"
+
+
+@dataclass(frozen=True)
+class Backing:
+    admin_url: str
+    redis_url: str
+
+
+def database_url(admin_url: str, name: str) -> str:
+    parts = urlparse(admin_url)
+    return urlunparse(parts._replace(path=f"/{name}"))
+
+
+async def _admin(admin_url: str) -> asyncpg.Connection:
+    parts = urlparse(admin_url)
+    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+    return await asyncpg.connect(
+        host=query.get("host") or parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
+        password=parts.password, database=parts.path.lstrip("/") or "postgres",
+    )
+
+
+@pytest.fixture(scope="session")
+def backing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backing]:
+    postgres = redis = None
+    admin_url = os.environ.get("DATABASE_URL")
+    redis_url = os.environ.get("REDIS_URL")
+    if not admin_url:
+        postgres = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", delete_on_stop=True)
+        admin_url = postgres.url("postgres")
+    if not redis_url:
+        redis = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+        redis_url = redis.url
+    yield Backing(admin_url, redis_url)
+    if redis:
+        redis.stop()
+    if postgres:
+        postgres.stop()
+
+
+@pytest.fixture(scope="session")
+async def template_database(backing: Backing) -> AsyncIterator[str]:
+    """A database migrated to head once per run; each test copies it."""
+    name = f"coedu_template_{secrets.token_hex(4)}"
+    admin = await _admin(backing.admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await db.migrate(database_url(backing.admin_url, name))
+    yield name
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture
+async def database(backing: Backing, template_database: str) -> AsyncIterator[str]:
+    name = f"coedu_test_{secrets.token_hex(6)}"
+    admin = await _admin(backing.admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        yield database_url(backing.admin_url, name)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def keys() -> Keys:
+    return Keys(
+        signing_key=Ed25519PrivateKey.generate(),
+        previous_verifying_keys=(),
+        encryption_keys={"t1": secrets.token_bytes(32)},
+        current_encryption_key="t1",
+        index_key=secrets.token_bytes(32),
+    )
+
+
+@pytest.fixture
+def settings(database: str, backing: Backing, keys: Keys, tmp_path: Path) -> Settings:
+    return Settings(
+        environment="development",
+        data_dir=tmp_path,
+        database_url=database,
+        redis_url=backing.redis_url,
+        redis_prefix=f"test{uuid.uuid4().hex[:10]}:",
+        keys=keys,
+        password_hashing="fast",
+        request_timeout_s=10,
+        migrate_on_start=True,
+    )
+
+
+class RunningServer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = create_app(settings)
+        self.server = uvicorn.Server(uvicorn.Config(
+            self.app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on",
+            ws_per_message_deflate=False,
+        ))
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> str:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()
+            await asyncio.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await self.task
+
+
+async def _clear_prefix(redis_url: str, prefix: str) -> None:
+    client = Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=500)]
+        if keys:
+            await client.delete(*keys)
+    except OSError:
+        pass
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[str]:
+    """The real server on a free port, in this process (so tests can also reach the services)."""
+    running = RunningServer(settings)
+    address = await running.start()
+    yield address
+    await running.stop()
+    await _clear_prefix(settings.redis_url or "", settings.redis_prefix)
+
+
+@pytest.fixture
+async def api(server: str) -> AsyncIterator[Api]:
+    async with httpx.AsyncClient(base_url=f"http://{server}", timeout=30) as client:
+        yield Api(client, server)
+
+
+@pytest.fixture
+async def world(server: str):
+    from tests.helpers import build_world
+
+    return await build_world()

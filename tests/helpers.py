@@ -1,0 +1,201 @@
+"""Talking to the server the way the apps do, and building a small organisation to talk about."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from tortoise.transactions import in_transaction
+
+from schema.common.ids import to_global_id
+from services import outbox
+from services.enums import Gender, GuardianRelationship, Role, SchoolStage
+from services.identity import accounts, sessions
+from services.identity.models import User
+from services.identity.passwords import hash_password
+from services.organisation.models import (
+    ClassTeacher,
+    District,
+    Guardianship,
+    RoleAssignment,
+    School,
+    SchoolClass,
+    ServiceStation,
+    Student,
+)
+from services.organisation.service import student_number_index
+from services import runtime
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, address: str) -> None:
+        self.client = client
+        self.address = address
+
+    async def post(self, query: str, variables: dict | None = None, *, token: str | None = None,
+                   headers: dict[str, str] | None = None, operation_name: str | None = None) -> httpx.Response:
+        all_headers = {"content-type": "application/json", **(headers or {})}
+        if token:
+            all_headers["authorization"] = f"Bearer {token}"
+        body: dict[str, Any] = {"query": query, "variables": variables or {}}
+        if operation_name:
+            body["operationName"] = operation_name
+        return await self.client.post("/graphql", json=body, headers=all_headers)
+
+    async def gql(self, query: str, variables: dict | None = None, *, token: str | None = None,
+                  headers: dict[str, str] | None = None, operation_name: str | None = None) -> dict[str, Any]:
+        """The JSON of a 200 response."""
+        response = await self.post(query, variables, token=token, headers=headers, operation_name=operation_name)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict | None = None, *, token: str | None = None,
+                   headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """The data of a response that must have no top-level errors."""
+        body = await self.gql(query, variables, token=token, headers=headers)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    return [e["extensions"]["code"] for e in body.get("errors", [])]
+
+
+def user_error_codes(payload: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [(e["code"], e["field"]) for e in payload["userErrors"]]
+
+
+_phones = itertools.count(13800000001)
+
+
+def next_phone() -> str:
+    return str(next(_phones))
+
+
+PASSWORD = "Coedu-2026-secret"
+
+
+@dataclass
+class Person:
+    user: User
+    phone: str
+    token: str = ""
+    refresh_token: str = ""
+
+    @property
+    def id(self) -> str:
+        return to_global_id("User", self.user.id)
+
+
+async def make_person(name: str, *grants: tuple[Role, dict[str, Any]], password: str | None = PASSWORD,
+                      sign_in: bool = True) -> Person:
+    """An activated account with these role grants, signed in (fast path, straight into the services)."""
+    phone = next_phone()
+    async with in_transaction() as tx:
+        user, _ = await accounts.find_or_create_user(phone, name, using=tx)
+        if password is not None:
+            user.password_hash = await hash_password(password)
+            user.activated_at = dt.datetime.now(dt.UTC)
+            await user.save(using_db=tx)
+        for role, scope in grants:
+            await RoleAssignment.create(user_id=user.id, role=role, using_db=tx, **scope)
+        issued = await sessions.start(user.id, using=tx) if sign_in else None
+    person = Person(user, phone)
+    if issued:
+        person.token, person.refresh_token = issued.access_token, issued.refresh_token
+    return person
+
+
+_numbers = itertools.count(1)
+
+
+async def make_student(name: str, school_class: SchoolClass, *guardians: Person,
+                       relationship: GuardianRelationship = GuardianRelationship.MOTHER) -> Student:
+    from services.ids import new_id
+
+    number = f"G{next(_numbers):012d}"
+    student_id = new_id()
+    sealed = runtime.current().crypto.sealer.seal(number, table="student", column="student_number", row=student_id)
+    student = await Student.create(
+        id=student_id, display_name=name, gender=Gender.FEMALE, birth_date=dt.date(2017, 5, 1),
+        student_number_index=student_number_index(number), student_number_sealed=sealed,
+        school_class_id=school_class.id, school_id=school_class.school_id,  # type: ignore[attr-defined]
+    )
+    for index, guardian in enumerate(guardians):
+        await Guardianship.create(student_id=student.id, guardian_id=guardian.user.id, relationship=relationship,
+                                  is_primary=index == 0)
+    return student
+
+
+@dataclass
+class World:
+    """A small city: two districts, three schools, people in every role, students with guardians."""
+
+    district_a: District
+    district_b: District
+    school_a: School  # primary pilot school in district A
+    school_a2: School  # junior secondary in district A
+    school_b: School  # primary in district B
+    class_a1: SchoolClass
+    class_a2: SchoolClass
+    class_b1: SchoolClass
+    station_a: ServiceStation
+    people: dict[str, Person] = field(default_factory=dict)
+    students: dict[str, Student] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Person:
+        return self.people[name]
+
+    def gid(self, obj: Any) -> str:
+        return to_global_id(type(obj).__name__, obj.id)
+
+
+async def build_world() -> World:
+    districts = await District.all().order_by("position")
+    district_a, district_b = districts[0], districts[1]
+    school_a = await School.create(district_id=district_a.id, name="昆都仑区第一小学", stage=SchoolStage.PRIMARY,
+                                   is_family_education_pilot=True)
+    school_a2 = await School.create(district_id=district_a.id, name="昆都仑区第一中学",
+                                    stage=SchoolStage.JUNIOR_SECONDARY)
+    school_b = await School.create(district_id=district_b.id, name="青山区实验小学", stage=SchoolStage.PRIMARY)
+    station_a = await ServiceStation.create(district_id=district_a.id, name="友谊社区家庭教育服务站")
+
+    people: dict[str, Person] = {}
+    people["city_admin"] = await make_person("市管理员", (Role.CITY_ADMIN, {}))
+    people["district_admin_a"] = await make_person("昆区管理员", (Role.DISTRICT_ADMIN, {"district_id": district_a.id}))
+    people["district_admin_b"] = await make_person("青山管理员", (Role.DISTRICT_ADMIN, {"district_id": district_b.id}))
+    people["school_admin_a"] = await make_person("一小管理员", (Role.SCHOOL_ADMIN, {"school_id": school_a.id}))
+    people["school_admin_b"] = await make_person("实小管理员", (Role.SCHOOL_ADMIN, {"school_id": school_b.id}))
+    people["teacher_a"] = await make_person("王老师", (Role.TEACHER, {"school_id": school_a.id}))
+    people["teacher_a_other"] = await make_person("李老师", (Role.TEACHER, {"school_id": school_a.id}))
+    people["teacher_b"] = await make_person("赵老师", (Role.TEACHER, {"school_id": school_b.id}))
+    people["counsellor_a"] = await make_person("一小心理老师", (Role.COUNSELLOR, {"school_id": school_a.id}))
+    people["counsellor_b"] = await make_person("实小心理老师", (Role.COUNSELLOR, {"school_id": school_b.id}))
+    people["district_counsellor_a"] = await make_person(
+        "昆区心理中心", (Role.COUNSELLOR, {"district_id": district_a.id}))
+    people["city_counsellor"] = await make_person("市心理中心", (Role.COUNSELLOR, {}))
+    people["instructor"] = await make_person("家庭教育指导师", (Role.INSTRUCTOR, {"district_id": district_a.id}))
+    people["station_staff"] = await make_person("服务站工作人员", (Role.STATION_STAFF, {"station_id": station_a.id}))
+    people["parent_a"] = await make_person("张妈妈", (Role.PARENT, {}))
+    people["parent_a2"] = await make_person("陈爸爸", (Role.PARENT, {}))
+    people["parent_b"] = await make_person("刘妈妈", (Role.PARENT, {}))
+
+    class_a1 = await SchoolClass.create(school_id=school_a.id, grade=3, name="三年级1班",
+                                        homeroom_teacher_id=people["teacher_a"].user.id)
+    class_a2 = await SchoolClass.create(school_id=school_a.id, grade=3, name="三年级2班",
+                                        homeroom_teacher_id=people["teacher_a_other"].user.id)
+    class_b1 = await SchoolClass.create(school_id=school_b.id, grade=3, name="三年级1班",
+                                        homeroom_teacher_id=people["teacher_b"].user.id)
+    await ClassTeacher.create(school_class_id=class_a1.id, teacher_id=people["teacher_a_other"].user.id,
+                              subject="数学")
+    students = {
+        "a": await make_student("张小明", class_a1, people["parent_a"]),
+        "a2": await make_student("陈小红", class_a2, people["parent_a2"]),
+        "b": await make_student("刘小刚", class_b1, people["parent_b"]),
+    }
+    await outbox.RedisOutbox.all().delete()
+    return World(district_a, district_b, school_a, school_a2, school_b, class_a1, class_a2, class_b1, station_a,
+                 people, students)
