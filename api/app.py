@@ -68,9 +68,9 @@ class Background:
     def start(self, name: str, loop: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         self._tasks.append(asyncio.create_task(loop(self.stopping), name=name))
 
-    async def stop(self, timeout: float = 10) -> None:
+    async def stop(self, grace_seconds: float = 10) -> None:
         self.stopping.set()
-        done, pending = await asyncio.wait(self._tasks, timeout=timeout) if self._tasks else (set(), set())
+        done, pending = await asyncio.wait(self._tasks, timeout=grace_seconds) if self._tasks else (set(), set())
         for task in pending:
             task.cancel()
         for task in (*done, *pending):
@@ -129,7 +129,8 @@ class RequestContextMiddleware:
 
 
 def create_app(settings: Settings) -> Starlette:
-    assert settings.database_url and settings.redis_url, "resolve embedded servers before create_app"
+    if not (settings.database_url and settings.redis_url):
+        raise ValueError("resolve the embedded servers before create_app")
     production = settings.is_production
     schema = build_schema(production=production)
     metrics = Metrics()

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import getpass
-import json
+import signal
 import sys
 from collections.abc import AsyncIterator
 
@@ -46,8 +46,19 @@ def serve(args: argparse.Namespace) -> int:
             ws_per_message_deflate=False,
         )
         server = uvicorn.Server(config)
-        server.run()
+        # uvicorn drains requests on SIGTERM/SIGINT, then re-raises the signal; turning that into a
+        # SystemExit lets the embedded servers stop cleanly on the way out.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, _exit_cleanly)
+        try:
+            server.run()
+        except SystemExit:
+            pass
         return 0 if server.started else 1
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 @contextlib.asynccontextmanager

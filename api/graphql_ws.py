@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET
 
 from api.auth import authenticate
 from api.observability import Metrics, new_request_id
@@ -90,7 +91,7 @@ class GraphQLWebSocket(GraphQL):
         context.loaders = Loaders(principal)
         task = asyncio.create_task(self._watch(context, claims))
         context.extra["watchdog"] = task
-        return None
+        return UNSET
 
     async def _watch(self, context: Context, claims: AccessClaims) -> None:
         """Close the connection when its token expires or its access ends."""

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
             name='RedisOutbox',
             fields=[
                 ('id', fields.UUIDField(primary_key=True, default=new_id, unique=True, db_index=True)),
-                ('command', fields.CharField(description='"delete" (keys, space-separated) or "publish" (channel and payload).', max_length=16)),
+                ('command', fields.CharField(description='"delete" (keys, space-separated), "incr" (one key) or "publish" (channel and payload).', max_length=16)),
                 ('target', fields.TextField(unique=False)),
                 ('payload', fields.TextField(null=True, unique=False)),
                 ('created_at', fields.DatetimeField(db_default=Now(), auto_now=False, auto_now_add=False)),
@@ -223,6 +223,22 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(db_default=Now(), auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'guardianship', 'app': 'coedu', 'unique_together': (('student_id', 'guardian_id'),), 'indexes': [Index(fields=['guardian_id'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='StudentTransfer',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=new_id, unique=True, db_index=True)),
+                ('student', fields.ForeignKeyField('coedu.Student', source_field='student_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('from_class', fields.ForeignKeyField('coedu.SchoolClass', source_field='from_class_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('to_class', fields.ForeignKeyField('coedu.SchoolClass', source_field='to_class_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('from_school', fields.ForeignKeyField('coedu.School', source_field='from_school_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('to_school', fields.ForeignKeyField('coedu.School', source_field='to_school_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('reason', fields.CharField(max_length=200)),
+                ('transferred_by', fields.ForeignKeyField('coedu.User', source_field='transferred_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
+                ('at', fields.DatetimeField(db_default=Now(), auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'student_transfer', 'app': 'coedu', 'indexes': [Index(fields=['student_id', 'at'])], 'pk_attr': 'id', 'table_description': "A student's move between classes or schools; the wellbeing record follows it."},
             bases=['Model'],
         ),
     ]

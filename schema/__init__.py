@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
@@ -28,8 +30,12 @@ Info = strawberry.Info[Context, None]
 
 @strawberry.type(description="Everything that can be read.")
 class Query(AccountQueries, OrganisationQueries, AuditQueries):
-    @strawberry.field(description="Any object by its global id; null if it does not exist or the viewer may not see it.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    @strawberry.field(
+        description="Any object by its global id; null if it does not exist or the viewer may not see it."
+    )
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the object.")]
+    ) -> Node | None:
         return await resolve_node(info.context, id)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
 import strawberry
 
-from schema.common.connection import Connection, connection, page_window
+from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.enums import described_enum
 from schema.common.ids import TYPE_CODES, decode_id, from_global_id, to_global_id
 from schema.common.node import Node, gid, resolve_node
@@ -69,8 +70,10 @@ class AuditEvent(Node):
 @strawberry.type
 class AuditQueries:
     @strawberry.field(description="Who read or changed sensitive records, newest first (city administrator).")
-    async def audit_events(self, info: Info, first: int, after: str | None = None,
-                           filter: AuditEventFilter | None = None) -> Connection[AuditEvent]:
+    async def audit_events(
+        self, info: Info, first: First, after: After = None,
+        filter: Annotated[AuditEventFilter | None, strawberry.argument(description="Narrows the trail.")] = None,
+    ) -> Connection[AuditEvent]:
         size, offset = page_window(first, after, info.context.language)
         wanted = audit.AuditFilter()
         if filter is not None:

@@ -45,7 +45,7 @@ class RequestOrigin:
 
 #: Set by the API for each request or WebSocket operation.
 request_origin: contextvars.ContextVar[RequestOrigin] = contextvars.ContextVar(
-    "request_origin", default=RequestOrigin(None, None)
+    "request_origin", default=RequestOrigin(None, None)  # noqa: B039 - frozen, never mutated
 )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import os
+import re
 from typing import Any
 
 import asyncpg
@@ -25,13 +27,21 @@ _MIGRATION_LOCK = 0x636F656475
 
 
 class _StatementCounter:
-    """Counts SQL statements this process sends (exposed on /metrics; the N+1 tests read it)."""
+    """Counts SQL statements: all this process sends (for /metrics), and those of the current
+    request when it asked (``per_request``). asyncpg calls loggers with call_soon, in a copy of the
+    caller's context, so the request's counter is the one in its context."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.per_request: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+            "statement_count", default=None
+        )
 
     def __call__(self, record: object) -> None:
         self.count += 1
+        mine = self.per_request.get()
+        if mine is not None:
+            mine[0] += 1
 
     async def attach(self, connection: asyncpg.Connection) -> None:
         connection.add_query_logger(self)
@@ -40,10 +50,17 @@ class _StatementCounter:
 statements = _StatementCounter()
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Released connections skip asyncpg's RESET ALL round trip: the application sets no session
+    state (advisory locks it takes are transaction-scoped), and an open transaction is still rolled
+    back by the pool itself."""
+
+
 def tortoise_config(database_url: str, *, pool_size: int = 10, statement_timeout_ms: int = 5000) -> dict[str, Any]:
     connection = expand_db_url(database_url)
     credentials = connection["credentials"]
     credentials["init"] = statements.attach
+    credentials["reset"] = _keep_session
     credentials["minsize"] = 1
     credentials["maxsize"] = pool_size
     # A runaway query is cut off by the server, whatever the client does.
@@ -88,6 +105,16 @@ async def init(database_url: str, *, pool_size: int = 10, statement_timeout_ms: 
 
 async def close() -> None:
     await connections.close_all()
+
+
+def unique_violation_columns(error: Exception) -> frozenset[str]:
+    """The columns of the unique constraint an IntegrityError broke (empty for any other error)."""
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) != "23505":
+        return frozenset()
+    detail = getattr(cause, "detail", "") or ""
+    match = re.match(r"Key \(([^)]*)\)=", detail)
+    return frozenset(c.strip() for c in match.group(1).split(",")) if match else frozenset()
 
 
 async def now(using: BaseDBAsyncClient | None = None) -> dt.datetime:

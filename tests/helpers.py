@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 from tortoise.transactions import in_transaction
 
 from schema.common.ids import to_global_id
-from services import outbox
+from services import outbox, runtime
 from services.enums import Gender, GuardianRelationship, Role, SchoolStage
 from services.identity import accounts, sessions
 from services.identity.models import User
@@ -27,7 +28,8 @@ from services.organisation.models import (
     Student,
 )
 from services.organisation.service import student_number_index
-from services import runtime
+
+CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract"
 
 
 class Api:
@@ -199,3 +201,13 @@ async def build_world() -> World:
     await outbox.RedisOutbox.all().delete()
     return World(district_a, district_b, school_a, school_a2, school_b, class_a1, class_a2, class_b1, station_a,
                  people, students)
+
+
+def contract_operation(file_name: str, operation: str) -> str:
+    """An operation of the client contract, with the fragments it uses, as the apps send it."""
+    from graphql import parse
+
+    from api.trusted import canonical_operations
+
+    path = CONTRACT / "operations" / file_name
+    return canonical_operations(parse(path.read_text(encoding="utf-8")))[operation]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -14,6 +14,9 @@ from services.messages import Language
 from services.paging import MAX_PAGE, Page
 
 T = TypeVar("T")
+
+First = Annotated[int, strawberry.argument(description="Page size: 0 to 100 items.")]
+After = Annotated[str | None, strawberry.argument(description="Cursor of the item to continue after.")]
 
 
 @strawberry.type(description="Where a page sits in its list.")

@@ -19,6 +19,7 @@ from graphql import GraphQLError
 from graphql.error import GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
+from schema.common.enums import described_enum
 from services.errors import ErrorCode, Forbidden, Unauthenticated, UserErrors
 from services.messages import Language, translate
 
@@ -26,8 +27,19 @@ log = logging.getLogger("coedu.graphql")
 
 MAX_ERRORS = 5
 
-UserErrorCode = strawberry.enum(
-    ErrorCode, name="UserErrorCode", description="Why a mutation changed nothing; never changes with language."
+UserErrorCode = described_enum(
+    ErrorCode,
+    name="UserErrorCode",
+    description="Why a mutation changed nothing; never changes with language.",
+    values={
+        "INVALID_INPUT": "An input value is malformed or breaks a rule.",
+        "NOT_FOUND": "The object does not exist, or is not available to the viewer.",
+        "CONFLICT": "The change clashes with existing data (a duplicate, an overlapping booking).",
+        "INVALID_STATE": "The object is not in a state that allows this change.",
+        "INVALID_CREDENTIALS": "The phone, password, code or token does not match.",
+        "LIMIT_EXCEEDED": "A capacity or quota is used up.",
+        "RATE_LIMITED": "Too many attempts; try again later.",
+    },
 )
 
 

@@ -21,7 +21,11 @@ class OperationAllowed(BasePermission):
 
 
 def guard_root_fields(*root_types: type) -> None:
+    """Put the access module in front of every root field (and describe mutations' `input`)."""
     for root in root_types:
         definition: StrawberryObjectDefinition = root.__strawberry_definition__  # type: ignore[attr-defined]
         for field in definition.fields:
             field.extensions.append(PermissionExtension(permissions=[OperationAllowed()], use_directives=False))
+            for argument in field.arguments:
+                if argument.python_name == "input" and not argument.description:
+                    argument.description = "What to do; see the input type."

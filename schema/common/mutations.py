@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import strawberry
 
 from schema.common.errors import UserError, payload_errors
-from schema.common.ids import decode_id
-from services.errors import Checks, ErrorCode, UserErrors
+from services.errors import UserErrors
 
 P = TypeVar("P")
 
@@ -20,26 +19,6 @@ async def run(info: strawberry.Info, payload: type[P], action: Callable[[], Awai
         return await action()
     except UserErrors as failure:
         return payload(user_errors=payload_errors(failure, info.context.language))  # type: ignore[call-arg]
-
-
-class Ids:
-    """Decodes the global ids of an input, collecting a NOT_FOUND for each bad one."""
-
-    def __init__(self) -> None:
-        self.checks = Checks()
-
-    def get(self, value: str | None, type_name: str, field: str, *, required: bool = True) -> Any:
-        if value is None:
-            if required:
-                self.checks.invalid(field, "required")
-            return None
-        row_id = decode_id(value, type_name)
-        if row_id is None:
-            self.checks.add(ErrorCode.NOT_FOUND, "not_found", field)
-        return row_id
-
-    def done(self) -> None:
-        self.checks.raise_if_any()
 
 
 def user_errors_field() -> list[UserError]:

@@ -26,7 +26,9 @@ class CreateSchoolInput:
     address: str | None = strawberry.field(default=None, description="Postal address.")
 
 
-@strawberry.input(description="Changes to a school; fields left out stay as they are, an explicit null address clears it.")
+@strawberry.input(
+    description="Changes to a school; fields left out stay as they are, an explicit null address clears it."
+)
 class UpdateSchoolInput:
     school_id: strawberry.ID = strawberry.field(description="The school to change.")
     name: str | None = strawberry.field(default=None, description="New name.")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import strawberry
 
 from schema.account.types import Invitation
-from schema.common.mutations import Ids, run, user_errors_field
 from schema.common.errors import UserError
+from schema.common.ids import decode_id
+from schema.common.mutations import run, user_errors_field
+from schema.context import Context
 from schema.organisation import inputs
 from schema.organisation.types import Guardianship, School, SchoolClass, Student, User
-from schema.context import Context
 from services.identity.accounts import IssuedInvitation
 from services.organisation import service
 from services.organisation.service import UNSET, Scope
@@ -81,11 +82,11 @@ class TransferStudentPayload:
     user_errors: list[UserError] = user_errors_field()
 
 
-def _scope(ids: Ids, school: str | None, district: str | None, station: str | None) -> tuple[Scope, dict[str, bool]]:
+def _scope(school: str | None, district: str | None, station: str | None) -> tuple[Scope, dict[str, bool]]:
     scope = Scope(
-        school_id=ids.get(school, "School", "schoolId", required=False),
-        district_id=ids.get(district, "District", "districtId", required=False),
-        station_id=ids.get(station, "ServiceStation", "stationId", required=False),
+        school_id=decode_id(school, "School"),
+        district_id=decode_id(district, "District"),
+        station_id=decode_id(station, "ServiceStation"),
     )
     return scope, {"school": school is not None, "district": district is not None, "station": station is not None}
 
@@ -95,9 +96,7 @@ class OrganisationMutations:
     @strawberry.mutation(description="Create a school in a district (district or city administrators).")
     async def create_school(self, info: Info, input: inputs.CreateSchoolInput) -> CreateSchoolPayload:
         async def action() -> CreateSchoolPayload:
-            ids = Ids()
-            district_id = ids.get(input.district_id, "District", "districtId")
-            ids.done()
+            district_id = decode_id(input.district_id, "District")
             row = await service.create_school(
                 info.context.principal, district_id=district_id, name=input.name, stage=input.stage,
                 is_pilot=input.is_family_education_pilot, address=input.address,
@@ -109,9 +108,7 @@ class OrganisationMutations:
     @strawberry.mutation(description="Change a school's name, address or pilot status.")
     async def update_school(self, info: Info, input: inputs.UpdateSchoolInput) -> UpdateSchoolPayload:
         async def action() -> UpdateSchoolPayload:
-            ids = Ids()
-            school_id = ids.get(input.school_id, "School", "schoolId")
-            ids.done()
+            school_id = decode_id(input.school_id, "School")
             row = await service.update_school(
                 info.context.principal, school_id=school_id, name=input.name,
                 is_pilot=input.is_family_education_pilot,
@@ -124,10 +121,8 @@ class OrganisationMutations:
     @strawberry.mutation(description="Create a class in a school (its administrators).")
     async def create_school_class(self, info: Info, input: inputs.CreateSchoolClassInput) -> CreateSchoolClassPayload:
         async def action() -> CreateSchoolClassPayload:
-            ids = Ids()
-            school_id = ids.get(input.school_id, "School", "schoolId")
-            teacher_id = ids.get(input.homeroom_teacher_id, "User", "homeroomTeacherId", required=False)
-            ids.done()
+            school_id = decode_id(input.school_id, "School")
+            teacher_id = decode_id(input.homeroom_teacher_id, "User")
             row = await service.create_school_class(
                 info.context.principal, school_id=school_id, grade=input.grade, name=input.name,
                 homeroom_teacher_id=teacher_id, homeroom_given=input.homeroom_teacher_id is not None,
@@ -137,12 +132,12 @@ class OrganisationMutations:
         return await run(info, CreateSchoolClassPayload, action)
 
     @strawberry.mutation(description="Make a teacher of the school a teacher of one of its classes.")
-    async def assign_class_teacher(self, info: Info, input: inputs.AssignClassTeacherInput) -> AssignClassTeacherPayload:
+    async def assign_class_teacher(
+        self, info: Info, input: inputs.AssignClassTeacherInput
+    ) -> AssignClassTeacherPayload:
         async def action() -> AssignClassTeacherPayload:
-            ids = Ids()
-            class_id = ids.get(input.school_class_id, "SchoolClass", "schoolClassId")
-            teacher_id = ids.get(input.teacher_id, "User", "teacherId")
-            ids.done()
+            class_id = decode_id(input.school_class_id, "SchoolClass")
+            teacher_id = decode_id(input.teacher_id, "User")
             row = await service.assign_class_teacher(
                 info.context.principal, class_id=class_id, teacher_id=teacher_id, subject=input.subject
             )
@@ -157,9 +152,7 @@ class OrganisationMutations:
     ))
     async def assign_role(self, info: Info, input: inputs.AssignRoleInput) -> AssignRolePayload:
         async def action() -> AssignRolePayload:
-            ids = Ids()
-            scope, given = _scope(ids, input.school_id, input.district_id, input.station_id)
-            ids.done()
+            scope, given = _scope(input.school_id, input.district_id, input.station_id)
             user, issued = await service.assign_role(
                 info.context.principal, phone=input.phone, display_name=input.display_name, role=input.role,
                 scope=scope, given=given,
@@ -171,10 +164,8 @@ class OrganisationMutations:
     @strawberry.mutation(description="Take a role away; it stops working at once, also for open sessions.")
     async def revoke_role(self, info: Info, input: inputs.RevokeRoleInput) -> RevokeRolePayload:
         async def action() -> RevokeRolePayload:
-            ids = Ids()
-            user_id = ids.get(input.user_id, "User", "userId")
-            scope, given = _scope(ids, input.school_id, input.district_id, input.station_id)
-            ids.done()
+            user_id = decode_id(input.user_id, "User")
+            scope, given = _scope(input.school_id, input.district_id, input.station_id)
             user = await service.revoke_role(
                 info.context.principal, user_id=user_id, role=input.role, scope=scope, given=given
             )
@@ -185,9 +176,7 @@ class OrganisationMutations:
     @strawberry.mutation(description="Enrol a new student in a class.")
     async def enroll_student(self, info: Info, input: inputs.EnrollStudentInput) -> EnrollStudentPayload:
         async def action() -> EnrollStudentPayload:
-            ids = Ids()
-            class_id = ids.get(input.school_class_id, "SchoolClass", "schoolClassId")
-            ids.done()
+            class_id = decode_id(input.school_class_id, "SchoolClass")
             row = await service.enroll_student(
                 info.context.principal, class_id=class_id, display_name=input.display_name, gender=input.gender,
                 birth_date=input.birth_date, student_number=input.student_number,
@@ -202,9 +191,7 @@ class OrganisationMutations:
     ))
     async def link_guardian(self, info: Info, input: inputs.LinkGuardianInput) -> LinkGuardianPayload:
         async def action() -> LinkGuardianPayload:
-            ids = Ids()
-            student_id = ids.get(input.student_id, "Student", "studentId")
-            ids.done()
+            student_id = decode_id(input.student_id, "Student")
             guardianship, issued = await service.link_guardian(
                 info.context.principal, student_id=student_id, phone=input.phone,
                 display_name=input.display_name, relationship=input.relationship, is_primary=input.is_primary,
@@ -218,10 +205,8 @@ class OrganisationMutations:
     ))
     async def transfer_student(self, info: Info, input: inputs.TransferStudentInput) -> TransferStudentPayload:
         async def action() -> TransferStudentPayload:
-            ids = Ids()
-            student_id = ids.get(input.student_id, "Student", "studentId")
-            class_id = ids.get(input.to_school_class_id, "SchoolClass", "toSchoolClassId")
-            ids.done()
+            student_id = decode_id(input.student_id, "Student")
+            class_id = decode_id(input.to_school_class_id, "SchoolClass")
             student, _ = await service.transfer_student(
                 info.context.principal, student_id=student_id, to_class_id=class_id, reason=input.reason
             )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
-from schema.common.connection import Connection, connection, page_window
+from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.ids import decode_id
 from schema.context import Context
 from schema.organisation.inputs import SchoolFilter
@@ -21,8 +23,10 @@ class OrganisationQueries:
         return [District.of(row) for row in await queries.districts()]
 
     @strawberry.field(description="The school directory, by name.")
-    async def schools(self, info: Info, first: int, after: str | None = None,
-                      filter: SchoolFilter | None = None) -> Connection[School]:
+    async def schools(
+        self, info: Info, first: First, after: After = None,
+        filter: Annotated[SchoolFilter | None, strawberry.argument(description="Narrows the directory.")] = None,
+    ) -> Connection[School]:
         size, offset = page_window(first, after, info.context.language)
         wanted = queries.SchoolFilter()
         if filter is not None:

@@ -6,7 +6,7 @@ import uuid
 
 import strawberry
 
-from schema.common.connection import Connection, connection, page_window
+from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.enums import described_enum
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
@@ -16,6 +16,7 @@ from services.enums import Gender as GenderEnum
 from services.enums import GuardianRelationship as GuardianRelationshipEnum
 from services.enums import Role as RoleEnum
 from services.enums import SchoolStage as SchoolStageEnum
+from services.identity.accounts import accepted_notice_version
 from services.identity.models import User as UserRow
 from services.organisation import models, queries
 
@@ -142,7 +143,9 @@ class RoleAssignmentType:
         return ServiceStation.of(await info.context.loaders.station.load(self._grant.station_id))
 
 
-@strawberry.type(description="A person with an account: guardian, teacher, counsellor, instructor, staff or administrator.")
+@strawberry.type(
+    description="A person with an account: guardian, teacher, counsellor, instructor, staff or administrator."
+)
 class User(Node):
     display_name: str = strawberry.field(description="Name shown to others.")
     _row: strawberry.Private[UserRow]
@@ -168,6 +171,12 @@ class User(Node):
         grants = await info.context.loaders.grants_by_user.load(self._row.id)
         return [RoleAssignmentType(role=g.role, _grant=g) for g in grants
                 if access.visible_grant(principal, self._row.id, g)]
+
+    @strawberry.field(description="For the signed-in person: version of the privacy notice they accepted, if any.")
+    async def accepted_privacy_notice_version(self, info: Info) -> str | None:
+        if not _viewer_is(info, self._row.id):
+            return None
+        return await accepted_notice_version(self._row.id)
 
     @strawberry.field(description="For the signed-in teacher: classes they are homeroom teacher of or teach.")
     async def classes(self, info: Info) -> list[SchoolClass]:
@@ -208,7 +217,7 @@ class SchoolClass(Node):
         return [User.of(u) for u in await info.context.loaders.teachers_by_class.load(self._row.id)]
 
     @strawberry.field(description="Students of the class the viewer may see, by name.")
-    async def students(self, info: Info, first: int = 50, after: str | None = None) -> Connection[Student]:
+    async def students(self, info: Info, first: First = 50, after: After = None) -> Connection[Student]:
         size, offset = page_window(first, after, info.context.language)
         if info.context.principal is None:
             return connection(paging.fixed([], first=size, offset=offset), Student.of)

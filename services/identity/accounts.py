@@ -16,8 +16,8 @@ from services.enums import AuditAction, Role
 from services.errors import Checks, ErrorCode, UserErrors
 from services.identity import phones, privacy, sessions
 from services.identity.models import Invitation, PrivacyNoticeAcceptance, User
-from services.ids import new_id
 from services.identity.passwords import check_policy, hash_password, verify_password
+from services.ids import new_id
 from services.organisation.models import RoleAssignment
 from services.ratelimit import ACTIVATION_PER_PHONE, SIGN_IN_PER_ADDRESS, SIGN_IN_PER_PHONE
 
@@ -157,12 +157,17 @@ async def activate(raw_phone: str, code: str, password: str, client_address: str
             raise invalid
         now = await db.now(tx)
         await User.filter(id=user.id).using_db(tx).update(password_hash=password_hash, activated_at=now)
-        if await RoleAssignment.exists(user_id=user.id, role=Role.PARENT).using_db(tx):
+        if await RoleAssignment.filter(user_id=user.id, role=Role.PARENT).using_db(tx).exists():
             await PrivacyNoticeAcceptance.create(user_id=user.id, version=privacy.CURRENT_VERSION, using_db=tx)
         issued = await sessions.start(user.id, using=tx)
         await audit.record(AuditAction.SIGN_IN, actor_id=user.id, subject_type="User", subject_id=user.id, using=tx)
     await ACTIVATION_PER_PHONE.clear(account)
     return issued, user
+
+
+async def accepted_notice_version(user_id: uuid.UUID) -> str | None:
+    latest = await PrivacyNoticeAcceptance.filter(user_id=user_id).order_by("-accepted_at").first()
+    return latest.version if latest else None
 
 
 async def logout(refresh_token: str, *, all_devices: bool) -> None:
@@ -206,13 +211,14 @@ async def create_city_admin(raw_phone: str, display_name: str, password: str) ->
     if phone is not None:
         check_policy(checks, "password", password, phone=phone)
     checks.raise_if_any()
-    assert phone is not None and name is not None
+    assert phone is not None
+    assert name is not None
     password_hash = await hash_password(password)
     async with in_transaction() as tx:
         user, created = await find_or_create_user(phone, name, using=tx)
         now = await db.now(tx)
         await User.filter(id=user.id).using_db(tx).update(password_hash=password_hash, activated_at=now)
-        if not await RoleAssignment.exists(user_id=user.id, role=Role.CITY_ADMIN).using_db(tx):
+        if not await RoleAssignment.filter(user_id=user.id, role=Role.CITY_ADMIN).using_db(tx).exists():
             await RoleAssignment.create(user_id=user.id, role=Role.CITY_ADMIN, using_db=tx)
             await audit.record(AuditAction.ROLE_CHANGE, actor_id=None, subject_type="User", subject_id=user.id,
                                using=tx)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 
 from services import access, paging
@@ -164,14 +164,15 @@ async def classes_taught_by(viewer: Principal) -> list[SchoolClass]:
     """The viewer's homeroom and taught classes, in schools where they still teach."""
     if not viewer.teacher_schools:
         return []
-    taught = ClassTeacher.filter(teacher_id=viewer.user_id).values("school_class_id")
+    taught = Subquery(ClassTeacher.filter(teacher_id=viewer.user_id).values("school_class_id"))
     return await SchoolClass.filter(
         Q(homeroom_teacher_id=viewer.user_id) | Q(id__in=taught), school_id__in=list(viewer.teacher_schools)
     ).order_by("grade", "name", "id")
 
 
 async def children_of(viewer: Principal) -> list[Student]:
-    return await Student.filter(id__in=Guardianship.filter(guardian_id=viewer.user_id).values("student_id")).order_by(
+    guarded = Subquery(Guardianship.filter(guardian_id=viewer.user_id).values("student_id"))
+    return await Student.filter(id__in=guarded).order_by(
         "birth_date", "id"
     )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from services import access, audit, db, outbox, runtime
@@ -21,7 +22,12 @@ from services.access import Principal, RoleGrant
 from services.enums import AuditAction, Gender, GuardianRelationship, Role, SchoolStage
 from services.errors import Checks, ErrorCode, UserErrors
 from services.identity import principals
-from services.identity.accounts import IssuedInvitation, find_or_create_user, invite_if_inactive, require_phone
+from services.identity.accounts import (
+    IssuedInvitation,
+    find_or_create_user,
+    invite_if_inactive,
+    require_phone,
+)
 from services.identity.models import User
 from services.ids import new_id
 from services.messages import Ref
@@ -50,11 +56,8 @@ def _not_found(field: str) -> UserErrors:
     return UserErrors.one(ErrorCode.NOT_FOUND, "not_found", field)
 
 
-def _is_unique_violation(error: IntegrityError, constraint_hint: str) -> bool:
-    cause = error.__cause__
-    return getattr(cause, "sqlstate", None) == "23505" and constraint_hint in (
-        getattr(cause, "constraint_name", "") or ""
-    )
+def _is_unique_violation(error: IntegrityError, column: str) -> bool:
+    return column in db.unique_violation_columns(error)
 
 
 # --------------------------------------------------------------------------
@@ -120,8 +123,8 @@ async def _teacher_of_school(user_id: uuid.UUID | None, school_id: uuid.UUID,
                              using: BaseDBAsyncClient | None = None) -> bool:
     if user_id is None:
         return False
-    query = RoleAssignment.exists(user_id=user_id, role=Role.TEACHER, school_id=school_id)
-    return await (query.using_db(using) if using else query)
+    query = RoleAssignment.filter(user_id=user_id, role=Role.TEACHER, school_id=school_id)
+    return await (query.using_db(using) if using else query).exists()
 
 
 async def create_school_class(actor: Principal, *, school_id: uuid.UUID | None, grade: int, name: str,
@@ -239,7 +242,9 @@ async def assign_role(actor: Principal, *, phone: str, display_name: str, role: 
     name = checks.text("displayName", display_name, max_length=64)
     grant = await _resolve_grant(checks, role, scope, given=given)
     checks.raise_if_any()
-    assert grant is not None and clean_phone is not None and name is not None
+    assert grant is not None
+    assert clean_phone is not None
+    assert name is not None
     access.require(access.may_assign_role(actor, grant))
     async with in_transaction() as tx:
         user, _ = await find_or_create_user(clean_phone, name, using=tx)
@@ -285,7 +290,7 @@ async def revoke_role(actor: Principal, *, user_id: uuid.UUID | None, role: Role
         await held.delete()
         if role == Role.TEACHER and grant.school_id:
             # A former teacher of the school no longer teaches its classes.
-            class_ids = SchoolClass.filter(school_id=grant.school_id).values("id")
+            class_ids = Subquery(SchoolClass.filter(school_id=grant.school_id).values("id"))
             await ClassTeacher.filter(teacher_id=user.id, school_class_id__in=class_ids).using_db(tx).delete()
             await SchoolClass.filter(school_id=grant.school_id, homeroom_teacher_id=user.id).using_db(tx).update(
                 homeroom_teacher_id=None
@@ -331,7 +336,7 @@ async def enroll_student(actor: Principal, *, class_id: uuid.UUID | None, displa
             school_class_id=school_class.id, school_id=school.id,
         )
     except IntegrityError as error:
-        if _is_unique_violation(error, "student_number"):
+        if _is_unique_violation(error, "student_number_index"):
             raise UserErrors.one(ErrorCode.CONFLICT, "student_number_taken", "studentNumber") from error
         raise
 
@@ -363,10 +368,11 @@ async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone
     clean_phone = require_phone(checks, "phone", phone)
     name = checks.text("displayName", display_name, max_length=64)
     checks.raise_if_any()
-    assert clean_phone is not None and name is not None
+    assert clean_phone is not None
+    assert name is not None
     async with in_transaction() as tx:
         guardian, _ = await find_or_create_user(clean_phone, name, using=tx)
-        if await Guardianship.exists(student_id=student.id, guardian_id=guardian.id).using_db(tx):
+        if await Guardianship.filter(student_id=student.id, guardian_id=guardian.id).using_db(tx).exists():
             raise UserErrors.one(ErrorCode.CONFLICT, "already_guardian", "phone")
         if is_primary:
             await Guardianship.filter(student_id=student.id, is_primary=True).using_db(tx).update(is_primary=False)
@@ -375,7 +381,7 @@ async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone
             using_db=tx,
         )
         entries: list[outbox.RedisOutbox] = []
-        if not await RoleAssignment.exists(user_id=guardian.id, role=Role.PARENT).using_db(tx):
+        if not await RoleAssignment.filter(user_id=guardian.id, role=Role.PARENT).using_db(tx).exists():
             await RoleAssignment.create(user_id=guardian.id, role=Role.PARENT, granted_by_id=actor.user_id,
                                         using_db=tx)
             entries = await principals.access_changed(guardian.id, using=tx)

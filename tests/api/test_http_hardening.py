@@ -1,0 +1,145 @@
+"""The HTTP transport refuses what it must (OWASP GraphQL cheat sheet)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tests.conftest import RunningServer
+from tests.helpers import CONTRACT, Api, contract_operation, error_codes
+
+VIEWER = "query Viewer { viewer { id } }"
+
+
+async def test_only_post_with_json_runs_operations(api, world):
+    get = await api.client.get("/graphql", params={"query": "{ privacyNotice { version } }"})
+    assert get.status_code == 405
+    form = await api.client.post("/graphql", data={"query": "{ privacyNotice { version } }"})
+    assert form.status_code == 415
+    multipart = await api.client.post("/graphql", files={"operations": ("o.json", b"{}")})
+    assert multipart.status_code == 415
+    text = await api.client.post("/graphql", content=b'{"query":"{ privacyNotice { version } }"}',
+                                 headers={"content-type": "text/plain"})
+    assert text.status_code == 415
+
+
+async def test_batched_requests_are_refused(api, world):
+    response = await api.client.post("/graphql", json=[{"query": "{ privacyNotice { version } }"}] * 2)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BATCH_NOT_SUPPORTED"
+
+
+async def test_large_bodies_are_refused(api, world):
+    response = await api.client.post("/graphql", json={"query": "{ privacyNotice { version } }", "variables": {
+        "padding": "x" * 70_000}})
+    assert response.status_code == 413
+
+
+async def test_malformed_bodies_are_refused(api, world):
+    assert (await api.client.post("/graphql", content=b"{nope", headers={"content-type": "application/json"})
+            ).status_code == 400
+    assert (await api.client.post("/graphql", json={"query": 5})).status_code == 400
+    assert (await api.client.post("/graphql", json={"variables": {}})).status_code == 400
+
+
+async def test_subscriptions_are_not_served_over_http(api, world):
+    response = await api.client.post("/graphql", json={"query": "subscription { x }"})
+    assert response.status_code in (200, 400)
+    assert response.json()["errors"]
+
+
+async def test_deep_queries_are_refused(api, world):
+    deep = "query { viewer { classes { students(first: 1) { nodes { schoolClass { students(first: 1) { nodes { " \
+           "schoolClass { homeroomTeacher { roles { school { district { id } } } } } } } } } } } } }"
+    body = await api.gql(deep, token=world["teacher_a"].token)
+    assert body.get("data") is None
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+
+
+async def test_too_many_aliases_are_refused(api, world):
+    query = "query { " + " ".join(f"a{i}: privacyNotice {{ version }}" for i in range(20)) + " }"
+    body = await api.gql(query)
+    assert "aliases found" in body["errors"][0]["message"]
+
+
+async def test_too_many_tokens_are_refused(api, world):
+    query = "query { " + " ".join("privacyNotice { version }" for _ in range(400)) + " }"
+    body = await api.gql(query)
+    assert body.get("data") is None and body["errors"]
+
+
+async def test_costly_queries_are_refused(api, world):
+    query = """query { a: schools(first: 100) { nodes { id } }
+      viewer { classes { students(first: 100) { nodes { guardians { guardian { roles { school { id } } } } } } } } }"""
+    body = await api.gql(query, token=world["teacher_a"].token)
+    assert error_codes(body) == ["QUERY_TOO_COMPLEX"]
+
+
+async def test_at_most_five_errors_come_back(api, world):
+    query = "query { " + " ".join(f"n{i}: nothing{i}" for i in range(10)) + " }"
+    body = await api.gql(query)
+    assert len(body["errors"]) == 5
+
+
+async def test_in_development_field_suggestions_and_introspection_help(api, world):
+    body = await api.gql("query { privacyNotic { version } }")
+    assert "Did you mean" in body["errors"][0]["message"]
+    introspection = await api.gql("query { __schema { queryType { name } } }")
+    assert introspection["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+@pytest.fixture
+async def production_api(settings):
+    production = dataclasses.replace(settings, environment="production",
+                                     trusted_documents_dir=CONTRACT / "operations")
+    running = RunningServer(production)
+    address = await running.start()
+    import httpx
+
+    async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+        yield Api(client, address)
+    await running.stop()
+
+
+async def test_production_runs_only_trusted_documents(production_api):
+    api = production_api
+    trusted = contract_operation("organisation.graphql", "Districts")
+    body = await api.gql(trusted)
+    assert error_codes(body) == ["UNAUTHENTICATED"]  # trusted, so it ran (and needs a token)
+    reformatted = "  query   Districts {districts{id name code}}"
+    assert error_codes(await api.gql(reformatted)) == ["UNAUTHENTICATED"]
+    untrusted = await api.post("query { districts { id } }")
+    assert untrusted.status_code == 400
+    assert untrusted.json()["errors"][0]["extensions"]["code"] == "UNTRUSTED_DOCUMENT"
+    introspection = await api.post("query { __schema { types { name } } }")
+    assert introspection.status_code == 400
+
+
+async def test_production_accepts_a_persisted_query_hash(production_api):
+    import hashlib
+
+    text = contract_operation("account.graphql", "Viewer")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    response = await production_api.client.post("/graphql", json={
+        "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}})
+    assert response.status_code == 200
+    assert error_codes(response.json()) == ["UNAUTHENTICATED"]
+    unknown = await production_api.client.post("/graphql", json={
+        "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}})
+    assert unknown.status_code == 400
+
+
+async def test_production_masks_suggestions(production_api, settings):
+    from api.trusted import TrustedDocuments
+
+    assert len(TrustedDocuments.load(CONTRACT / "operations")) > 50
+    body = await production_api.post("query { privacyNotic { version } }")
+    assert body.status_code == 400  # not even validated: untrusted
+
+
+async def test_every_response_carries_a_request_id(api, world):
+    response = await api.post("{ privacyNotice { version } }", headers={"x-request-id": "abc-12345-xyz"})
+    assert response.headers["x-request-id"] == "abc-12345-xyz"
+    generated = await api.post("{ privacyNotice { version } }")
+    assert len(generated.headers["x-request-id"]) == 16
