@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -32,6 +35,11 @@ from services import db, outbox, runtime
 from services.crypto import Crypto
 from services.events import Hub
 from services.identity.tokens import TokenKeys
+from services.scheduler import Scheduler
+from services.wellbeing.feed import AlertFeed
+
+#: A scheduler loop silent for longer than this makes the process not ready.
+SCHEDULER_STALE_SECONDS = 10
 
 log = logging.getLogger("coedu.app")
 
@@ -56,6 +64,26 @@ def build_runtime(settings: Settings, redis: Redis) -> runtime.Runtime:
         push_gateway_url=settings.push_gateway_url,
         public_url=settings.public_url,
     )
+
+
+@dataclass
+class Live:
+    """The process's live machinery: one Redis subscription, the alert feed, the scheduler."""
+
+    hub: Hub
+    feed: AlertFeed
+    scheduler: Scheduler
+
+    @classmethod
+    def build(cls, redis: Redis) -> Live:
+        hub = Hub(redis)
+        return cls(hub, AlertFeed(hub), Scheduler(owner=f"{socket.gethostname()}:{os.getpid()}"))
+
+    def start(self, background: Background) -> None:
+        self.hub.start()
+        background.start("outbox-relay", relay_outbox)
+        background.start("alert-feed", self.feed.run)
+        background.start("scheduler", self.scheduler.run)
 
 
 class Background:
@@ -135,10 +163,10 @@ def create_app(settings: Settings) -> Starlette:
     schema = build_schema(production=production)
     metrics = Metrics()
     redis = redis_client(settings.redis_url)
-    hub = Hub(redis)
+    live = Live.build(redis)
     trusted = TrustedDocuments.load(settings.trusted_documents_dir) if settings.trusted_documents_dir else None
-    http = GraphQLHttp(schema, HttpSettings(settings.request_timeout_s, trusted, production), metrics)
-    websocket = GraphQLWebSocket(schema, allowed_origins=settings.allowed_origins, hub=hub, metrics=metrics)
+    http = GraphQLHttp(schema, HttpSettings(settings.request_timeout_s, trusted, production), metrics, live)
+    websocket = GraphQLWebSocket(schema, allowed_origins=settings.allowed_origins, live=live, metrics=metrics)
     background = Background()
 
     @asynccontextmanager
@@ -148,14 +176,14 @@ def create_app(settings: Settings) -> Starlette:
             await db.migrate(settings.database_url)
         await db.init(settings.database_url, pool_size=settings.db_pool_size,
                       statement_timeout_ms=settings.statement_timeout_ms)
-        hub.start()
-        background.start("outbox-relay", relay_outbox)
+        live.start(background)
         log.info("ready")
         try:
             yield
         finally:
+            # SIGTERM: stop claiming work, finish the job in hand, then let go of the database.
             await background.stop()
-            await hub.stop()
+            await live.hub.stop()
             await db.close()
             await redis.aclose()
 
@@ -163,7 +191,8 @@ def create_app(settings: Settings) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        checks = {"postgres": await _check_postgres(), "redis": await _check_redis(redis)}
+        checks = {"postgres": await _check_postgres(), "redis": await _check_redis(redis),
+                  "scheduler": "ok" if live.scheduler.seconds_since_beat < SCHEDULER_STALE_SECONDS else "stale"}
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                             status_code=200 if ready else 503)

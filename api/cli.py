@@ -78,6 +78,37 @@ async def _domain(settings: Settings, database_url: str, redis_url: str) -> Asyn
         await redis.aclose()
 
 
+def worker(args: argparse.Namespace) -> int:
+    """Deadlines, pushes and the outbox without serving HTTP: scale them apart from the API."""
+    from api.app import Background, Live, relay_outbox
+    from api.embedded import embedded_services
+    from api.observability import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    with embedded_services(settings.data_dir, database_url=settings.database_url,
+                           redis_url=settings.redis_url) as (database_url, redis_url):
+
+        async def run() -> None:
+            async with _domain(settings, database_url, redis_url):
+                from services import runtime
+
+                live = Live.build(runtime.current().redis)
+                background = Background()
+                background.start("outbox-relay", relay_outbox)
+                background.start("scheduler", live.scheduler.run)
+                stop = asyncio.Event()
+                loop = asyncio.get_running_loop()
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(signum, stop.set)
+                await stop.wait()
+                # Stop claiming; the job in hand is finished before the database closes.
+                await background.stop()
+
+        asyncio.run(run())
+    return 0
+
+
 def migrate(args: argparse.Namespace) -> int:
     from api.embedded import embedded_services
     from services import db
@@ -154,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.set_defaults(run=serve)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=migrate)
+    commands.add_parser("worker", help="run deadlines and deliveries without serving HTTP").set_defaults(run=worker)
 
     admin = commands.add_parser("create-admin", help="create the first city administrator")
     admin.add_argument("--phone", required=True)

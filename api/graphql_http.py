@@ -69,10 +69,11 @@ async def read_capped_body(request: Request, limit: int = MAX_BODY_BYTES) -> byt
 
 
 class GraphQLHttp:
-    def __init__(self, schema: Any, settings: HttpSettings, metrics: Metrics) -> None:
+    def __init__(self, schema: Any, settings: HttpSettings, metrics: Metrics, live: Any) -> None:
         self.schema = schema
         self.settings = settings
         self.metrics = metrics
+        self.live = live
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -112,6 +113,7 @@ class GraphQLHttp:
             request_id=request_id_var.get(),
             client_address=request.client.host if request.client else None,
             loaders=Loaders(principal),
+            live=self.live,
         )
         audit.request_origin.set(audit.RequestOrigin(context.client_address, context.request_id))
         label = self.metrics.operation_label(operation_name or _first_operation_name(query),

@@ -25,8 +25,8 @@ from api.auth import authenticate
 from api.observability import Metrics, new_request_id
 from schema.context import Context
 from schema.loaders import Loaders
-from services import runtime
-from services.events import RECONNECTED, Hub
+from services import audit, runtime
+from services.events import RECONNECTED
 from services.identity import principals
 from services.identity.tokens import AccessClaims
 from services.messages import language_from_header
@@ -41,7 +41,7 @@ CLOSE_ACCESS_REVOKED = 4403
 
 
 class GraphQLWebSocket(GraphQL):
-    def __init__(self, schema: Any, *, allowed_origins: tuple[str, ...], hub: Hub, metrics: Metrics) -> None:
+    def __init__(self, schema: Any, *, allowed_origins: tuple[str, ...], live: Any, metrics: Metrics) -> None:
         super().__init__(
             schema,
             graphql_ide=None,
@@ -51,7 +51,7 @@ class GraphQLWebSocket(GraphQL):
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
             allowed_origins=allowed_origins,
         )
-        self.hub = hub
+        self.live = live
         self.metrics = metrics
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -80,6 +80,7 @@ class GraphQLWebSocket(GraphQL):
             request_id=new_request_id(request.headers.get("x-request-id")),
             client_address=request.client.host if request.client else None,
             websocket=request,
+            live=self.live,
         )
 
     async def on_ws_connect(self, context: Context) -> Any:
@@ -89,6 +90,8 @@ class GraphQLWebSocket(GraphQL):
             raise ConnectionRejectionError({"reason": "unauthenticated"})
         context.principal = principal
         context.loaders = Loaders(principal)
+        # Operations of this connection run in tasks made from here: audit rows carry its origin.
+        audit.request_origin.set(audit.RequestOrigin(context.client_address, context.request_id))
         task = asyncio.create_task(self._watch(context, claims))
         context.extra["watchdog"] = task
         return UNSET
@@ -96,7 +99,7 @@ class GraphQLWebSocket(GraphQL):
     async def _watch(self, context: Context, claims: AccessClaims) -> None:
         """Close the connection when its token expires or its access ends."""
         websocket: WebSocket = context.websocket
-        listener = self.hub.listen(runtime.current().key("access-changed"))
+        listener = self.live.hub.listen(runtime.current().key("access-changed"))
         self.metrics.websockets.inc()
         try:
             while True:

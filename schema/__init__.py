@@ -15,21 +15,25 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from schema.account.resolvers import AccountMutations, AccountQueries
-from schema.audit import AuditEvent, AuditQueries
-from schema.common.errors import ErrorPresentation
+from schema.audit import AuditEvent, AuditQueries, RecordReference
+from schema.common.errors import ErrorPresentation, present_errors
 from schema.common.guard import guard_root_fields
 from schema.common.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCost
 from schema.common.node import Node, resolve_node
 from schema.context import Context
+from schema.notifications.resolvers import NotificationMutations, NotificationSubscriptions
+from schema.notifications.types import Notification, PushDevice
 from schema.organisation.mutations import OrganisationMutations
 from schema.organisation.queries import OrganisationQueries
 from schema.organisation.types import District, School, SchoolClass, ServiceStation, Student, User
+from schema.wellbeing.resolvers import WellbeingMutations, WellbeingQueries, WellbeingSubscriptions
+from schema.wellbeing.types import WellbeingAlert, WellbeingShare
 
 Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(description="Everything that can be read.")
-class Query(AccountQueries, OrganisationQueries, AuditQueries):
+class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries):
     @strawberry.field(
         description="Any object by its global id; null if it does not exist or the viewer may not see it."
     )
@@ -41,13 +45,19 @@ class Query(AccountQueries, OrganisationQueries, AuditQueries):
 
 @strawberry.type(description="Everything that can be changed. Each mutation takes one `input` and returns a "
                              "payload whose `userErrors` say why nothing changed.")
-class Mutation(AccountMutations, OrganisationMutations):
+class Mutation(AccountMutations, OrganisationMutations, WellbeingMutations, NotificationMutations):
     pass
 
 
-guard_root_fields(Query, Mutation)
+@strawberry.type(description="Live feeds, over graphql-transport-ws on /graphql.")
+class Subscription(WellbeingSubscriptions, NotificationSubscriptions):
+    pass
 
-NODE_TYPES = [District, School, SchoolClass, ServiceStation, Student, User, AuditEvent]
+
+guard_root_fields(Query, Mutation, Subscription)
+
+NODE_TYPES = [District, School, SchoolClass, ServiceStation, Student, User, AuditEvent, WellbeingAlert,
+              WellbeingShare, Notification, PushDevice, RecordReference]
 
 
 class _ProductionErrors(ErrorPresentation):
@@ -55,10 +65,13 @@ class _ProductionErrors(ErrorPresentation):
 
 
 class CoeduSchema(strawberry.Schema):
+    production = False
+
     def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[no-untyped-def]
-        # ErrorPresentation logs what is unexpected; expected errors (and the query text, which may
-        # hold personal data) stay out of the log.
-        return None
+        # Instead of strawberry's logging (which prints the query text, personal data included): the
+        # errors are presented in place, so each subscription event carries codes and masked messages.
+        context = execution_context.context if execution_context is not None else None
+        present_errors(errors, context, production=self.production)
 
 
 def build_schema(*, production: bool = False) -> CoeduSchema:
@@ -71,13 +84,16 @@ def build_schema(*, production: bool = False) -> CoeduSchema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return CoeduSchema(
+    built = CoeduSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=NODE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )
+    built.production = production
+    return built
 
 
 schema = build_schema()

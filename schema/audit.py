@@ -10,8 +10,8 @@ import strawberry
 
 from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.enums import described_enum
-from schema.common.ids import TYPE_CODES, decode_id, from_global_id, to_global_id
-from schema.common.node import Node, gid, resolve_node
+from schema.common.ids import TYPE_CODES, decode_id, from_global_id
+from schema.common.node import Node, gid
 from schema.context import Context
 from schema.organisation.types import User
 from services import audit
@@ -60,11 +60,17 @@ class AuditEvent(Node):
         actor_id = self._row.actor_id  # type: ignore[attr-defined]
         return User.of(await info.context.loaders.user.load(actor_id)) if actor_id else None
 
-    @strawberry.field(description="The record read or changed.")
-    async def subject(self, info: Info) -> Node | None:
+    @strawberry.field(description="The record read or changed, by id only: the trail shows who touched what, "
+                                  "never the record itself.")
+    def subject(self) -> Node | None:
         if self._row.subject_id is None or self._row.subject_type not in TYPE_CODES:
             return None
-        return await resolve_node(info.context, to_global_id(self._row.subject_type, self._row.subject_id))
+        return RecordReference(id=gid(self._row.subject_type, self._row.subject_id))
+
+
+@strawberry.type(description="A record named by its id alone (in the audit trail).")
+class RecordReference(Node):
+    pass
 
 
 @strawberry.type

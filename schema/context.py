@@ -20,4 +20,6 @@ class Context:
     connection_params: dict[str, Any] | None = None
     #: The WebSocket connection, for subscriptions that end it on revocation.
     websocket: Any = None
+    #: The process's live fan-out (api.app.Live: the pub/sub hub and the alert feed).
+    live: Any = None
     extra: dict[str, Any] = field(default_factory=dict)

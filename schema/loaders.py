@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from services.access import Principal
 from services.organisation import queries as organisation
+from services.wellbeing import queries as wellbeing
 
 
 class Loaders:
@@ -21,11 +22,16 @@ class Loaders:
         self._principal = principal
         self._made: dict[str, DataLoader[Any, Any]] = {}
 
-    def _get(self, name: str, load: Callable[[Sequence[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
+    def _get(self, name: str, load: Callable[[Sequence[Any]], Awaitable[list[Any]]],
+             key: Callable[[Any], Any] | None = None) -> DataLoader[Any, Any]:
         loader = self._made.get(name)
         if loader is None:
-            loader = self._made[name] = DataLoader(load_fn=load)  # type: ignore[arg-type]
+            loader = self._made[name] = DataLoader(load_fn=load, cache_key_fn=key)  # type: ignore[arg-type]
         return loader
+
+    def prime(self, name: str, key: Any, value: Any) -> None:
+        """Hand a loader a row already read (the live feed reads once for every subscriber)."""
+        getattr(self, name).prime(key, value)
 
     def _viewer(self, load: Callable[..., Awaitable[list[Any]]]) -> Callable[[Sequence[Any]], Awaitable[list[Any]]]:
         assert self._principal is not None, "visibility loaders need a signed-in viewer"
@@ -92,3 +98,32 @@ class Loaders:
     @property
     def visible_students_by_class(self) -> DataLoader[Any, Any]:
         return self._get("visible_students_by_class", self._viewer(organisation.visible_students_of_classes))
+
+    # wellbeing (keyed by alert id; the value carries the viewer's tier)
+    @property
+    def visible_alert(self) -> DataLoader[Any, Any]:
+        return self._get("visible_alert", self._viewer(wellbeing.visible_alerts_by_id))
+
+    @property
+    def alert_details(self) -> DataLoader[Any, Any]:
+        return self._get("alert_details", self._viewer(wellbeing.read_details), key=_alert_key)
+
+    @property
+    def alert_timeline(self) -> DataLoader[Any, Any]:
+        return self._get("alert_timeline", self._viewer(wellbeing.read_timelines), key=_alert_key)
+
+    @property
+    def alert_shared(self) -> DataLoader[Any, Any]:
+        return self._get("alert_shared", wellbeing.shared_flags)
+
+    @property
+    def watch_level_by_student(self) -> DataLoader[Any, Any]:
+        return self._get("watch_level_by_student", wellbeing.watch_levels)
+
+    @property
+    def handoffs_by_student(self) -> DataLoader[Any, Any]:
+        return self._get("handoffs_by_student", wellbeing.handoffs)
+
+
+def _alert_key(alert: Any) -> Any:
+    return alert.row.id

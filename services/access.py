@@ -16,13 +16,14 @@ teaches, homeroom teacher of), expressed as subqueries.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from tortoise.expressions import Q, Subquery
 
-from services.enums import Role
+from services.enums import AlertSeverity, EscalationLevel, Role
 from services.errors import Forbidden, Unauthenticated
 
 
@@ -139,6 +140,22 @@ OPERATIONS: dict[str, OperationRule] = {
     "transferStudent": ADMINISTRATORS,
     # audit
     "auditEvents": roles(Role.CITY_ADMIN),
+    # wellbeing
+    "raiseWellbeingAlert": roles(Role.TEACHER, Role.PARENT, Role.INSTRUCTOR, Role.COUNSELLOR),
+    "wellbeingAlerts": SIGNED_IN,
+    "acknowledgeWellbeingAlert": roles(Role.COUNSELLOR),
+    "escalateWellbeingAlert": roles(Role.COUNSELLOR),
+    "assignWellbeingAlert": roles(Role.COUNSELLOR),
+    "addWellbeingAlertNote": roles(Role.COUNSELLOR),
+    "resolveWellbeingAlert": roles(Role.COUNSELLOR),
+    "shareWellbeingAlertWithGuardians": roles(Role.COUNSELLOR),
+    "wellbeingAlertEvents": roles(Role.COUNSELLOR),
+    "escalationPolicies": SIGNED_IN,
+    "setEscalationPolicy": roles(Role.CITY_ADMIN),
+    # notifications
+    "notificationReceived": SIGNED_IN,
+    "markNotificationsRead": SIGNED_IN,
+    "registerPushDevice": SIGNED_IN,
 }
 
 
@@ -324,3 +341,81 @@ def visible_users(p: Principal) -> Q:
         students = Student.filter(visible_students(p)).values("id")
         conditions.append(Q(id__in=Subquery(Guardianship.filter(student_id__in=Subquery(students)).values("guardian_id"))))
     return _any(*conditions)
+
+
+# --------------------------------------------------------------------------
+# Wellbeing alerts.
+#
+# Two tiers: FULL (counsellors responsible for the alert: everything, audited)
+# and CARD (the person who raised it: the card fields and status, not what
+# others added, not the notes). Teachers otherwise, administrators,
+# instructors and station staff see no alert at all, only aggregate figures.
+
+
+class AlertTier(enum.Enum):
+    FULL = "full"
+    CARD = "card"
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    """What decides who sees an alert: where the student is now, how high and how severe it is."""
+
+    school_id: uuid.UUID
+    district_id: uuid.UUID
+    level: EscalationLevel
+    severity: AlertSeverity
+    raised_by_id: uuid.UUID
+
+
+_ABOVE_SCHOOL = (EscalationLevel.DISTRICT, EscalationLevel.CITY)
+
+
+def alert_tier(p: Principal, facts: AlertFacts) -> AlertTier | None:
+    """Counsellors of the student's current school: always. District counsellors: their district's
+    alerts at DISTRICT level or above, and every CRITICAL one. City counsellors: alerts at CITY."""
+    if facts.school_id in p.counsellor_schools:
+        return AlertTier.FULL
+    if facts.district_id in p.counsellor_districts and (
+        facts.level in _ABOVE_SCHOOL or facts.severity == AlertSeverity.CRITICAL
+    ):
+        return AlertTier.FULL
+    if p.is_city_counsellor and facts.level == EscalationLevel.CITY:
+        return AlertTier.FULL
+    if facts.raised_by_id == p.user_id:
+        return AlertTier.CARD
+    return None
+
+
+def full_alerts(p: Principal) -> Q:
+    """The same rule as ``alert_tier(...) is FULL``, as a filter on WellbeingAlert."""
+    conditions = []
+    if p.counsellor_schools:
+        conditions.append(Q(student__school_id__in=list(p.counsellor_schools)))
+    if p.counsellor_districts:
+        in_district = Q(student__school__district_id__in=list(p.counsellor_districts))
+        conditions.append(in_district & (Q(level__in=list(_ABOVE_SCHOOL)) | Q(severity=AlertSeverity.CRITICAL)))
+    if p.is_city_counsellor:
+        conditions.append(Q(level=EscalationLevel.CITY))
+    return _any(*conditions)
+
+
+def visible_alerts(p: Principal) -> Q:
+    return full_alerts(p) | Q(raised_by_id=p.user_id)
+
+
+def may_raise_alert(p: Principal, *, school_id: uuid.UUID, district_id: uuid.UUID, is_guardian: bool,
+                    consults_instructor: bool) -> bool:
+    """A teacher of the student's school, a guardian of the student, an instructor consulting
+    the family, or a counsellor responsible for the student."""
+    return (
+        school_id in p.teacher_schools
+        or is_guardian
+        or consults_instructor
+        or may_see_wellbeing_record(p, school_id=school_id, district_id=district_id)
+    )
+
+
+def may_see_wellbeing_record(p: Principal, *, school_id: uuid.UUID, district_id: uuid.UUID) -> bool:
+    """The record that follows a student across stages: their counsellors at every level."""
+    return school_id in p.counsellor_schools or district_id in p.counsellor_districts or p.is_city_counsellor

@@ -21,6 +21,9 @@ MODEL_MODULES = [
     "services.audit",
     "services.idempotency",
     "services.outbox",
+    "services.scheduler",
+    "services.notifications.models",
+    "services.wellbeing.models",
 ]
 #: pg_advisory_lock key held while migrating, so replicas starting together take turns.
 _MIGRATION_LOCK = 0x636F656475

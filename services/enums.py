@@ -42,3 +42,87 @@ class AuditAction(StrEnum):
     EXPORT = "EXPORT"
     SIGN_IN = "SIGN_IN"
     ROLE_CHANGE = "ROLE_CHANGE"
+
+
+class AlertSeverity(StrEnum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+
+class AlertCategory(StrEnum):
+    SELF_HARM_RISK = "SELF_HARM_RISK"
+    BULLYING = "BULLYING"
+    FAMILY_CONFLICT = "FAMILY_CONFLICT"
+    ANXIETY_DEPRESSION = "ANXIETY_DEPRESSION"
+    BEHAVIOUR = "BEHAVIOUR"
+    ATTENDANCE = "ATTENDANCE"
+    OTHER = "OTHER"
+
+
+class AlertSource(StrEnum):
+    TEACHER_OBSERVATION = "TEACHER_OBSERVATION"
+    GUARDIAN_REPORT = "GUARDIAN_REPORT"
+    HOME_VISIT = "HOME_VISIT"
+    SCREENING = "SCREENING"
+    COUNSELLOR = "COUNSELLOR"
+    INSTRUCTOR = "INSTRUCTOR"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "OPEN"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    RESOLVED = "RESOLVED"
+
+
+class EscalationLevel(StrEnum):
+    SCHOOL = "SCHOOL"
+    DISTRICT = "DISTRICT"
+    CITY = "CITY"
+
+    def above(self) -> EscalationLevel:
+        order = list(EscalationLevel)
+        return order[min(order.index(self) + 1, len(order) - 1)]
+
+
+class AlertEventKind(StrEnum):
+    RAISED = "RAISED"
+    NOTIFIED = "NOTIFIED"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    ESCALATED = "ESCALATED"
+    ASSIGNED = "ASSIGNED"
+    NOTE_ADDED = "NOTE_ADDED"
+    SHARED_WITH_GUARDIANS = "SHARED_WITH_GUARDIANS"
+    RESOLVED = "RESOLVED"
+    HANDOFF = "HANDOFF"
+
+
+class AlertOutcome(StrEnum):
+    SUPPORTED_IN_SCHOOL = "SUPPORTED_IN_SCHOOL"
+    REFERRED_TO_SPECIALIST = "REFERRED_TO_SPECIALIST"
+    REFERRED_TO_HOSPITAL = "REFERRED_TO_HOSPITAL"
+    NO_ACTION_NEEDED = "NO_ACTION_NEEDED"
+    OTHER = "OTHER"
+
+
+class WatchLevel(StrEnum):
+    NONE = "NONE"
+    ATTENTION = "ATTENTION"
+    KEY_CONCERN = "KEY_CONCERN"
+    CRISIS = "CRISIS"
+
+
+class NotificationKind(StrEnum):
+    ALERT = "ALERT"
+    HOME_VISIT = "HOME_VISIT"
+    COURSE = "COURSE"
+    CONSULTATION = "CONSULTATION"
+    HANDOFF = "HANDOFF"
+    SYSTEM = "SYSTEM"
+
+
+class DevicePlatform(StrEnum):
+    IOS = "IOS"
+    ANDROID = "ANDROID"
+    HARMONY = "HARMONY"

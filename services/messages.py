@@ -65,6 +65,42 @@ CATALOG: dict[str, tuple[str, str]] = {
     "role_not_held": ("该用户没有此角色。", "This person does not hold this role."),
     "last_city_admin": ("不能撤销最后一位市级管理员。", "The last city administrator cannot be revoked."),
     "already_guardian": ("该监护人已关联此学生。", "This guardian is already linked to this student."),
+    # wellbeing
+    "alert_source_not_yours": ("该来源与您的身份不符。", "This source does not match who you are."),
+    "alert_resolved": ("该预警已解决。", "This alert is already resolved."),
+    "alert_at_top_level": ("该预警已在市级，无法再上报。", "This alert is already at city level."),
+    "assignee_not_responsible": ("只能指派给负责该预警的心理教师。",
+                                 "Assign it to a counsellor who is responsible for this alert."),
+    "alert_title": ("心理健康预警", "Wellbeing alert"),
+    "alert_body": ("{school}：{severity}预警，当前由{level}处理，请尽快确认。",
+                   "{school}: a {severity} alert at {level} level needs acknowledging."),
+    "alert_critical_body": ("{school}：危急预警，区级中心已同时收到。",
+                            "{school}: a critical alert; the district centre is paged at once."),
+    "alert_overdue_body": ("{school}：{severity}预警仍未确认，请立即处理。",
+                           "{school}: a {severity} alert is still not acknowledged."),
+    "alert_assigned_title": ("预警已指派给您", "An alert was assigned to you"),
+    "alert_assigned_body": ("{school}的一条预警由您跟进。", "You follow up an alert of {school}."),
+    "share_title": ("学校心理教师的留言", "A message from the school counsellor"),
+    "share_body": ("{school}的心理教师给您留言，请查看。", "The counsellor of {school} left you a message."),
+    "handoff_title": ("学生心理档案转入", "A student's wellbeing record arrived"),
+    "handoff_body": ("一名转入{school}的学生有心理健康档案，请关注。",
+                     "A student who moved to {school} has a wellbeing record."),
+    "severity_LOW": ("低", "low"),
+    "severity_MEDIUM": ("中", "medium"),
+    "severity_HIGH": ("高", "high"),
+    "severity_CRITICAL": ("危急", "critical"),
+    "level_SCHOOL": ("学校", "school"),
+    "level_DISTRICT": ("区级中心", "district centre"),
+    "level_CITY": ("市级中心", "city centre"),
+    "raised": ("预警已发出。", "Alert raised."),
+    "escalated": ("已通知上一级。", "The next level was paged."),
+    "no_responder": ("本级无人值守，已直接上报。", "Nobody to answer at this level; moved up at once."),
+    "critical_district": ("危急预警，已同时通知区级中心。", "Critical: the district centre was paged at once."),
+    "deadline_repage": ("市级仍未确认，已再次通知。", "Still not acknowledged at city level; paged again."),
+    "deadline_missed": ("未在时限内确认，已上报。", "Not acknowledged in time; moved up."),
+    "deadline_missed_collapsed": ("长时间未确认，已直接上报至应有级别。",
+                                  "Overdue by several deadlines; moved straight to the level it should be at."),
+    "follow_up_overdue": ("确认后长时间无跟进，已再次上报。", "No follow-up since acknowledgement; moved up again."),
     "scope_school": ("学校", "a school"),
     "scope_district": ("区县", "a district"),
     "scope_station": ("服务站", "a service station"),
@@ -82,8 +118,22 @@ def translate(key: str, language: Language, params: dict[str, object] | None = N
     text = en if language == "en" else zh
     if not params:
         return text
-    values = {k: translate(v, language) if isinstance(v, Ref) else v for k, v in params.items()}
+    values = {k: _param(v, language) for k, v in params.items()}
     return text.format(**values)
+
+
+def _param(value: object, language: Language) -> object:
+    # A Ref, or {"t": key} once stored as JSON, is itself a message to translate.
+    if isinstance(value, Ref):
+        return translate(value, language)
+    if isinstance(value, dict) and set(value) == {"t"}:
+        return translate(str(value["t"]), language)
+    return value
+
+
+def ref(key: str) -> dict[str, str]:
+    """A translatable parameter that survives being stored as JSON."""
+    return {"t": key}
 
 
 def language_from_header(header: str | None) -> Language:

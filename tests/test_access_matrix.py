@@ -13,6 +13,7 @@ NOT_FOUND  a mutation's userErrors say NOT_FOUND (not visible, same as missing)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -174,7 +175,62 @@ async def transfer(world, which, role):
 
 
 async def audit_events(world, which, role):
+    await _alert(world, which)  # a change, so the trail has a row
     return {"first": 5}
+
+
+# --- wellbeing: an alert on the student of each side, raised by that side's teacher (HIGH, school level)
+
+async def _alert(world: World, which: str) -> str:
+    from services.enums import AlertCategory, AlertSeverity, AlertSource
+    from services.identity import principals
+    from services.wellbeing import alerts
+
+    teacher = world["teacher_a" if which == "own" else "teacher_b"]
+    raiser = await principals.of_user(teacher.user.id)
+    row = await alerts.raise_alert(raiser, student_id=side(world, which)["student"].id, severity=AlertSeverity.HIGH,
+                                   category=AlertCategory.BULLYING, source=AlertSource.TEACHER_OBSERVATION,
+                                   summary="被同学孤立", details=None)
+    return world.gid(row)
+
+
+async def alerts_of_student(world, which, role):
+    await _alert(world, which)
+    return {"first": 10, "filter": {"studentId": world.gid(side(world, which)["student"])}}
+
+
+async def raise_about(world, which, role):
+    source = {"parent": "GUARDIAN_REPORT", "instructor": "INSTRUCTOR"}.get(role, "TEACHER_OBSERVATION")
+    if role in ("counsellor", "district_counsellor", "city_counsellor"):
+        source = "COUNSELLOR"
+    return {"input": {"studentId": world.gid(side(world, which)["student"]), "severity": "LOW",
+                      "category": "OTHER", "source": source, "summary": "需要关注"}}
+
+
+def on_alert(**extra: Any) -> Builder:
+    async def build(world: World, which: str, role: str) -> dict[str, Any]:
+        variables = {"alertId": await _alert(world, which), **extra}
+        if "assigneeId" in variables:
+            variables["assigneeId"] = world["counsellor_a" if which == "own" else "counsellor_b"].id
+        return variables
+
+    return build
+
+
+async def policy(world, which, role):
+    return {"severity": "LOW", "acknowledgeWithinMinutes": 4000 if which == "own" else 4320}
+
+
+async def push_device(world, which, role):
+    return {"platform": "ANDROID", "token": f"{role}-{which}-token"}
+
+
+async def mark_all_read(world, which, role):
+    return {"all": True}
+
+
+COUNSELLOR_ON_OWN_ALERT = {"counsellor": ("OK", "NOT_FOUND"), "district_counsellor": ("NOT_FOUND", "NOT_FOUND"),
+                           "city_counsellor": ("NOT_FOUND", "NOT_FOUND")}
 
 
 # The student of the own side is in the teacher's class and the counsellor's school and district.
@@ -228,6 +284,35 @@ MATRIX: dict[str, Case] = {
                          _only(ADMINS_SEEING | {"teacher": ("OK", "NOT_FOUND")})),
     "transferStudent": Case(contract_operation("organisation.graphql", "TransferStudent"), transfer,
                             _only(ADMINS_SEEING)),
+    # wellbeing
+    "wellbeingAlerts": Case(contract_operation("wellbeing.graphql", "AlertQueue"), alerts_of_student,
+                            _everyone("EMPTY", "EMPTY") | {"teacher": ("OK", "EMPTY"), "counsellor": ("OK", "EMPTY")}),
+    "raiseWellbeingAlert": Case(contract_operation("wellbeing.graphql", "RaiseWellbeingAlert"), raise_about, _only({
+        "parent": ("OK", "NOT_FOUND"), "teacher": ("OK", "NOT_FOUND"), "counsellor": ("OK", "NOT_FOUND"),
+        "district_counsellor": ("OK", "NOT_FOUND"), "city_counsellor": ("OK", "OK"),
+        "instructor": ("NOT_FOUND", "NOT_FOUND")})),
+    "acknowledgeWellbeingAlert": Case(contract_operation("wellbeing.graphql", "AcknowledgeAlert"), on_alert(),
+                                      _only(COUNSELLOR_ON_OWN_ALERT)),
+    "escalateWellbeingAlert": Case(contract_operation("wellbeing.graphql", "EscalateAlert"),
+                                   on_alert(reason="需要上级介入"), _only(COUNSELLOR_ON_OWN_ALERT)),
+    "assignWellbeingAlert": Case(contract_operation("wellbeing.graphql", "AssignAlert"),
+                                 on_alert(assigneeId=None), _only(COUNSELLOR_ON_OWN_ALERT)),
+    "addWellbeingAlertNote": Case(contract_operation("wellbeing.graphql", "AddAlertNote"), on_alert(body="记录"),
+                                  _only(COUNSELLOR_ON_OWN_ALERT)),
+    "resolveWellbeingAlert": Case(contract_operation("wellbeing.graphql", "ResolveAlert"),
+                                  on_alert(resolution="已解决", outcome="NO_ACTION_NEEDED"),
+                                  _only(COUNSELLOR_ON_OWN_ALERT)),
+    "shareWellbeingAlertWithGuardians": Case(contract_operation("wellbeing.graphql", "ShareAlertWithGuardians"),
+                                             on_alert(message="请多关注孩子"), _only(COUNSELLOR_ON_OWN_ALERT)),
+    "escalationPolicies": Case(contract_operation("wellbeing.graphql", "EscalationPolicies"), static(),
+                               _everyone("OK", "OK")),
+    "setEscalationPolicy": Case(contract_operation("wellbeing.graphql", "SetEscalationPolicy"), policy,
+                                _only({"city_admin": ("OK", "OK")})),
+    # notifications
+    "registerPushDevice": Case(contract_operation("notifications.graphql", "RegisterPushDevice"), push_device,
+                               _everyone("OK", "OK")),
+    "markNotificationsRead": Case(contract_operation("notifications.graphql", "MarkNotificationsRead"),
+                                  mark_all_read, _everyone("OK", "OK")),
 }
 
 
@@ -241,10 +326,11 @@ def root_fields() -> list[str]:
 
 def test_every_root_operation_has_a_rule_and_a_row():
     fields = set(root_fields())
+    rows = set(MATRIX) | set(SUBSCRIPTIONS)
     assert sorted(fields - set(access.OPERATIONS)) == [], "add a rule to services.access.OPERATIONS"
-    assert sorted(fields - set(MATRIX)) == [], "add a row to the authorization matrix"
-    assert sorted(set(MATRIX) - fields) == []
-    assert all(set(case.expect) == set(ROLES) for case in MATRIX.values())
+    assert sorted(fields - rows) == [], "add a row to the authorization matrix"
+    assert sorted(rows - fields) == []
+    assert all(set(case.expect) == set(ROLES) for case in [*MATRIX.values(), *SUBSCRIPTIONS.values()])
 
 
 def _outcome(body: dict[str, Any], field: str) -> str:
@@ -255,6 +341,8 @@ def _outcome(body: dict[str, Any], field: str) -> str:
     value = body["data"][field]
     if value is None:
         return "NULL"
+    if isinstance(value, dict) and value.get("totalCount") == 0:
+        return "EMPTY"
     if isinstance(value, dict) and "userErrors" in value:
         return value["userErrors"][0]["code"] if value["userErrors"] else "OK"
     return "OK"
@@ -273,3 +361,87 @@ async def test_operation_by_role(api, world, operation):
             results.append(_outcome(body, operation))
         seen[role] = tuple(results)
     assert seen == case.expect
+
+
+# --------------------------------------------------------------------------
+# Subscriptions: every role subscribes at once; then something happens on the own side, then on
+# the other side, and each role's outcome is whether it was told (OK) or not (NONE).
+
+
+@dataclass
+class SubscriptionCase:
+    document: str
+    #: makes something happen on a side; receives every subscribed person
+    trigger: Callable[[World, str, list[Any]], Awaitable[None]]
+    expect: dict[str, tuple[str, str]]
+
+
+async def alert_on_side(world: World, which: str, people: list[Any]) -> None:
+    await _alert(world, which)
+
+
+async def notify_people(world: World, which: str, people: list[Any]) -> None:
+    from tortoise.transactions import in_transaction
+
+    from services import outbox
+    from services.enums import NotificationKind
+    from services.notifications.service import notify
+
+    recipients = [p.user.id for p in people] if which == "own" else [(await make_person("旁人")).user.id]
+    async with in_transaction() as tx:
+        wakeups = await notify(recipients, kind=NotificationKind.SYSTEM, title_key="alert_title",
+                               body_key="alert_title", using=tx)
+    await outbox.flush(wakeups)
+
+
+SUBSCRIPTIONS: dict[str, SubscriptionCase] = {
+    "wellbeingAlertEvents": SubscriptionCase(
+        contract_operation("wellbeing.graphql", "AlertEvents"), alert_on_side,
+        _only({"counsellor": ("OK", "NONE"), "district_counsellor": ("NONE", "NONE"),
+               "city_counsellor": ("NONE", "NONE")}),
+    ),
+    "notificationReceived": SubscriptionCase(
+        contract_operation("notifications.graphql", "NotificationReceived"), notify_people,
+        _everyone("OK", "NONE"),
+    ),
+}
+
+
+async def _drain(client: Any, seconds: float) -> list[dict[str, Any]]:
+    messages = []
+    while True:
+        try:
+            messages.append(await client.receive(seconds))
+        except TimeoutError:
+            return messages
+
+
+@pytest.mark.parametrize("operation", sorted(SUBSCRIPTIONS))
+async def test_subscription_by_role(api, world, operation):
+    from websockets.exceptions import ConnectionClosed
+
+    from tests.ws import WsClient
+
+    case = SUBSCRIPTIONS[operation]
+    seen: dict[str, list[str]] = {"anonymous": []}
+    try:
+        await WsClient.connect(api.address, "no-token")
+    except (AssertionError, ConnectionClosed):
+        seen["anonymous"] = ["UNAUTH", "UNAUTH"]
+    clients = {role: await WsClient.connect(api.address, world[key].token) for role, key in ROLES.items() if key}
+    for client in clients.values():
+        await client.subscribe(case.document)
+    firsts = await asyncio.gather(*(_drain(client, 0.3) for client in clients.values()))
+    for role, first in zip(clients, firsts, strict=True):
+        seen[role] = ["DENIED", "DENIED"] if any(m["type"] == "error" or "errors" in m.get("payload", {})
+                                                for m in first) else []
+    subscribed = [world[ROLES[role]] for role in clients if not seen[role]]
+    listening = [role for role in clients if not seen[role]]
+    for which in ("own", "other"):
+        await case.trigger(world, which, subscribed)
+        received = await asyncio.gather(*(_drain(clients[role], 0.6) for role in listening))
+        for role, messages in zip(listening, received, strict=True):
+            seen[role].append("OK" if any(m["type"] == "next" for m in messages) else "NONE")
+    for client in clients.values():
+        await client.close()
+    assert {role: tuple(outcomes) for role, outcomes in seen.items()} == case.expect

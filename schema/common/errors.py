@@ -71,31 +71,35 @@ class ErrorPresentation(SchemaExtension):
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
-        if not errors:
-            return
-        context = self.execution_context.context
-        language: Language = getattr(context, "language", "zh")
-        request_id = getattr(context, "request_id", "-")
-        result.errors = [self._present(e, language, request_id) for e in errors[:MAX_ERRORS]]  # type: ignore[union-attr]
+        if errors:
+            present_errors(errors, self.execution_context.context, production=self.production)
 
-    def _present(self, error: GraphQLError, language: Language, request_id: str) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, Unauthenticated | Forbidden):
-            code = "UNAUTHENTICATED" if isinstance(original, Unauthenticated) else "FORBIDDEN"
-            return _rebuild(error, translate(code.lower(), language), {"code": code})
-        if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
-            return _rebuild(error, original.message, original.extensions)
-        if original is None or isinstance(original, UserErrors):
-            if (error.extensions or {}).get("code"):
-                return error
-            code = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
-            message = error.message
-            if self.production:
-                message = _SUGGESTION.sub("", message)  # no schema hints for strangers
-            return _rebuild(error, message, {"code": code})
-        log.error("unexpected error in resolver", exc_info=original, extra={"path": error.path})
-        message = translate("internal_error", language, {"request_id": request_id})
-        return _rebuild(error, message, {"code": "INTERNAL_ERROR", "requestId": request_id})
+
+def present_errors(errors: list[GraphQLError], context: object, *, production: bool) -> None:
+    """Rewrite ``errors`` in place (subscription events reach the client through the same list)."""
+    language: Language = getattr(context, "language", "zh")
+    request_id = getattr(context, "request_id", "-")
+    errors[:] = [_present(e, language, request_id, production) for e in errors[:MAX_ERRORS]]
+
+
+def _present(error: GraphQLError, language: Language, request_id: str, production: bool) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, Unauthenticated | Forbidden):
+        code = "UNAUTHENTICATED" if isinstance(original, Unauthenticated) else "FORBIDDEN"
+        return _rebuild(error, translate(code.lower(), language), {"code": code})
+    if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
+        return _rebuild(error, original.message, original.extensions)
+    if original is None or isinstance(original, UserErrors):
+        if (error.extensions or {}).get("code"):
+            return error
+        code = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
+        message = error.message
+        if production:
+            message = _SUGGESTION.sub("", message)  # no schema hints for strangers
+        return _rebuild(error, message, {"code": code})
+    log.error("unexpected error in resolver", exc_info=original, extra={"path": error.path})
+    message = translate("internal_error", language, {"request_id": request_id})
+    return _rebuild(error, message, {"code": "INTERNAL_ERROR", "requestId": request_id})
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")

@@ -22,6 +22,10 @@ TYPE_CODES: dict[str, int] = {
     "User": 5,
     "ServiceStation": 6,
     "AuditEvent": 7,
+    "WellbeingAlert": 8,
+    "WellbeingShare": 9,
+    "Notification": 10,
+    "PushDevice": 11,
 }
 _TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
 

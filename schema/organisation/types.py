@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -18,7 +19,13 @@ from services.enums import Role as RoleEnum
 from services.enums import SchoolStage as SchoolStageEnum
 from services.identity.accounts import accepted_notice_version
 from services.identity.models import User as UserRow
+from services.notifications import service as notifications
 from services.organisation import models, queries
+from services.wellbeing.queries import shares_for_guardians
+
+if TYPE_CHECKING:
+    from schema.notifications.types import Notification
+    from schema.wellbeing.types import StudentWellbeing, WellbeingShare
 
 Info = strawberry.Info[Context, None]
 
@@ -172,6 +179,27 @@ class User(Node):
         return [RoleAssignmentType(role=g.role, _grant=g) for g in grants
                 if access.visible_grant(principal, self._row.id, g)]
 
+    @strawberry.field(description="For the signed-in person: how many notifications are unread.")
+    async def unread_notification_count(self, info: Info) -> int | None:
+        if not _viewer_is(info, self._row.id):
+            return None
+        return await notifications.unread_count(self._row.id)
+
+    @strawberry.field(description="For the signed-in person: their inbox, newest first.")
+    async def notifications(
+        self, info: Info, first: First = 20, after: After = None,
+        unread_only: Annotated[bool | None, strawberry.argument(description="Only unread ones.")] = None,
+    ) -> Connection[Annotated[Notification, strawberry.lazy("schema.notifications.types")]] | None:
+        from schema.notifications.types import Notification as Item
+
+        if not _viewer_is(info, self._row.id):
+            return None
+        size, offset = page_window(first, after, info.context.language)
+        page = await notifications.inbox(info.context.principal, unread_only=bool(unread_only), first=size,
+                                         offset=offset)
+        language = info.context.language
+        return connection(page, lambda row: Item.of(row, language))
+
     @strawberry.field(description="For the signed-in person: version of the privacy notice they accepted, if any.")
     async def accepted_privacy_notice_version(self, info: Info) -> str | None:
         if not _viewer_is(info, self._row.id):
@@ -256,6 +284,31 @@ class Student(Node):
     async def guardians(self, info: Info) -> list[Guardianship]:
         rows = await info.context.loaders.guardianships_by_student.load(self._row.id)
         return [Guardianship.of(row) for row in rows]
+
+    @strawberry.field(description="What counsellors chose to share with the student's guardians, newest first; "
+                                  "for the guardians and the counsellors responsible.")
+    async def wellbeing_shares_with_guardians(
+        self, info: Info
+    ) -> list[Annotated[WellbeingShare, strawberry.lazy("schema.wellbeing.types")]]:
+        from schema.wellbeing.types import WellbeingShare as Share
+
+        if info.context.principal is None:
+            return []
+        return [Share.of(s) for s in await shares_for_guardians(info.context.principal, self._row)]
+
+    @strawberry.field(description="The student's wellbeing record, for their counsellors at every level.")
+    async def wellbeing(
+        self, info: Info
+    ) -> Annotated[StudentWellbeing, strawberry.lazy("schema.wellbeing.types")] | None:
+        from schema.wellbeing.types import StudentWellbeing as Record
+
+        principal = info.context.principal
+        school = await info.context.loaders.school.load(self._row.school_id)  # type: ignore[attr-defined]
+        if principal is None or not access.may_see_wellbeing_record(
+            principal, school_id=school.id, district_id=school.district_id  # type: ignore[attr-defined]
+        ):
+            return None
+        return Record(_student_id=self._row.id)
 
 
 @strawberry.type(description="A guardian's link to a student.")

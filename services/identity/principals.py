@@ -37,15 +37,18 @@ end
 return current
 """
 
-_PRINCIPAL_SQL = """
-SELECT u.display_name,
+#: A user's grants as JSON: (role, school, district, station, the district the scope lies in).
+_GRANTS = """
        (SELECT coalesce(json_agg(json_build_array(
                    r.role, r.school_id, r.district_id, r.station_id,
                    coalesce(s.district_id, st.district_id, r.district_id))), '[]'::json)
           FROM role_assignment r
           LEFT JOIN school s ON s.id = r.school_id
           LEFT JOIN service_station st ON st.id = r.station_id
-         WHERE r.user_id = u.id) AS grants
+         WHERE r.user_id = u.id) AS grants"""
+
+_PRINCIPAL_SQL = f"""
+SELECT u.display_name, {_GRANTS}
   FROM auth_session a
   JOIN app_user u ON u.id = a.user_id
  WHERE a.id = $1 AND a.user_id = $2 AND a.revoked_at IS NULL AND a.expires_at > now()
@@ -89,7 +92,7 @@ async def load(claims: AccessClaims) -> Principal | None:
     rows = await connections.get("default").execute_query_dict(_PRINCIPAL_SQL, [claims.session_id, claims.user_id])
     if not rows:
         return None
-    grants = json.loads(rows[0]["grants"]) if isinstance(rows[0]["grants"], str) else rows[0]["grants"]
+    grants = _grants(rows[0])
     principal = _decode(claims.user_id, claims.session_id, rows[0]["display_name"], grants)
     if generation is not None:
         entry = json.dumps({"generation": generation, "user": str(claims.user_id),
@@ -109,3 +112,21 @@ async def access_changed(user_id: uuid.UUID, *, using: BaseDBAsyncClient) -> lis
         await outbox.enqueue_incr(rt.key("access-generation", user_id), using=using),
         await outbox.enqueue_publish(rt.key("access-changed"), str(user_id), using=using),
     ]
+
+
+_GRANTS_OF_USER = f"""
+SELECT u.display_name, {_GRANTS}
+  FROM app_user u WHERE u.id = $1
+"""
+
+
+async def of_user(user_id: uuid.UUID, *, using: BaseDBAsyncClient | None = None) -> Principal | None:
+    """The roles of any user (not a session): to ask what someone else may see, e.g. an assignee."""
+    rows = await (using or connections.get("default")).execute_query_dict(_GRANTS_OF_USER, [user_id])
+    if not rows:
+        return None
+    return _decode(user_id, uuid.UUID(int=0), rows[0]["display_name"], _grants(rows[0]))
+
+
+def _grants(row: dict) -> list:
+    return json.loads(row["grants"]) if isinstance(row["grants"], str) else row["grants"]

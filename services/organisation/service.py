@@ -42,6 +42,7 @@ from services.organisation.models import (
     Student,
     StudentTransfer,
 )
+from services.wellbeing import alerts as wellbeing
 
 GRADES_BY_STAGE: dict[SchoolStage, range] = {
     SchoolStage.PRIMARY: range(1, 7),
@@ -421,6 +422,10 @@ async def transfer_student(actor: Principal, *, student_id: uuid.UUID | None, to
             to_school_id=target_school.id, reason=clean_reason, transferred_by_id=actor.user_id, using_db=tx,
         )
         await Student.filter(id=student.id).using_db(tx).update(school_class_id=target.id, school_id=target_school.id)
+        wakeups = []
+        if target_school.id != source_school.id:
+            wakeups = await wellbeing.hand_off(student.id, actor_id=actor.user_id, using=tx)
+    await outbox.flush(wakeups)
     student.school_class_id = target.id  # type: ignore[attr-defined]
     student.school_id = target_school.id  # type: ignore[attr-defined]
     return student, transfer

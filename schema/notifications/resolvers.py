@@ -1,0 +1,95 @@
+"""Root fields of notifications: registering devices, marking read, the live inbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import deque
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from schema.common.errors import UserError
+from schema.common.ids import decode_id
+from schema.common.mutations import run, user_errors_field
+from schema.context import Context
+from schema.notifications.types import DevicePlatform, Notification, PushDevice
+from services import db
+from services.events import RECONNECTED
+from services.notifications import service
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.input(description="A phone's push token.")
+class RegisterPushDeviceInput:
+    platform: DevicePlatform = strawberry.field(description="Its push platform.")
+    token: str = strawberry.field(description="The token the platform gave the app.")
+
+
+@strawberry.input(description="Which notifications to mark read.")
+class MarkNotificationsReadInput:
+    ids: list[strawberry.ID] | None = strawberry.field(default=None, description="These (at most 100).")
+    all: bool | None = strawberry.field(default=None, description="Every notification of the viewer.")
+
+
+@strawberry.type(description="Result of `registerPushDevice`.")
+class RegisterPushDevicePayload:
+    device: PushDevice | None = strawberry.field(default=None, description="The registered device.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `markNotificationsRead`.")
+class MarkNotificationsReadPayload:
+    unread_count: int | None = strawberry.field(default=None, description="Unread notifications left.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type
+class NotificationMutations:
+    @strawberry.mutation(description="Register the phone's push token after sign-in; registering it again is "
+                                     "harmless.")
+    async def register_push_device(self, info: Info, input: RegisterPushDeviceInput) -> RegisterPushDevicePayload:
+        async def action() -> RegisterPushDevicePayload:
+            row = await service.register_device(info.context.principal, input.platform, input.token)
+            return RegisterPushDevicePayload(device=PushDevice.of(row))
+
+        return await run(info, RegisterPushDevicePayload, action)
+
+    @strawberry.mutation(description="Mark notifications read: the ones listed, or all of the viewer's.")
+    async def mark_notifications_read(self, info: Info, input: MarkNotificationsReadInput
+                                      ) -> MarkNotificationsReadPayload:
+        async def action() -> MarkNotificationsReadPayload:
+            ids = None if input.ids is None else [decode_id(i, "Notification") for i in input.ids]
+            unread = await service.mark_read(info.context.principal, ids=ids, everything=bool(input.all))
+            return MarkNotificationsReadPayload(unread_count=unread)
+
+        return await run(info, MarkNotificationsReadPayload, action)
+
+
+@strawberry.type
+class NotificationSubscriptions:
+    @strawberry.subscription(description="The viewer's new notifications, live, while the app is open.")
+    async def notification_received(self, info: Info) -> AsyncGenerator[Notification, None]:
+        context = info.context
+        user_id = context.principal.user_id
+        listener = context.live.hub.listen(service.channel(user_id))
+        # After a Redis outage, what arrived meanwhile is read back from here on (with a margin:
+        # rows of one transaction share a timestamp); ids already delivered are skipped.
+        since = await db.now()
+        delivered: deque[uuid.UUID] = deque(maxlen=500)
+        try:
+            while True:
+                message = await listener.get()
+                if message == RECONNECTED:
+                    rows = await service.notifications_after(user_id, since - dt.timedelta(seconds=5))
+                else:
+                    rows = await service.notifications_after(user_id, None, [uuid.UUID(message)])
+                for row in rows:
+                    if row.id in delivered:
+                        continue
+                    delivered.append(row.id)
+                    since = max(since, row.created_at)
+                    yield Notification.of(row, context.language)
+        finally:
+            listener.close()

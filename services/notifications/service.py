@@ -1,0 +1,205 @@
+"""Notifications for every domain: the inbox, live delivery and push.
+
+``notify`` runs inside the transaction of the change it reports: the inbox
+rows, one push delivery per device (a scheduled job) and the live wake-up (an
+outbox entry) commit with the change or not at all. Pushes leave afterwards,
+from the scheduler, never inside a request's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+import httpx
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from services import outbox, paging, runtime, scheduler
+from services.access import Principal
+from services.enums import DevicePlatform, NotificationKind
+from services.errors import Checks
+from services.ids import new_id
+from services.messages import Language, translate
+from services.notifications.models import Notification, PushDelivery, PushDevice
+
+log = logging.getLogger(__name__)
+
+PROGRAMME_ZONE = ZoneInfo("Asia/Shanghai")
+QUIET_FROM, QUIET_UNTIL = dt.time(22, 0), dt.time(7, 0)
+PUSH_JOB = "push"
+MAX_PUSH_ATTEMPTS = 8
+
+
+def channel(user_id: uuid.UUID) -> str:
+    return runtime.current().key("notifications", user_id)
+
+
+def quiet_hours_release(now: dt.datetime) -> dt.datetime:
+    """When a non-urgent push may leave: now, or 07:00 local after a night (22:00–07:00)."""
+    local = now.astimezone(PROGRAMME_ZONE)
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return now
+    morning = local.date() + (dt.timedelta(days=1) if local.time() >= QUIET_FROM else dt.timedelta(0))
+    return dt.datetime.combine(morning, QUIET_UNTIL, tzinfo=PROGRAMME_ZONE).astimezone(dt.UTC)
+
+
+async def notify(
+    user_ids: Iterable[uuid.UUID],
+    *,
+    kind: NotificationKind,
+    title_key: str,
+    body_key: str,
+    params: dict[str, object] | None = None,
+    subject: tuple[str, uuid.UUID] | None = None,
+    urgent: bool = False,
+    using: BaseDBAsyncClient,
+) -> list[outbox.RedisOutbox]:
+    """Put a notification in each person's inbox and queue its pushes; flush the returned entries
+    after the commit to wake the live inboxes."""
+    recipients = list(dict.fromkeys(user_ids))
+    if not recipients:
+        return []
+    now = (await using.execute_query_dict("SELECT now() AS now"))[0]["now"]
+    notifications = [
+        Notification(user_id=user_id, kind=kind, title_key=title_key, body_key=body_key, params=params or {},
+                     subject_type=subject[0] if subject else None, subject_id=subject[1] if subject else None,
+                     is_urgent=urgent)
+        for user_id in recipients
+    ]
+    await Notification.bulk_create(notifications, using_db=using)
+    by_user = {n.user_id: n for n in notifications}  # type: ignore[attr-defined]
+    devices = await PushDevice.filter(user_id__in=recipients).using_db(using)
+    release = now if urgent else quiet_hours_release(now)
+    for device in devices:
+        delivery = await PushDelivery.create(notification_id=by_user[device.user_id].id,  # type: ignore[attr-defined]
+                                             device_id=device.id, using_db=using)
+        await scheduler.schedule(PUSH_JOB, delivery.id, at=release, using=using)
+    return [await outbox.enqueue_publish(channel(n.user_id), str(n.id), using=using)  # type: ignore[attr-defined]
+            for n in notifications]
+
+
+def render(notification: Notification, language: Language) -> tuple[str, str]:
+    params = notification.params or {}
+    return (translate(notification.title_key, language, params), translate(notification.body_key, language, params))
+
+
+# --------------------------------------------------------------------------
+# The inbox.
+
+
+async def inbox(viewer: Principal, *, unread_only: bool, first: int, offset: int) -> paging.Page[Notification]:
+    query = Notification.filter(user_id=viewer.user_id)
+    if unread_only:
+        query = query.filter(read_at__isnull=True)
+    return await paging.fetch(query.order_by("-created_at", "-id"), first=first, offset=offset)
+
+
+async def unread_count(user_id: uuid.UUID) -> int:
+    return await Notification.filter(user_id=user_id, read_at__isnull=True).count()
+
+
+async def mark_read(viewer: Principal, *, ids: Sequence[uuid.UUID | None] | None, everything: bool) -> int:
+    """Mark the viewer's notifications read (others' ids are ignored, as if missing); returns the unread count."""
+    checks = Checks()
+    if not everything and not ids:
+        checks.invalid("ids", "required")
+    if ids is not None and len(ids) > 100:
+        checks.invalid("ids", "too_many_items", max=100)
+    checks.raise_if_any()
+    async with in_transaction() as tx:
+        now = (await tx.execute_query_dict("SELECT now() AS now"))[0]["now"]
+        mine = Notification.filter(user_id=viewer.user_id, read_at__isnull=True).using_db(tx)
+        if not everything:
+            mine = mine.filter(id__in=[i for i in ids or () if i is not None])
+        await mine.update(read_at=now)
+    return await unread_count(viewer.user_id)
+
+
+async def notifications_after(user_id: uuid.UUID, since: dt.datetime | None, ids: Sequence[uuid.UUID] = ()
+                              ) -> list[Notification]:
+    """New notifications of a user for the live inbox: by id (a wake-up) or created after ``since``."""
+    query = Notification.filter(user_id=user_id)
+    if ids:
+        query = query.filter(id__in=list(ids))
+    elif since is not None:
+        query = query.filter(created_at__gt=since)
+    else:
+        return []
+    return await query.order_by("created_at", "id")
+
+
+# --------------------------------------------------------------------------
+# Push.
+
+
+async def register_device(viewer: Principal, platform: DevicePlatform, token: str) -> PushDevice:
+    """Register (or re-register) a push token for the viewer; a token moves to whoever registers it."""
+    checks = Checks()
+    clean = checks.text("token", token, max_length=512)
+    checks.raise_if_any()
+    assert clean is not None
+    crypto = runtime.current().crypto
+    digest = crypto.blind_index.digest("push-token", clean)
+    async with in_transaction() as tx:
+        await tx.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [digest])
+        device = await PushDevice.get_or_none(token_digest=digest).using_db(tx)
+        if device is None:
+            device_id = new_id()
+            sealed = crypto.sealer.seal(clean, table="push_device", column="token", row=device_id)
+            return await PushDevice.create(id=device_id, user_id=viewer.user_id, platform=platform,
+                                           token_digest=digest, token_sealed=sealed, using_db=tx)
+        if device.user_id != viewer.user_id or device.platform != platform:  # type: ignore[attr-defined]
+            await PushDevice.filter(id=device.id).using_db(tx).update(user_id=viewer.user_id, platform=platform)
+            await device.refresh_from_db(using_db=tx)
+        return device
+
+
+class PushRejected(Exception):
+    """The gateway refused the push for good (4xx): retrying will not help."""
+
+
+@scheduler.handler(PUSH_JOB)
+async def deliver_push(job: scheduler.Job, tx: BaseDBAsyncClient) -> None:
+    delivery = await PushDelivery.get_or_none(id=job.subject_id).using_db(tx).select_related("notification", "device")
+    if delivery is None or delivery.status != "pending":
+        return
+    rt = runtime.current()
+    if rt.push_gateway_url is None:
+        await PushDelivery.filter(id=delivery.id).using_db(tx).update(status="skipped")
+        return
+    device, notification = delivery.device, delivery.notification
+    title, body = render(notification, "zh")
+    token = rt.crypto.sealer.open(device.token_sealed, table="push_device", column="token", row=device.id)
+    payload = {
+        "deliveryId": str(delivery.id),
+        "platform": device.platform,
+        "token": token,
+        "title": title,
+        "body": body,
+        "data": {"kind": notification.kind, "notificationId": str(notification.id)},
+        "urgent": notification.is_urgent,
+    }
+    try:
+        async with httpx.AsyncClient(timeout=5) as client:
+            # The delivery id is the idempotency key: a retry after a lost answer is not sent twice.
+            response = await client.post(rt.push_gateway_url, json=payload,
+                                         headers={"Idempotency-Key": str(delivery.id)})
+        if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+            raise PushRejected(str(response.status_code))
+        response.raise_for_status()
+    except PushRejected:
+        await PushDelivery.filter(id=delivery.id).using_db(tx).update(status="failed", attempts=job.attempts + 1)
+        return
+    except httpx.HTTPError:
+        if job.attempts + 1 >= MAX_PUSH_ATTEMPTS:
+            await PushDelivery.filter(id=delivery.id).using_db(tx).update(status="failed", attempts=job.attempts + 1)
+            return
+        raise  # the scheduler retries with backoff
+    await PushDelivery.filter(id=delivery.id).using_db(tx).update(
+        status="delivered", attempts=job.attempts + 1,
+        delivered_at=(await tx.execute_query_dict("SELECT now() AS now"))[0]["now"],
+    )

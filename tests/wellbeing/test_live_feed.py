@@ -1,0 +1,173 @@
+"""The live counsellor feed and the live inbox, over graphql-transport-ws."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+
+import httpx
+import jwt
+import pytest
+
+from api.embedded import EmbeddedRedis
+from tests.helpers import Api, contract_operation, make_person
+from tests.wellbeing.helpers import ACKNOWLEDGE, raise_alert
+from tests.ws import WsClient
+
+EVENTS = contract_operation("wellbeing.graphql", "AlertEvents")
+NOTIFICATIONS = contract_operation("notifications.graphql", "NotificationReceived")
+NOTE = contract_operation("wellbeing.graphql", "AddAlertNote")
+LOGOUT = contract_operation("account.graphql", "Logout")
+
+
+async def test_a_counsellor_receives_events_on_alerts_they_may_see_and_no_others(api, world):
+    mine = await WsClient.connect(api.address, world["counsellor_a"].token)
+    other_school = await WsClient.connect(api.address, world["counsellor_b"].token)
+    await mine.subscribe(EVENTS)
+    await other_school.subscribe(EVENTS)
+    await asyncio.sleep(0.2)
+    alert = await raise_alert(api, world)
+    received = [await mine.next_data(), await mine.next_data()]
+    assert [e["wellbeingAlertEvents"]["kind"] for e in received] == ["RAISED", "NOTIFIED"]
+    card = received[0]["wellbeingAlertEvents"]["alert"]
+    assert card["id"] == alert["id"] and card["student"]["displayName"] == "张小明"
+    assert card["student"]["school"]["district"]["name"] == "昆都仑区"
+    await other_school.nothing_within(0.5)
+    await api.data(ACKNOWLEDGE, {"alertId": alert["id"]}, token=world["counsellor_a"].token)
+    acknowledged = await mine.next_data()
+    assert acknowledged["wellbeingAlertEvents"]["kind"] == "ACKNOWLEDGED"
+    assert acknowledged["wellbeingAlertEvents"]["alert"]["status"] == "ACKNOWLEDGED"
+    await mine.close()
+    await other_school.close()
+
+
+async def test_after_replays_what_was_missed_in_order_then_continues_live(api, world):
+    client = await WsClient.connect(api.address, world["counsellor_a"].token)
+    await client.subscribe(EVENTS)
+    await asyncio.sleep(0.2)
+    alert = await raise_alert(api, world)
+    seen = [await client.next_data(), await client.next_data()]
+    cursor = seen[-1]["wellbeingAlertEvents"]["cursor"]
+    await client.close()
+    # while the app is away: three notes
+    for body in ("第一次谈话", "第二次谈话", "第三次谈话"):
+        await api.data(NOTE, {"alertId": alert["id"], "body": body}, token=world["counsellor_a"].token)
+    back = await WsClient.connect(api.address, world["counsellor_a"].token)
+    await back.subscribe(EVENTS, {"after": cursor})
+    replayed = [await back.next_data() for _ in range(3)]
+    assert [e["wellbeingAlertEvents"]["kind"] for e in replayed] == ["NOTE_ADDED"] * 3
+    cursors = [cursor] + [e["wellbeingAlertEvents"]["cursor"] for e in replayed]
+    assert len(set(cursors)) == 4
+    # then live, with nothing repeated at the seam
+    await api.data(ACKNOWLEDGE, {"alertId": alert["id"]}, token=world["counsellor_a"].token)
+    live = await back.next_data()
+    assert live["wellbeingAlertEvents"]["kind"] == "ACKNOWLEDGED"
+    await back.nothing_within(0.5)
+    await back.close()
+
+
+async def test_events_cross_processes_through_redis(api, world, server_processes):
+    (other,) = await server_processes("other")
+    client = await WsClient.connect(other.address, world["counsellor_a"].token)
+    await client.subscribe(EVENTS)
+    await asyncio.sleep(0.3)
+    alert = await raise_alert(api, world)  # raised on this process, delivered by the other
+    event = await client.next_data()
+    assert event["wellbeingAlertEvents"]["alert"]["id"] == alert["id"]
+    await client.close()
+
+
+async def test_a_subscription_ends_when_its_session_is_revoked(api, world):
+    client = await WsClient.connect(api.address, world["counsellor_a"].token)
+    await client.subscribe(EVENTS)
+    await asyncio.sleep(0.2)
+    await api.data(LOGOUT, {"refreshToken": world["counsellor_a"].refresh_token, "allDevices": True})
+    assert await client.closed(within=3) == 4403
+
+
+async def test_a_subscription_ends_when_its_token_expires(api, world, keys):
+    token = world["counsellor_a"].token
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims["exp"] = int(dt.datetime.now(dt.UTC).timestamp()) + 2
+    kid = jwt.get_unverified_header(token)["kid"]
+    short = jwt.encode(claims, keys.signing_key, algorithm="EdDSA", headers={"kid": kid})
+    client = await WsClient.connect(api.address, short)
+    await client.subscribe(EVENTS)
+    assert await client.closed(within=6) == 4401
+
+
+async def test_a_connection_carries_at_most_ten_subscriptions(api, world):
+    client = await WsClient.connect(api.address, world["counsellor_a"].token)
+    for _ in range(10):
+        await client.subscribe(EVENTS)
+    eleventh = await client.subscribe(EVENTS)
+    refused = await client.receive()
+    assert refused == {"id": eleventh, "type": "error", "payload": [{"message": "Subscription limit reached"}]}
+    await asyncio.sleep(0.2)
+    await raise_alert(api, world)
+    deliveries = [await client.next_data() for _ in range(20)]  # RAISED and NOTIFIED on each of the ten
+    assert len(deliveries) == 20
+    await client.close()
+
+
+async def test_only_counsellors_subscribe_to_the_feed(api, world):
+    client = await WsClient.connect(api.address, world["teacher_a"].token)
+    await client.subscribe(EVENTS)
+    message = await client.receive()
+    assert message["type"] in ("error", "next")
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    await client.close()
+
+
+async def test_the_live_inbox_delivers_new_notifications(api, world):
+    client = await WsClient.connect(api.address, world["counsellor_a"].token)
+    await client.subscribe(NOTIFICATIONS)
+    await asyncio.sleep(0.2)
+    alert = await raise_alert(api, world)
+    received = (await client.next_data())["notificationReceived"]
+    assert received["kind"] == "ALERT" and received["subject"]["id"] == alert["id"]
+    assert received["title"] == "心理健康预警"
+    await client.close()
+
+
+@pytest.mark.private_redis
+async def test_without_redis_alerts_work_and_subscribers_catch_up_after(api, world, private_redis, tmp_path):
+    client = await WsClient.connect(api.address, world["counsellor_a"].token)
+    await client.subscribe(EVENTS)
+    await asyncio.sleep(0.2)
+    # Redis really stops
+    socket_path = private_redis.socket_path
+    private_redis.stop()
+    alert = await raise_alert(api, world)
+    acknowledged = await api.data(ACKNOWLEDGE, {"alertId": alert["id"]}, token=world["counsellor_a"].token)
+    assert acknowledged["acknowledgeWellbeingAlert"]["alert"]["status"] == "ACKNOWLEDGED"
+    # and comes back on the same socket: the subscriber gets everything, in order
+    restarted = EmbeddedRedis(tmp_path / "private-redis")
+    assert restarted.socket_path == socket_path
+    try:
+        kinds = [(await client.next_data(within=15))["wellbeingAlertEvents"]["kind"] for _ in range(3)]
+        assert kinds == ["RAISED", "NOTIFIED", "ACKNOWLEDGED"]
+    finally:
+        restarted.stop()
+        await client.close()
+
+
+async def test_a_stranger_cannot_open_the_feed_without_signing_in(api, world):
+    import websockets
+
+    connection = await websockets.connect(f"ws://{api.address}/graphql", subprotocols=["graphql-transport-ws"])
+    await connection.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": EVENTS}}))
+    with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+        await asyncio.wait_for(connection.recv(), 5)
+    assert closed.value.rcvd.code == 4401  # subscribe before connection_init: unauthorized
+
+
+async def test_a_second_process_also_serves_http(api, world, server_processes):
+    (other,) = await server_processes("http")
+    async with httpx.AsyncClient(base_url=f"http://{other.address}") as client:
+        remote = Api(client, other.address)
+        person = await make_person("另一进程")
+        body = await remote.data("{ viewer { displayName } }", token=person.token)
+    assert body["viewer"]["displayName"] == "另一进程"
