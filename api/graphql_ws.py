@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -67,6 +68,9 @@ class GraphQLWebSocket(GraphQL):
                 watchdog.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watchdog
+
+    def encode_json(self, data: object) -> str:
+        return orjson.dumps(data).decode()
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         context = self._new_context(request)

@@ -10,7 +10,9 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
@@ -20,6 +22,7 @@ from schema.common.errors import ErrorPresentation, present_errors
 from schema.common.guard import guard_root_fields
 from schema.common.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCost
 from schema.common.node import Node, resolve_node
+from schema.common.shared_render import SharedRenderExecutor
 from schema.context import Context
 from schema.notifications.resolvers import NotificationMutations, NotificationSubscriptions
 from schema.notifications.types import Notification, PushDevice
@@ -76,6 +79,9 @@ class CoeduSchema(strawberry.Schema):
 
 def build_schema(*, production: bool = False) -> CoeduSchema:
     extensions: list = [
+        # Bounded caches: the apps send the same few dozen documents over and over.
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
@@ -91,6 +97,7 @@ def build_schema(*, production: bool = False) -> CoeduSchema:
         types=NODE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=SharedRenderExecutor,
     )
     built.production = production
     return built

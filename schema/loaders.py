@@ -18,20 +18,21 @@ from services.wellbeing import queries as wellbeing
 
 
 class Loaders:
-    def __init__(self, principal: Principal | None) -> None:
+    def __init__(self, principal: Principal | None, primed: dict[str, dict[Any, Any]] | None = None) -> None:
         self._principal = principal
         self._made: dict[str, DataLoader[Any, Any]] = {}
+        #: Rows already read (the live feed reads once for every subscriber), handed to a loader when it
+        #: is first used; most events are rendered once and shared, so most loaders never are.
+        self._primed = primed or {}
 
     def _get(self, name: str, load: Callable[[Sequence[Any]], Awaitable[list[Any]]],
              key: Callable[[Any], Any] | None = None) -> DataLoader[Any, Any]:
         loader = self._made.get(name)
         if loader is None:
             loader = self._made[name] = DataLoader(load_fn=load, cache_key_fn=key)  # type: ignore[arg-type]
+            if name in self._primed:
+                loader.prime_many(self._primed[name])
         return loader
-
-    def prime(self, name: str, key: Any, value: Any) -> None:
-        """Hand a loader a row already read (the live feed reads once for every subscriber)."""
-        getattr(self, name).prime(key, value)
 
     def _viewer(self, load: Callable[..., Awaitable[list[Any]]]) -> Callable[[Sequence[Any]], Awaitable[list[Any]]]:
         assert self._principal is not None, "visibility loaders need a signed-in viewer"

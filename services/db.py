@@ -64,7 +64,8 @@ def tortoise_config(database_url: str, *, pool_size: int = 10, statement_timeout
     credentials = connection["credentials"]
     credentials["init"] = statements.attach
     credentials["reset"] = _keep_session
-    credentials["minsize"] = 1
+    # A few connections open from the start, so the first requests do not pay for the handshakes.
+    credentials["minsize"] = min(4, pool_size)
     credentials["maxsize"] = pool_size
     # A runaway query is cut off by the server, whatever the client does.
     credentials["server_settings"] = {

@@ -92,8 +92,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "level_SCHOOL": ("学校", "school"),
     "level_DISTRICT": ("区级中心", "district centre"),
     "level_CITY": ("市级中心", "city centre"),
-    "raised": ("预警已发出。", "Alert raised."),
-    "escalated": ("已通知上一级。", "The next level was paged."),
     "no_responder": ("本级无人值守，已直接上报。", "Nobody to answer at this level; moved up at once."),
     "critical_district": ("危急预警，已同时通知区级中心。", "Critical: the district centre was paged at once."),
     "deadline_repage": ("市级仍未确认，已再次通知。", "Still not acknowledged at city level; paged again."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -135,3 +136,30 @@ def test_a_fresh_data_directory_serves_with_embedded_servers(tmp_path):
     assert any(line["msg"] == "request" and line["path"] == "/graphql" for line in lines)
     for secret in ("13812345678", "Admin-pass-2026", "Wrong-pass-2026", token, "5678"):
         assert secret not in stderr, f"{secret!r} leaked into the log"
+
+
+async def test_the_worker_runs_due_jobs_and_stops_cleanly(database, backing):
+    import asyncpg
+
+    connection = await asyncpg.connect(database.replace("postgres://", "postgresql://", 1))
+    try:
+        # a due push delivery whose notification no longer exists: the handler has nothing to send
+        await connection.execute("INSERT INTO scheduled_job (kind, subject_id, due_at, attempts) "
+                                 "VALUES ('push', gen_random_uuid(), now(), 0)")
+        worker = subprocess.Popen([*COEDU, "worker"], env=_env(  # noqa: ASYNC220 - the process under test
+            DATABASE_URL=database, REDIS_URL=backing.redis_url,
+                                                               COEDU_REDIS_PREFIX="worker-test:"),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while (await connection.fetchval("SELECT count(*) FROM scheduled_job WHERE done_at IS NULL")) > 0:
+                assert time.monotonic() < deadline and worker.poll() is None, "the worker did not run the job"
+                await asyncio.sleep(0.1)
+            done_by = await connection.fetchval("SELECT done_by FROM scheduled_job")
+            assert done_by.endswith(f":{worker.pid}")
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            _, stderr = worker.communicate(timeout=30)
+        assert worker.returncode == 0, stderr[-2000:]
+    finally:
+        await connection.close()

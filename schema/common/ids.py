@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from functools import lru_cache
 
 from services import runtime
 
@@ -31,8 +32,14 @@ _TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
 
 
 def to_global_id(type_name: str, row_id: uuid.UUID) -> str:
-    block = runtime.current().crypto.ids.hide(row_id)
-    return base64.urlsafe_b64encode(bytes([TYPE_CODES[type_name]]) + block).rstrip(b"=").decode()
+    return _encode(runtime.current().crypto.ids, TYPE_CODES[type_name], row_id)
+
+
+@lru_cache(maxsize=65536)
+def _encode(cipher: object, code: int, row_id: uuid.UUID) -> str:
+    # Hot in lists and live feeds; the cipher is part of the key, so a new key is a new cache.
+    block = cipher.hide(row_id)  # type: ignore[attr-defined]
+    return base64.urlsafe_b64encode(bytes([code]) + block).rstrip(b"=").decode()
 
 
 def from_global_id(global_id: str) -> tuple[str, uuid.UUID] | None:

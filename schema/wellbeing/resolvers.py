@@ -176,9 +176,9 @@ class WellbeingSubscriptions:
             tier = feed.tier_for(context.principal, item)
             if tier is None:
                 continue
-            loaders = Loaders(context.principal)
-            loaders.prime("student", item.student.id, item.student)
-            loaders.prime("school", item.school.id, item.school)
-            loaders.prime("district", item.district.id, item.district)
-            context.loaders = loaders
-            yield WellbeingAlertEvent.of(item, tier)
+            context.loaders = Loaders(context.principal, primed={
+                "student": {item.student.id: item.student},
+                "school": {item.school.id: item.school},
+                "district": {item.district.id: item.district},
+            })
+            yield WellbeingAlertEvent.of(item, tier, context.language)

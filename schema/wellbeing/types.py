@@ -6,12 +6,14 @@ import base64
 import binascii
 import datetime as dt
 import uuid
+from typing import Any
 
 import strawberry
 
 from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.enums import described_enum
 from schema.common.node import Node, gid, node_loader
+from schema.common.shared_render import SharedRender
 from schema.context import Context
 from schema.organisation.types import School, Student, User
 from services import enums
@@ -167,11 +169,15 @@ class WellbeingAlertEvent:
     kind: AlertEventKind = strawberry.field(description="What happened.")
     at: dt.datetime = strawberry.field(description="Timestamp it happened at.")
     alert: WellbeingAlert = strawberry.field(description="The alert as it is now.")
+    #: (shared results, audience): subscribers of one audience share one rendering of the event.
+    shared_audience: strawberry.Private[Any] = None
 
     @classmethod
-    def of(cls, item: FeedEvent, tier: AlertTier) -> WellbeingAlertEvent:
+    def of(cls, item: FeedEvent, tier: AlertTier, language: str) -> WellbeingAlertEvent:
+        render = item.renders.setdefault("render", SharedRender())
         return cls(cursor=encode_event_cursor(item.cursor), kind=item.event.kind, at=item.event.at,
-                   alert=WellbeingAlert.of(queries.VisibleAlert(item.alert, tier)))
+                   alert=WellbeingAlert.of(queries.VisibleAlert(item.alert, tier)),
+                   shared_audience=(render, (tier, language)))
 
 
 def encode_event_cursor(cursor: int) -> str:

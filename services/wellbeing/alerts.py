@@ -140,15 +140,18 @@ async def _now(tx: BaseDBAsyncClient) -> dt.datetime:
     return (await tx.execute_query_dict("SELECT now() AS now"))[0]["now"]
 
 
-async def _page_current_level(change: _Change, now: dt.datetime, *, reason: str) -> None:
-    """Page the alert's level; where nobody can answer, move up at once (never page an empty room)."""
+async def _page_current_level(change: _Change) -> None:
+    """Page the alert's level; where nobody can answer, move up at once (never page an empty room).
+
+    The event that caused the page (RAISED, ESCALATED) records it; NOTIFIED marks the pages that
+    have no such event (the district on a crisis, the city again at each deadline).
+    """
     alert = change.alert
     while not await change.page(alert.level, title="alert_title", body="alert_body"):
         if alert.level == EscalationLevel.CITY:
-            break  # nobody at all is configured; the NOTIFIED event still records the attempt
+            break  # nobody at all is configured (not even a city administrator)
         alert.level = alert.level.above()
         change.event(AlertEventKind.ESCALATED, reason="no_responder")
-    change.event(AlertEventKind.NOTIFIED, reason=reason)
 
 
 async def _set_deadline(change: _Change, now: dt.datetime) -> None:
@@ -225,7 +228,7 @@ async def raise_within(actor: Principal, tx: BaseDBAsyncClient, *, student_id: u
     )
     change = _Change(alert, where, actor.user_id, tx)
     change.event(AlertEventKind.RAISED)
-    await _page_current_level(change, now, reason="raised")
+    await _page_current_level(change)
     if severity == AlertSeverity.CRITICAL and alert.level == EscalationLevel.SCHOOL:
         # A crisis pages the district centre at once, while the school has its deadline.
         if await change.page(EscalationLevel.DISTRICT, title="alert_title", body="alert_critical_body"):
@@ -281,7 +284,7 @@ async def _move_up(change: _Change, now: dt.datetime, *, reason: str | None = No
     alert.level = alert.level.above()
     alert.status = AlertStatus.OPEN
     change.event(AlertEventKind.ESCALATED, reason=reason, note=note)
-    await _page_current_level(change, now, reason="escalated")
+    await _page_current_level(change)
     await _set_deadline(change, now)
     await _save(alert, change.tx, "level", "status", "acknowledge_by")
 
@@ -441,7 +444,8 @@ async def on_follow_up(job: scheduler.Job, tx: BaseDBAsyncClient) -> list[outbox
     change = _Change(alert, where, None, tx)
     if alert.level == EscalationLevel.CITY:
         alert.status = AlertStatus.OPEN
-        await _page_current_level(change, now, reason="follow_up_overdue")
+        change.event(AlertEventKind.NOTIFIED, reason="follow_up_overdue")
+        await _page_current_level(change)
         await _set_deadline(change, now)
         await _save(alert, tx, "status", "acknowledge_by")
     else:

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tortoise import connections
 from tortoise.exceptions import BaseORMException
@@ -42,6 +42,8 @@ class FeedEvent:
     student: Student
     school: School
     district: District
+    #: Filled by the API: the event rendered once per audience (see schema.common.shared_render).
+    renders: dict = field(default_factory=dict, compare=False)
 
     @property
     def cursor(self) -> int:

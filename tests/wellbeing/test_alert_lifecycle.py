@@ -49,7 +49,7 @@ async def test_a_teacher_raises_and_the_school_counsellors_are_paged(api, world)
         assert await _queue_ids(api, world[person].token) == [], person
         node = await api.data(DETAIL, {"id": alert["id"]}, token=world[person].token)
         assert node["node"] is None, person
-    assert await event_kinds(alert["id"]) == ["RAISED", "NOTIFIED"]
+    assert await event_kinds(alert["id"]) == ["RAISED"]
 
 
 async def test_a_critical_alert_pages_the_district_at_once(api, world):
@@ -59,7 +59,7 @@ async def test_a_critical_alert_pages_the_district_at_once(api, world):
     inbox = await api.data(INBOX, {"first": 5}, token=world["district_counsellor_a"].token)
     assert inbox["viewer"]["unreadNotificationCount"] == 1
     assert await _queue_ids(api, world["city_counsellor"].token) == []
-    assert await event_kinds(alert["id"]) == ["RAISED", "NOTIFIED", "NOTIFIED"]
+    assert await event_kinds(alert["id"]) == ["RAISED", "NOTIFIED"]
 
 
 async def test_the_raiser_sees_the_card_and_status_but_not_the_record(api, world):
@@ -79,7 +79,7 @@ async def test_a_counsellor_reads_details_and_timeline_and_each_read_is_audited(
     alert = await raise_alert(api, world)
     detail = (await api.data(DETAIL, {"id": alert["id"]}, token=world["counsellor_a"].token))["node"]
     assert detail["details"] == "近两周成绩下滑，与同学疏远。"
-    assert [e["kind"] for e in detail["timeline"]] == ["RAISED", "NOTIFIED"]
+    assert [e["kind"] for e in detail["timeline"]] == ["RAISED"]
     assert detail["timeline"][0]["actor"]["id"] == world["teacher_a"].id
     assert detail["student"]["school"]["district"]["name"] == "昆都仑区"
     trail = await api.data(AUDIT, {"first": 20, "filter": {"subjectId": alert["id"], "action": "READ_ALERT"}},
@@ -129,8 +129,8 @@ async def test_escalating_by_hand_pages_each_level_up_to_the_city(api, world):
     assert await _queue_ids(api, world["district_counsellor_a"].token) == [alert["id"]]
     timeline = (await api.data(DETAIL, {"id": alert["id"]}, token=world["district_counsellor_a"].token)
                 )["node"]["timeline"]
-    assert timeline[-2]["kind"] == "ESCALATED" and timeline[-2]["note"] == "需要区级心理中心介入"
-    assert timeline[-1]["kind"] == "NOTIFIED" and timeline[-1]["level"] == "DISTRICT"
+    assert timeline[-1]["kind"] == "ESCALATED" and timeline[-1]["note"] == "需要区级心理中心介入"
+    assert timeline[-1]["level"] == "DISTRICT"
     to_city = await api.data(ESCALATE, {"alertId": alert["id"], "reason": "市级"},
                              token=world["district_counsellor_a"].token)
     assert to_city["escalateWellbeingAlert"]["alert"]["level"] == "CITY"

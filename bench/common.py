@@ -1,0 +1,95 @@
+"""What every benchmark needs: real PostgreSQL and Redis, a fresh migrated database, shared keys,
+the domain ready in this process, and `coedu serve` processes to measure."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import statistics
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from api.app import build_runtime, redis_client
+from api.embedded import EmbeddedPostgres, EmbeddedRedis
+from api.settings import Keys, Settings
+from services import db, runtime
+from tests.processes import ServerProcess
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class BenchEnvironment:
+    settings: Settings
+    workdir: Path
+
+    def server(self, name: str) -> ServerProcess:
+        return ServerProcess(self.settings, self.workdir, name)
+
+
+@contextlib.asynccontextmanager
+async def environment() -> AsyncIterator[BenchEnvironment]:
+    """DATABASE_URL / REDIS_URL if set (a fresh database is created next to the one named), else
+    embedded servers in a temporary directory."""
+    workdir = Path(tempfile.mkdtemp(prefix="coedu-bench-"))
+    postgres = redis = None
+    admin_url = os.environ.get("DATABASE_URL")
+    redis_url = os.environ.get("REDIS_URL")
+    if not admin_url:
+        postgres = EmbeddedPostgres(workdir / "postgres", delete_on_stop=True)
+        admin_url = postgres.url("postgres")
+    if not redis_url:
+        redis = EmbeddedRedis(workdir / "redis")
+        redis_url = redis.url
+    name = f"coedu_bench_{secrets.token_hex(4)}"
+    from tests.conftest import _admin, database_url
+
+    admin = await _admin(admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = database_url(admin_url, name)
+    settings = Settings(
+        data_dir=workdir, database_url=url, redis_url=redis_url, redis_prefix=f"bench{uuid.uuid4().hex[:8]}:",
+        keys=Keys(Ed25519PrivateKey.generate(), (), {"b1": secrets.token_bytes(32)}, "b1", secrets.token_bytes(32)),
+        password_hashing="fast",
+    )
+    client = redis_client(redis_url)
+    runtime.install(build_runtime(settings, client))
+    await db.migrate(url)
+    await db.init(url, pool_size=10)
+    try:
+        yield BenchEnvironment(settings, workdir)
+    finally:
+        await db.close()
+        await client.aclose()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+        if redis:
+            redis.stop()
+        if postgres:
+            postgres.stop()
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    return {
+        "p50": percentile(values, 0.50),
+        "p90": percentile(values, 0.90),
+        "p95": percentile(values, 0.95),
+        "p99": percentile(values, 0.99),
+        "max": max(values) if values else float("nan"),
+        "mean": statistics.fmean(values) if values else float("nan"),
+    }
+
