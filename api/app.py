@@ -222,6 +222,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.add_middleware(RequestContextMiddleware)
     app.state.schema = schema
+    app.state.live = live
     return app
 
 
