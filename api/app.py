@@ -35,6 +35,7 @@ from schema import build_schema
 from services import db, outbox, runtime
 from services.crypto import Crypto
 from services.events import Hub
+from services.home_visits import calendar
 from services.identity.tokens import TokenKeys
 from services.scheduler import Scheduler
 from services.wellbeing.feed import AlertFeed
@@ -203,6 +204,13 @@ def create_app(settings: Settings) -> Starlette:
         return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                             status_code=200 if ready else 503)
 
+    async def calendar_feed(request: Request) -> Response:
+        body = await calendar.render(request.path_params["token"])
+        if body is None:
+            return Response("Not found", status_code=404, media_type="text/plain")
+        return Response(body, media_type="text/calendar; charset=utf-8",
+                        headers={"Cache-Control": "private, max-age=300"})
+
     async def metrics_endpoint(request: Request) -> Response:
         pool = getattr(connections.get("default"), "_pool", None)
         if pool is not None:
@@ -217,6 +225,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/calendar/{token}.ics", calendar_feed),
         ],
         lifespan=lifespan,
     )

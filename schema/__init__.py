@@ -24,6 +24,8 @@ from schema.common.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCost
 from schema.common.node import Node, resolve_node
 from schema.common.shared_render import SharedRenderExecutor
 from schema.context import Context
+from schema.home_visits.resolvers import HomeVisitMutations, HomeVisitQueries
+from schema.home_visits.types import HomeVisit
 from schema.notifications.resolvers import NotificationMutations, NotificationSubscriptions
 from schema.notifications.types import Notification, PushDevice
 from schema.organisation.mutations import OrganisationMutations
@@ -36,7 +38,7 @@ Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(description="Everything that can be read.")
-class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries):
+class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries, HomeVisitQueries):
     @strawberry.field(
         description="Any object by its global id; null if it does not exist or the viewer may not see it."
     )
@@ -48,7 +50,8 @@ class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries)
 
 @strawberry.type(description="Everything that can be changed. Each mutation takes one `input` and returns a "
                              "payload whose `userErrors` say why nothing changed.")
-class Mutation(AccountMutations, OrganisationMutations, WellbeingMutations, NotificationMutations):
+class Mutation(AccountMutations, OrganisationMutations, WellbeingMutations, NotificationMutations,
+               HomeVisitMutations):
     pass
 
 
@@ -60,7 +63,7 @@ class Subscription(WellbeingSubscriptions, NotificationSubscriptions):
 guard_root_fields(Query, Mutation, Subscription)
 
 NODE_TYPES = [District, School, SchoolClass, ServiceStation, Student, User, AuditEvent, WellbeingAlert,
-              WellbeingShare, Notification, PushDevice, RecordReference]
+              WellbeingShare, Notification, PushDevice, RecordReference, HomeVisit]
 
 
 class _ProductionErrors(ErrorPresentation):

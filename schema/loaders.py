@@ -13,6 +13,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from services.access import Principal
+from services.home_visits import queries as home_visits
 from services.organisation import queries as organisation
 from services.wellbeing import queries as wellbeing
 
@@ -107,11 +108,11 @@ class Loaders:
 
     @property
     def alert_details(self) -> DataLoader[Any, Any]:
-        return self._get("alert_details", self._viewer(wellbeing.read_details), key=_alert_key)
+        return self._get("alert_details", self._viewer(wellbeing.read_details), key=_row_key)
 
     @property
     def alert_timeline(self) -> DataLoader[Any, Any]:
-        return self._get("alert_timeline", self._viewer(wellbeing.read_timelines), key=_alert_key)
+        return self._get("alert_timeline", self._viewer(wellbeing.read_timelines), key=_row_key)
 
     @property
     def alert_shared(self) -> DataLoader[Any, Any]:
@@ -125,6 +126,40 @@ class Loaders:
     def handoffs_by_student(self) -> DataLoader[Any, Any]:
         return self._get("handoffs_by_student", wellbeing.handoffs)
 
+    # home visits
+    @property
+    def visible_visit(self) -> DataLoader[Any, Any]:
+        return self._get("visible_visit", self._viewer(home_visits.visible_visits_by_id))
 
-def _alert_key(alert: Any) -> Any:
-    return alert.row.id
+    @property
+    def visit_address(self) -> DataLoader[Any, Any]:
+        return self._get("visit_address", self._viewer(home_visits.read_addresses), key=_row_key)
+
+    @property
+    def visit_slots(self) -> DataLoader[Any, Any]:
+        return self._get("visit_slots", home_visits.current_slots, key=_id_key)
+
+    @property
+    def visit_companions(self) -> DataLoader[Any, Any]:
+        return self._get("visit_companions", home_visits.companions_of)
+
+    @property
+    def visit_transitions(self) -> DataLoader[Any, Any]:
+        return self._get("visit_transitions", home_visits.transitions_of)
+
+    @property
+    def upcoming_visits_by_student(self) -> DataLoader[Any, Any]:
+        return self._get("upcoming_visits_by_student", self._viewer(home_visits.upcoming_of_students))
+
+    @property
+    def last_visit_by_student(self) -> DataLoader[Any, Any]:
+        return self._get("last_visit_by_student", self._viewer(home_visits.last_of_students))
+
+
+def _row_key(visible: Any) -> Any:
+    """Values that pair a row with the viewer's tier (VisibleAlert, VisibleVisit) are keyed by the row."""
+    return visible.row.id
+
+
+def _id_key(row: Any) -> Any:
+    return row.id

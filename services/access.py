@@ -152,6 +152,16 @@ OPERATIONS: dict[str, OperationRule] = {
     "wellbeingAlertEvents": roles(Role.COUNSELLOR),
     "escalationPolicies": SIGNED_IN,
     "setEscalationPolicy": roles(Role.CITY_ADMIN),
+    # home visits
+    "proposeHomeVisit": roles(Role.TEACHER, Role.SCHOOL_ADMIN),
+    "respondToHomeVisit": roles(Role.PARENT),
+    "rescheduleHomeVisit": roles(Role.TEACHER, Role.SCHOOL_ADMIN),
+    "cancelHomeVisit": roles(Role.TEACHER, Role.SCHOOL_ADMIN, Role.PARENT),
+    "recordHomeVisit": roles(Role.TEACHER, Role.SCHOOL_ADMIN),
+    "giveHomeVisitFeedback": roles(Role.PARENT),
+    "homeVisits": SIGNED_IN,
+    "homeVisitCoverage": ADMINISTRATORS,
+    "resetHomeVisitCalendarUrl": roles(Role.TEACHER, Role.SCHOOL_ADMIN),
     # notifications
     "notificationReceived": SIGNED_IN,
     "markNotificationsRead": SIGNED_IN,
@@ -419,3 +429,69 @@ def may_raise_alert(p: Principal, *, school_id: uuid.UUID, district_id: uuid.UUI
 def may_see_wellbeing_record(p: Principal, *, school_id: uuid.UUID, district_id: uuid.UUID) -> bool:
     """The record that follows a student across stages: their counsellors at every level."""
     return school_id in p.counsellor_schools or district_id in p.counsellor_districts or p.is_city_counsellor
+
+
+# --------------------------------------------------------------------------
+# Home visits.
+#
+# The visiting teachers (lead and companions) see everything of their visit;
+# the family sees its visits and their address, not the teacher's record; the
+# school (its teachers, counsellors and administrators, and the administrators
+# above it) sees that a visit exists and when, nothing more.
+
+
+class VisitTier(enum.Enum):
+    VISITING = "visiting"
+    FAMILY = "family"
+    SCHOOL = "school"
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    school_id: uuid.UUID
+    district_id: uuid.UUID
+    lead_id: uuid.UUID
+    companion_ids: frozenset[uuid.UUID]
+    is_guardian: bool
+
+
+def visit_tier(p: Principal, facts: VisitFacts) -> VisitTier | None:
+    if p.user_id == facts.lead_id or p.user_id in facts.companion_ids:
+        return VisitTier.VISITING
+    if facts.is_guardian:
+        return VisitTier.FAMILY
+    if (facts.school_id in p.teacher_schools | p.counsellor_schools
+            or may_administer_school(p, facts.school_id, facts.district_id)):
+        return VisitTier.SCHOOL
+    return None
+
+
+def visible_home_visits(p: Principal) -> Q:
+    """The same rule as ``visit_tier(...) is not None``, as a filter on HomeVisit."""
+    from services.home_visits.models import HomeVisitCompanion
+
+    if p.is_city_admin:
+        return Q()
+    companions = Subquery(HomeVisitCompanion.filter(teacher_id=p.user_id).values("visit_id"))
+    conditions = [Q(lead_teacher_id=p.user_id), Q(id__in=companions), Q(student_id__in=_guarded_student_ids(p))]
+    schools = p.teacher_schools | p.counsellor_schools | p.admin_schools
+    if schools:
+        conditions.append(Q(school_id__in=list(schools)))
+    if p.admin_districts:
+        conditions.append(Q(school__district_id__in=list(p.admin_districts)))
+    return _any(*conditions)
+
+
+def may_propose_visit(p: Principal, *, school_id: uuid.UUID, district_id: uuid.UUID, teaches_student: bool) -> bool:
+    """A teacher who teaches the student's class (homeroom or subject), or the school's administrator."""
+    return (teaches_student and school_id in p.teacher_schools) or school_id in p.admin_schools
+
+
+def may_see_coverage(p: Principal, *, school_id: uuid.UUID | None, district_id: uuid.UUID | None) -> bool:
+    if p.is_city_admin:
+        return True
+    if district_id is not None and school_id is None:
+        return district_id in p.admin_districts
+    if school_id is not None and district_id is not None:
+        return may_administer_school(p, school_id, district_id)
+    return False

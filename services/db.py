@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "services.scheduler",
     "services.notifications.models",
     "services.wellbeing.models",
+    "services.home_visits.models",
 ]
 #: pg_advisory_lock key held while migrating, so replicas starting together take turns.
 _MIGRATION_LOCK = 0x636F656475

@@ -126,3 +126,26 @@ class DevicePlatform(StrEnum):
     IOS = "IOS"
     ANDROID = "ANDROID"
     HARMONY = "HARMONY"
+
+
+class HomeVisitStatus(StrEnum):
+    PROPOSED = "PROPOSED"
+    RESCHEDULE_REQUESTED = "RESCHEDULE_REQUESTED"
+    CONFIRMED = "CONFIRMED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    DECLINED = "DECLINED"
+    MISSED = "MISSED"
+
+
+class HomeVisitDecision(StrEnum):
+    ACCEPT = "ACCEPT"
+    PROPOSE_ALTERNATIVES = "PROPOSE_ALTERNATIVES"
+    DECLINE = "DECLINE"
+
+
+class Side(StrEnum):
+    """Who did something to a home visit: the school (its teachers) or the family."""
+
+    SCHOOL = "SCHOOL"
+    FAMILY = "FAMILY"

@@ -14,6 +14,7 @@ NOT_FOUND  a mutation's userErrors say NOT_FOUND (not visible, same as missing)
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -229,6 +230,82 @@ async def mark_all_read(world, which, role):
     return {"all": True}
 
 
+_visit_times = itertools.count()
+
+# --- home visits: a fresh student on each side (one open visit per student), visited by that side's teacher
+
+
+async def _visit(world: World, which: str, stage: str = "proposed") -> tuple[str, dict[str, Any]]:
+    import datetime as dt
+
+    from services.enums import HomeVisitDecision
+    from services.home_visits import service as visits
+    from services.home_visits.rules import Window
+    from services.identity import principals
+    from tests.home_visits.helpers import move_into_past, slot
+
+    place = side(world, which)
+    parent = world["parent_a" if which == "own" else "parent_b"]
+    student = await make_student("家访对象", place["class"], parent)
+    teacher = await principals.of_user(world["teacher_a" if which == "own" else "teacher_b"].user.id)
+    n = next(_visit_times)  # each visit its own time: a teacher's confirmed visits never overlap
+    chosen = slot(2 + n // 6, 8 + 2 * (n % 6))
+    window = Window(dt.datetime.fromisoformat(chosen["startsAt"]), dt.datetime.fromisoformat(chosen["endsAt"]))
+    visit = await visits.propose(teacher, visits.Proposal(student.id, [window], "了解情况", [], "某路 1 号"))
+    if stage in ("confirmed", "completed"):
+        family = await principals.of_user(parent.user.id)
+        await visits.respond(family, visit.id, HomeVisitDecision.ACCEPT, window, None, None)
+        await move_into_past(world.gid(visit))
+    if stage == "completed":
+        await visits.record(teacher, visit.id, visits.VisitRecord(30, ["学习"], "顺利", False))
+    return world.gid(visit), {"slot": chosen, "student": world.gid(student)}
+
+
+async def propose_visit(world, which, role):
+    from tests.home_visits.helpers import slot
+
+    place = side(world, which)
+    student = await make_student("家访对象", place["class"], world["parent_a" if which == "own" else "parent_b"])
+    return {"input": {"studentId": world.gid(student), "slots": [slot(2, 10)], "purpose": "家访", "address": "某路"}}
+
+
+async def respond_visit(world, which, role):
+    visit, extra = await _visit(world, which)
+    return {"input": {"homeVisitId": visit, "decision": "ACCEPT", "acceptedSlot": extra["slot"]}}
+
+
+async def reschedule_visit(world, which, role):
+    from tests.home_visits.helpers import slot
+
+    visit, _ = await _visit(world, which)
+    return {"homeVisitId": visit, "slots": [slot(4, 15)]}
+
+
+async def cancel_visit(world, which, role):
+    visit, _ = await _visit(world, which)
+    return {"homeVisitId": visit, "reason": "临时有事"}
+
+
+async def record_visit(world, which, role):
+    visit, _ = await _visit(world, which, "confirmed")
+    return {"input": {"homeVisitId": visit, "durationMinutes": 30, "topics": ["学习"], "summary": "顺利",
+                      "followUpNeeded": False}}
+
+
+async def feedback_visit(world, which, role):
+    visit, _ = await _visit(world, which, "completed")
+    return {"homeVisitId": visit, "stars": 5}
+
+
+async def visits_of_student(world, which, role):
+    _, extra = await _visit(world, which)
+    return {"first": 10, "filter": {"studentId": extra["student"]}}
+
+
+async def coverage_of_school(world, which, role):
+    return {"year": 2026, "schoolId": world.gid(side(world, which)["school"])}
+
+
 COUNSELLOR_ON_OWN_ALERT = {"counsellor": ("OK", "NOT_FOUND"), "district_counsellor": ("NOT_FOUND", "NOT_FOUND"),
                            "city_counsellor": ("NOT_FOUND", "NOT_FOUND")}
 
@@ -308,6 +385,30 @@ MATRIX: dict[str, Case] = {
                                _everyone("OK", "OK")),
     "setEscalationPolicy": Case(contract_operation("wellbeing.graphql", "SetEscalationPolicy"), policy,
                                 _only({"city_admin": ("OK", "OK")})),
+    # home visits
+    "proposeHomeVisit": Case(contract_operation("home-visits.graphql", "ProposeHomeVisit"), propose_visit,
+                             _only({"teacher": ("OK", "NOT_FOUND"), "school_admin": ("OK", "NOT_FOUND")})),
+    "respondToHomeVisit": Case(contract_operation("home-visits.graphql", "RespondToHomeVisit"), respond_visit,
+                               _only({"parent": ("OK", "NOT_FOUND")})),
+    "rescheduleHomeVisit": Case(contract_operation("home-visits.graphql", "RescheduleHomeVisit"), reschedule_visit,
+                                _only({"teacher": ("OK", "NOT_FOUND"), "school_admin": ("DENIED", "NOT_FOUND")})),
+    "cancelHomeVisit": Case(contract_operation("home-visits.graphql", "CancelHomeVisit"), cancel_visit, _only({
+        "teacher": ("OK", "NOT_FOUND"), "parent": ("OK", "NOT_FOUND"), "school_admin": ("DENIED", "NOT_FOUND")})),
+    "recordHomeVisit": Case(contract_operation("home-visits.graphql", "RecordHomeVisit"), record_visit,
+                            _only({"teacher": ("OK", "NOT_FOUND"), "school_admin": ("DENIED", "NOT_FOUND")})),
+    "giveHomeVisitFeedback": Case(contract_operation("home-visits.graphql", "GiveHomeVisitFeedback"),
+                                  feedback_visit, _only({"parent": ("OK", "NOT_FOUND")})),
+    "homeVisits": Case(
+        """query Visits($filter: HomeVisitFilter, $first: Int!) {
+             homeVisits(filter: $filter, first: $first) { totalCount nodes { id } } }""",
+        visits_of_student,
+        _everyone("EMPTY", "EMPTY") | {"city_admin": ("OK", "OK")}
+        | dict.fromkeys(("parent", "teacher", "counsellor", "school_admin", "district_admin"), ("OK", "EMPTY"))),
+    "homeVisitCoverage": Case("""query Coverage($year: Int!, $schoolId: ID) {
+        homeVisitCoverage(year: $year, schoolId: $schoolId) { visitsCompleted } }""", coverage_of_school,
+                              _only(ADMINS_IN_SCOPE)),
+    "resetHomeVisitCalendarUrl": Case("mutation { resetHomeVisitCalendarUrl { url userErrors { code } } }", static(),
+                                      _only({"teacher": ("OK", "OK"), "school_admin": ("OK", "OK")})),
     # notifications
     "registerPushDevice": Case(contract_operation("notifications.graphql", "RegisterPushDevice"), push_device,
                                _everyone("OK", "OK")),

@@ -27,6 +27,7 @@ TYPE_CODES: dict[str, int] = {
     "WellbeingShare": 9,
     "Notification": 10,
     "PushDevice": 11,
+    "HomeVisit": 12,
 }
 _TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
 

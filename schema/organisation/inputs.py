@@ -90,6 +90,8 @@ class LinkGuardianInput:
     display_name: str = strawberry.field(description="Name, used if the guardian has no account yet.")
     relationship: GuardianRelationship = strawberry.field(description="Relationship to the student.")
     is_primary: bool = strawberry.field(description="Makes this the primary guardian (the previous one no longer is).")
+    home_address: str | None = strawberry.field(
+        default=None, description="The family's home address, kept sealed for home visits.")
 
 
 @strawberry.input(description="A move of a student to another class, of this or another school.")

@@ -195,6 +195,7 @@ class OrganisationMutations:
             guardianship, issued = await service.link_guardian(
                 info.context.principal, student_id=student_id, phone=input.phone,
                 display_name=input.display_name, relationship=input.relationship, is_primary=input.is_primary,
+                home_address=input.home_address,
             )
             return LinkGuardianPayload(guardianship=Guardianship.of(guardianship), invitation=_invitation(issued))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +18,7 @@ from services.enums import Gender as GenderEnum
 from services.enums import GuardianRelationship as GuardianRelationshipEnum
 from services.enums import Role as RoleEnum
 from services.enums import SchoolStage as SchoolStageEnum
+from services.home_visits import calendar
 from services.identity.accounts import accepted_notice_version
 from services.identity.models import User as UserRow
 from services.notifications import service as notifications
@@ -24,6 +26,8 @@ from services.organisation import models, queries
 from services.wellbeing.queries import shares_for_guardians
 
 if TYPE_CHECKING:
+    from schema.home_visits.inputs import HomeVisitFilter
+    from schema.home_visits.types import HomeVisit
     from schema.notifications.types import Notification
     from schema.wellbeing.types import StudentWellbeing, WellbeingShare
 
@@ -200,6 +204,14 @@ class User(Node):
         language = info.context.language
         return connection(page, lambda row: Item.of(row, language))
 
+    @strawberry.field(description="For the signed-in teacher: the secret address of their home-visit calendar "
+                                  "(iCalendar) to subscribe to on their phone; `resetHomeVisitCalendarUrl` revokes it.")
+    async def home_visit_calendar_url(self, info: Info) -> str | None:
+        principal = info.context.principal
+        if not _viewer_is(info, self._row.id) or not principal.has(RoleEnum.TEACHER, RoleEnum.SCHOOL_ADMIN):
+            return None
+        return await calendar.feed_url(principal)
+
     @strawberry.field(description="For the signed-in person: version of the privacy notice they accepted, if any.")
     async def accepted_privacy_notice_version(self, info: Info) -> str | None:
         if not _viewer_is(info, self._row.id):
@@ -284,6 +296,43 @@ class Student(Node):
     async def guardians(self, info: Info) -> list[Guardianship]:
         rows = await info.context.loaders.guardianships_by_student.load(self._row.id)
         return [Guardianship.of(row) for row in rows]
+
+    @strawberry.field(description="The student's home visits the viewer may see; `upcoming` for the open ones "
+                                  "still to come, soonest first.")
+    async def home_visits(
+        self, info: Info, first: First = 3, after: After = None,
+        filter: Annotated[
+            Annotated[HomeVisitFilter, strawberry.lazy("schema.home_visits.inputs")] | None,
+            strawberry.argument(description="Narrows the list."),
+        ] = None,
+    ) -> Connection[Annotated[HomeVisit, strawberry.lazy("schema.home_visits.types")]]:
+        from schema.home_visits.resolvers import visit_filter
+        from schema.home_visits.types import HomeVisit as Visit
+        from services.home_visits import queries as visits
+
+        size, offset = page_window(first, after, info.context.language)
+        if info.context.principal is None:
+            return connection(paging.fixed([], first=size, offset=offset), Visit.of)
+        wanted = visit_filter(filter)
+        if wanted == visits.VisitFilter(upcoming=True):
+            # The parent's home screen: batched for all children in one statement.
+            everyone = await info.context.loaders.upcoming_visits_by_student.load(self._row.id)
+            rows = everyone[offset:offset + size + 1]
+            return connection(paging.fixed(rows, first=size, offset=offset, total=len(everyone)), Visit.of)
+        page = await visits.visits(info.context.principal, dataclasses.replace(wanted, student_id=self._row.id),
+                                   first=size, offset=offset)
+        return connection(page, Visit.of)
+
+    @strawberry.field(description="The student's latest home visit the viewer may see.")
+    async def last_home_visit(
+        self, info: Info
+    ) -> Annotated[HomeVisit, strawberry.lazy("schema.home_visits.types")] | None:
+        from schema.home_visits.types import HomeVisit as Visit
+
+        if info.context.principal is None:
+            return None
+        found = await info.context.loaders.last_visit_by_student.load(self._row.id)
+        return Visit.of(found) if found else None
 
     @strawberry.field(description="What counsellors chose to share with the student's guardians, newest first; "
                                   "for the guardians and the counsellors responsible.")

@@ -6,7 +6,7 @@ import base64
 import binascii
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -22,6 +22,9 @@ from services.messages import CATALOG, translate
 from services.wellbeing import queries
 from services.wellbeing.feed import FeedEvent
 from services.wellbeing.models import EscalationPolicy as PolicyRow
+
+if TYPE_CHECKING:
+    from schema.home_visits.types import HomeVisit
 
 Info = strawberry.Info[Context, None]
 
@@ -158,9 +161,15 @@ class WellbeingAlert(Node):
         entries = await info.context.loaders.alert_timeline.load(self._alert)
         return None if entries is None else [_timeline_entry(e, info) for e in entries]
 
-    @strawberry.field(description="The home visit it was raised from, if any.")
-    def home_visit(self) -> Node | None:
-        return None
+    @strawberry.field(description="The home visit it was raised from, if the viewer may see it.")
+    async def home_visit(self, info: Info) -> Annotated[HomeVisit, strawberry.lazy("schema.home_visits.types")] | None:
+        from schema.home_visits.types import HomeVisit as Visit
+
+        visit_id = self._alert.row.home_visit_id
+        if visit_id is None:
+            return None
+        found = await info.context.loaders.visible_visit.load(visit_id)
+        return Visit.of(found) if found else None
 
 
 @strawberry.type(description="An event on an alert, as the live feed delivers it.")

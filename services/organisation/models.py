@@ -103,6 +103,8 @@ class Guardianship(Model):
     guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
     relationship = fields.CharEnumField(GuardianRelationship, max_length=16)
     is_primary = fields.BooleanField(default=False)
+    #: The family's home address on file (sealed), for home visits.
+    home_address_sealed = fields.BinaryField(null=True)
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:

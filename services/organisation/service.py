@@ -357,8 +357,8 @@ async def visible_student(actor: Principal, student_id: uuid.UUID | None, field:
 
 
 async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone: str, display_name: str,
-                        relationship: GuardianRelationship,
-                        is_primary: bool) -> tuple[Guardianship, IssuedInvitation | None]:
+                        relationship: GuardianRelationship, is_primary: bool,
+                        home_address: str | None = None) -> tuple[Guardianship, IssuedInvitation | None]:
     student = await visible_student(actor, student_id, "studentId")
     school = student.school
     access.require(access.may_link_guardian(
@@ -368,6 +368,7 @@ async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone
     checks = Checks()
     clean_phone = require_phone(checks, "phone", phone)
     name = checks.text("displayName", display_name, max_length=64)
+    address = checks.text("homeAddress", home_address, max_length=200, required=False)
     checks.raise_if_any()
     assert clean_phone is not None
     assert name is not None
@@ -377,9 +378,12 @@ async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone
             raise UserErrors.one(ErrorCode.CONFLICT, "already_guardian", "phone")
         if is_primary:
             await Guardianship.filter(student_id=student.id, is_primary=True).using_db(tx).update(is_primary=False)
+        link_id = new_id()
+        sealed = runtime.current().crypto.sealer.seal(address, table="guardianship", column="home_address",
+                                                      row=link_id) if address else None
         guardianship = await Guardianship.create(
-            student_id=student.id, guardian_id=guardian.id, relationship=relationship, is_primary=is_primary,
-            using_db=tx,
+            id=link_id, student_id=student.id, guardian_id=guardian.id, relationship=relationship,
+            is_primary=is_primary, home_address_sealed=sealed, using_db=tx,
         )
         entries: list[outbox.RedisOutbox] = []
         if not await RoleAssignment.filter(user_id=guardian.id, role=Role.PARENT).using_db(tx).exists():

@@ -101,9 +101,8 @@ def summary(alert: VisibleAlert) -> str:
 async def read_details(viewer: Principal, alerts: Sequence[VisibleAlert]) -> list[str | None]:
     """Details of alerts, decrypted only once the audit rows of the read are written (one per alert)."""
     async with in_transaction() as tx:
-        for alert in alerts:
-            await audit.record(AuditAction.READ_ALERT, actor_id=viewer.user_id, subject_type="WellbeingAlert",
-                               subject_id=alert.row.id, using=tx)
+        await audit.record_many(AuditAction.READ_ALERT, actor_id=viewer.user_id, subject_type="WellbeingAlert",
+                                subject_ids=[a.row.id for a in alerts], using=tx)
     return [unseal(a.row.details_sealed, "details", a.row.id) for a in alerts]
 
 
@@ -123,9 +122,8 @@ async def read_timelines(viewer: Principal, alerts: Sequence[VisibleAlert]) -> l
     grouped: dict[uuid.UUID, list[TimelineEntry]] = defaultdict(list)
     if full:
         async with in_transaction() as tx:
-            for alert in full:
-                await audit.record(AuditAction.READ_ALERT, actor_id=viewer.user_id, subject_type="WellbeingAlert",
-                                   subject_id=alert.row.id, using=tx)
+            await audit.record_many(AuditAction.READ_ALERT, actor_id=viewer.user_id, subject_type="WellbeingAlert",
+                                    subject_ids=[a.row.id for a in full], using=tx)
             events = await AlertEvent.filter(alert_id__in=[a.row.id for a in full]).using_db(tx).order_by("id")
         for event in events:
             note = unseal(event.note_sealed, "event_note", event.alert_id)  # type: ignore[attr-defined]

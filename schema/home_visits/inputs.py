@@ -1,0 +1,89 @@
+"""Inputs of the home-visit operations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from schema.home_visits.types import HomeVisitDecision, HomeVisitStatus
+from schema.wellbeing.types import AlertCategory, AlertSeverity
+
+
+@strawberry.input(description="A span of time.")
+class TimeWindowInput:
+    starts_at: dt.datetime = strawberry.field(description="Timestamp it starts at (with an offset).")
+    ends_at: dt.datetime = strawberry.field(description="Timestamp it ends at (with an offset).")
+
+
+@strawberry.input(description="A proposed home visit.")
+class ProposeHomeVisitInput:
+    student_id: strawberry.ID = strawberry.field(description="The student, of a class the teacher teaches.")
+    slots: list[TimeWindowInput] = strawberry.field(
+        description="One to five candidate slots, each 30 to 180 minutes, in the next 60 days, 08:00–21:00 local.")
+    purpose: str = strawberry.field(description="Why the teacher wants to visit.")
+    companion_teacher_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Other teachers of the school who come along (at most four).")
+    address: str | None = strawberry.field(
+        default=None, description="Where; the family's address on file when left out.")
+
+
+@strawberry.input(description="The family's answer to a proposal.")
+class RespondToHomeVisitInput:
+    home_visit_id: strawberry.ID = strawberry.field(description="The visit.")
+    decision: HomeVisitDecision = strawberry.field(description="The answer.")
+    accepted_slot: TimeWindowInput | None = strawberry.field(
+        default=None, description="With ACCEPT: one of the offered slots, exactly.")
+    alternative_slots: list[TimeWindowInput] | None = strawberry.field(
+        default=None, description="With PROPOSE_ALTERNATIVES: one to five slots that suit the family.")
+    reason: str | None = strawberry.field(default=None, description="With DECLINE: why.")
+
+
+@strawberry.input(description="New slots for a visit.")
+class RescheduleHomeVisitInput:
+    home_visit_id: strawberry.ID = strawberry.field(description="The visit.")
+    slots: list[TimeWindowInput] = strawberry.field(description="One to five new candidate slots.")
+
+
+@strawberry.input(description="A visit to call off.")
+class CancelHomeVisitInput:
+    home_visit_id: strawberry.ID = strawberry.field(description="The visit.")
+    reason: str = strawberry.field(description="Why.")
+
+
+@strawberry.input(description="A wellbeing alert raised with a visit's record.")
+class RaiseAlertFromVisitInput:
+    severity: AlertSeverity = strawberry.field(description="How serious it is.")
+    category: AlertCategory = strawberry.field(description="What it is about.")
+    summary: str = strawberry.field(description="One line.")
+    details: str | None = strawberry.field(default=None, description="More, for the counsellors.")
+
+
+@strawberry.input(description="The record of a visit that took place.")
+class RecordHomeVisitInput:
+    home_visit_id: strawberry.ID = strawberry.field(description="The visit (confirmed, its start passed).")
+    duration_minutes: int = strawberry.field(description="How long it lasted (1 to 600).")
+    topics: list[str] = strawberry.field(description="What was talked about (one to ten).")
+    summary: str = strawberry.field(description="What happened (sealed).")
+    follow_up_needed: bool = strawberry.field(description="Indicates the family needs a follow-up.")
+    raise_alert: RaiseAlertFromVisitInput | None = strawberry.field(
+        default=None, description="A wellbeing alert to raise in the same transaction, linked to the visit.")
+
+
+@strawberry.input(description="The family's feedback on a completed visit.")
+class GiveHomeVisitFeedbackInput:
+    home_visit_id: strawberry.ID = strawberry.field(description="The visit.")
+    stars: int = strawberry.field(description="One to five.")
+    comment: str | None = strawberry.field(default=None, description="Their words.")
+
+
+@strawberry.input(description="Narrows a list of home visits.")
+class HomeVisitFilter:
+    from_: dt.datetime | None = strawberry.field(default=None, name="from",
+                                                 description="Only visits that may happen after this.")
+    to: dt.datetime | None = strawberry.field(default=None, description="Only visits that may happen before this.")
+    mine: bool | None = strawberry.field(default=None, description="Only visits the viewer leads or joins.")
+    upcoming: bool | None = strawberry.field(default=None, description="Only open visits still to come.")
+    student_id: strawberry.ID | None = strawberry.field(default=None, description="Only this student's.")
+    school_id: strawberry.ID | None = strawberry.field(default=None, description="Only this school's.")
+    status: list[HomeVisitStatus] | None = strawberry.field(default=None, description="Only these statuses.")

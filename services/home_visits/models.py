@@ -1,0 +1,123 @@
+"""Teachers' home visits: proposals, slots, participants' bookings, records and feedback."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.fields.db_defaults import Now
+from tortoise.models import Model
+
+from services.enums import HomeVisitStatus, Side
+from services.ids import new_id
+
+
+class HomeVisit(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    student = fields.ForeignKeyField("coedu.Student", related_name=False, on_delete=fields.RESTRICT)
+    #: The student's school when the visit was proposed (coverage counts it there).
+    school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    lead_teacher = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    purpose = fields.CharField(max_length=200)
+    #: Sealed; shown only to the lead, the companions and the family, each read audited.
+    address_sealed = fields.BinaryField()
+    status = fields.CharEnumField(HomeVisitStatus, max_length=24, default=HomeVisitStatus.PROPOSED)
+    #: Each proposal or reschedule opens a new round of candidate slots.
+    round = fields.SmallIntField(default=1)
+    scheduled_start = fields.DatetimeField(null=True)
+    scheduled_end = fields.DatetimeField(null=True)
+    #: When the visit may happen: its scheduled window once confirmed, else the span of the current
+    #: round's slots. Schedules ("my visits this week") filter and sort on it.
+    window_start = fields.DatetimeField(null=True)
+    window_end = fields.DatetimeField(null=True)
+    ended_by = fields.CharEnumField(Side, max_length=8, null=True)
+    end_reason = fields.CharField(max_length=500, null=True)
+    completed_at = fields.DatetimeField(null=True)
+    recorded_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    record_duration_minutes = fields.SmallIntField(null=True)
+    record_topics = fields.JSONField(null=True)
+    record_summary_sealed = fields.BinaryField(null=True)
+    record_follow_up_needed = fields.BooleanField(null=True)
+    raised_alert = fields.ForeignKeyField("coedu.WellbeingAlert", related_name=False, null=True,
+                                          on_delete=fields.RESTRICT)
+    feedback_stars = fields.SmallIntField(null=True)
+    feedback_comment = fields.CharField(max_length=500, null=True)
+    feedback_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(db_default=Now())
+    updated_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "home_visit"
+        indexes = (("lead_teacher_id", "window_start"), ("student_id", "created_at"), ("school_id", "status"))
+
+
+class HomeVisitSlot(Model):
+    """A candidate time of a round: offered by the school, or by the family as alternatives."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    visit = fields.ForeignKeyField("coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
+    round = fields.SmallIntField()
+    offered_by = fields.CharEnumField(Side, max_length=8)
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+
+    class Meta:
+        table = "home_visit_slot"
+        indexes = (("visit_id", "round"),)
+
+
+class HomeVisitCompanion(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    visit = fields.ForeignKeyField("coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
+    teacher = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
+
+    class Meta:
+        table = "home_visit_companion"
+        unique_together = (("visit_id", "teacher_id"),)
+        indexes = (("teacher_id",),)
+
+
+class HomeVisitBooking(Model):
+    """A teacher's time held by a confirmed visit, travel buffer included. An exclusion constraint
+    (migration) forbids two overlapping bookings of one teacher: double booking is impossible by
+    construction, whatever runs concurrently."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    visit = fields.ForeignKeyField("coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
+    teacher = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    blocked_from = fields.DatetimeField()
+    blocked_until = fields.DatetimeField()
+
+    class Meta:
+        table = "home_visit_booking"
+
+
+class CalendarFeed(Model):
+    """A teacher's secret iCalendar feed; resetting it revokes the old address."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    user = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    token_digest = fields.CharField(max_length=64, unique=True)
+    #: The address itself, sealed: the owner can read it back, the database cannot.
+    token_sealed = fields.BinaryField()
+    created_at = fields.DatetimeField(db_default=Now())
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "calendar_feed"
+        indexes = (("user_id", "revoked_at"),)
+
+
+class HomeVisitTransition(Model):
+    """Who moved a visit from one state to another, and when."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    visit = fields.ForeignKeyField("coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
+    from_status = fields.CharEnumField(HomeVisitStatus, max_length=24, null=True)
+    to_status = fields.CharEnumField(HomeVisitStatus, max_length=24)
+    #: null for the scheduler (a visit that became MISSED)
+    actor = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    side = fields.CharEnumField(Side, max_length=8, null=True)
+    at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "home_visit_transition"
+        indexes = (("visit_id", "at"),)

@@ -1,0 +1,221 @@
+"""Reads of home visits: schedules and lists filtered in SQL, tiers decided by services.access,
+the record and the coverage figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise import connections
+from tortoise.expressions import Subquery
+from tortoise.transactions import in_transaction
+
+from services import access, audit, paging
+from services.access import Principal, VisitFacts, VisitTier
+from services.enums import AuditAction, HomeVisitStatus
+from services.home_visits.models import HomeVisit, HomeVisitCompanion, HomeVisitSlot, HomeVisitTransition
+from services.home_visits.rules import PROGRAMME_ZONE
+from services.home_visits.service import OPEN, unseal
+from services.organisation.models import Guardianship, School
+
+
+@dataclass(frozen=True)
+class VisibleVisit:
+    row: HomeVisit
+    tier: VisitTier
+
+
+async def _tiers(viewer: Principal, rows: Sequence[HomeVisit]) -> list[VisibleVisit | None]:
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    companions: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for link in await HomeVisitCompanion.filter(visit_id__in=ids).values("visit_id", "teacher_id"):
+        companions[link["visit_id"]].add(link["teacher_id"])
+    guarded = set(await Guardianship.filter(guardian_id=viewer.user_id, student_id__in={
+        r.student_id for r in rows}).values_list("student_id", flat=True))  # type: ignore[attr-defined]
+    districts = dict(await School.filter(id__in={r.school_id for r in rows}).values_list(  # type: ignore[attr-defined]
+        "id", "district_id"))
+    result = []
+    for row in rows:
+        facts = VisitFacts(row.school_id, districts[row.school_id], row.lead_teacher_id,  # type: ignore[attr-defined]
+                           frozenset(companions[row.id]), row.student_id in guarded)  # type: ignore[attr-defined]
+        tier = access.visit_tier(viewer, facts)
+        result.append(VisibleVisit(row, tier) if tier else None)
+    return result
+
+
+@dataclass(frozen=True)
+class VisitFilter:
+    starts: dt.datetime | None = None
+    ends: dt.datetime | None = None
+    mine: bool = False
+    upcoming: bool = False
+    student_id: uuid.UUID | None = None
+    school_id: uuid.UUID | None = None
+    statuses: tuple[HomeVisitStatus, ...] = ()
+    impossible: bool = False
+
+
+def _filtered(viewer: Principal, wanted: VisitFilter, now: dt.datetime):  # type: ignore[no-untyped-def]
+    query = HomeVisit.filter(access.visible_home_visits(viewer))
+    if wanted.impossible:
+        query = query.filter(access.NOTHING)
+    if wanted.mine:
+        companion_of = Subquery(HomeVisitCompanion.filter(teacher_id=viewer.user_id).values("visit_id"))
+        query = query.filter(access.Q(lead_teacher_id=viewer.user_id) | access.Q(id__in=companion_of))
+    if wanted.starts:
+        query = query.filter(window_end__gt=wanted.starts)
+    if wanted.ends:
+        query = query.filter(window_start__lt=wanted.ends)
+    if wanted.upcoming:
+        query = query.filter(status__in=list(OPEN), window_end__gt=now)
+    if wanted.student_id:
+        query = query.filter(student_id=wanted.student_id)
+    if wanted.school_id:
+        query = query.filter(school_id=wanted.school_id)
+    if wanted.statuses:
+        query = query.filter(status__in=list(wanted.statuses))
+    return query
+
+
+async def visits(viewer: Principal, wanted: VisitFilter, *, first: int, offset: int) -> paging.Page[VisibleVisit]:
+    """Visits the viewer may see, in the order they may happen."""
+    now = dt.datetime.now(dt.UTC)
+    page = await paging.fetch(_filtered(viewer, wanted, now).order_by("window_start", "id"), first=first,
+                              offset=offset)
+    page.items = [v for v in await _tiers(viewer, page.items) if v]
+    return page
+
+
+async def visible_visits_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[VisibleVisit | None]:
+    rows = await HomeVisit.filter(id__in=list(ids)).filter(access.visible_home_visits(viewer))
+    found = {v.row.id: v for v in await _tiers(viewer, rows) if v}
+    return [found.get(i) for i in ids]
+
+
+async def upcoming_of_students(viewer: Principal, student_ids: Sequence[uuid.UUID]) -> list[list[VisibleVisit]]:
+    """Each student's open visits still to come, soonest first (a student has at most one open visit)."""
+    now = dt.datetime.now(dt.UTC)
+    rows = await _filtered(viewer, VisitFilter(upcoming=True), now).filter(student_id__in=list(student_ids)).order_by(
+        "window_start", "id")
+    grouped: dict[uuid.UUID, list[VisibleVisit]] = defaultdict(list)
+    for visit in await _tiers(viewer, rows):
+        if visit:
+            grouped[visit.row.student_id].append(visit)  # type: ignore[attr-defined]
+    return [grouped.get(i, []) for i in student_ids]
+
+
+async def last_of_students(viewer: Principal, student_ids: Sequence[uuid.UUID]) -> list[VisibleVisit | None]:
+    """Each student's latest visit the viewer may see (a class's coverage at a glance)."""
+    rows = await HomeVisit.filter(student_id__in=list(student_ids)).filter(
+        access.visible_home_visits(viewer)).order_by("student_id", "-created_at", "-id")
+    latest: dict[uuid.UUID, HomeVisit] = {}
+    for row in rows:
+        latest.setdefault(row.student_id, row)  # type: ignore[attr-defined]
+    tiers = {v.row.id: v for v in await _tiers(viewer, list(latest.values())) if v}
+    return [tiers.get(latest[i].id) if i in latest else None for i in student_ids]
+
+
+async def current_slots(visits: Sequence[HomeVisit]) -> list[list[HomeVisitSlot]]:
+    """The candidate slots of each visit's current round."""
+    rounds = {v.id: v.round for v in visits}
+    rows = await HomeVisitSlot.filter(visit_id__in=list(rounds)).order_by("starts_at", "id")
+    grouped: dict[uuid.UUID, list[HomeVisitSlot]] = defaultdict(list)
+    for slot in rows:
+        if slot.round == rounds[slot.visit_id]:  # type: ignore[attr-defined]
+            grouped[slot.visit_id].append(slot)  # type: ignore[attr-defined]
+    return [grouped.get(v.id, []) for v in visits]
+
+
+async def transitions_of(visit_ids: Sequence[uuid.UUID]) -> list[list[HomeVisitTransition]]:
+    grouped: dict[uuid.UUID, list[HomeVisitTransition]] = defaultdict(list)
+    for row in await HomeVisitTransition.filter(visit_id__in=list(visit_ids)).order_by("at", "id"):
+        grouped[row.visit_id].append(row)  # type: ignore[attr-defined]
+    return [grouped.get(i, []) for i in visit_ids]
+
+
+async def companions_of(visit_ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
+    grouped: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for link in await HomeVisitCompanion.filter(visit_id__in=list(visit_ids)).order_by("id").values(
+            "visit_id", "teacher_id"):
+        grouped[link["visit_id"]].append(link["teacher_id"])
+    return [grouped.get(i, []) for i in visit_ids]
+
+
+async def read_addresses(viewer: Principal, visits: Sequence[VisibleVisit]) -> list[str | None]:
+    """Addresses for the visiting teachers and the family, decrypted only once each read's audit row
+    is written."""
+    close = (VisitTier.VISITING, VisitTier.FAMILY)
+    allowed = [v for v in visits if v.tier in close]
+    if allowed:
+        async with in_transaction() as tx:
+            await audit.record_many(AuditAction.READ_HOME_ADDRESS, actor_id=viewer.user_id, subject_type="HomeVisit",
+                                    subject_ids=[v.row.id for v in allowed], using=tx)
+    return [unseal(v.row.address_sealed, "address", v.row.id) if v.tier in close else None for v in visits]
+
+
+def record_summary(visit: VisibleVisit) -> str | None:
+    if visit.tier is not VisitTier.VISITING:
+        return None
+    return unseal(visit.row.record_summary_sealed, "record_summary", visit.row.id)
+
+
+# --------------------------------------------------------------------------
+# Coverage: what the programme counts, per year, district and school.
+
+
+@dataclass(frozen=True)
+class Coverage:
+    teachers_visiting: int
+    families_visited: int
+    visits_completed: int
+    declined_by_families: int
+    cancelled_by_families: int
+    cancelled_by_schools: int
+    missed: int
+
+
+_COVERAGE = """
+WITH visits AS (
+    SELECT v.id, v.status, v.ended_by, v.lead_teacher_id, v.student_id
+      FROM home_visit v JOIN school s ON s.id = v.school_id
+     -- A visit counts in the year its outcome happened.
+     WHERE (CASE WHEN v.status = 'COMPLETED' THEN v.completed_at ELSE v.updated_at END) >= $1
+       AND (CASE WHEN v.status = 'COMPLETED' THEN v.completed_at ELSE v.updated_at END) < $2
+       AND ($3::uuid IS NULL OR s.district_id = $3) AND ($4::uuid IS NULL OR v.school_id = $4)
+)
+SELECT (SELECT count(DISTINCT teacher_id) FROM (
+            SELECT lead_teacher_id AS teacher_id FROM visits WHERE status = 'COMPLETED'
+            UNION
+            SELECT c.teacher_id FROM home_visit_companion c JOIN visits v ON v.id = c.visit_id
+             WHERE v.status = 'COMPLETED') AS visiting) AS teachers,
+       count(DISTINCT student_id) FILTER (WHERE status = 'COMPLETED') AS families,
+       count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
+       count(*) FILTER (WHERE status = 'DECLINED') AS declined,
+       count(*) FILTER (WHERE status = 'CANCELLED' AND ended_by = 'FAMILY') AS cancelled_by_families,
+       count(*) FILTER (WHERE status = 'CANCELLED' AND ended_by = 'SCHOOL') AS cancelled_by_schools,
+       count(*) FILTER (WHERE status = 'MISSED') AS missed
+  FROM visits
+"""
+
+
+def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """A calendar year in the programme's zone."""
+    start = dt.datetime(year, 1, 1, tzinfo=PROGRAMME_ZONE)
+    return start.astimezone(dt.UTC), dt.datetime(year + 1, 1, 1, tzinfo=PROGRAMME_ZONE).astimezone(dt.UTC)
+
+
+async def coverage(year: int, *, district_id: uuid.UUID | None = None, school_id: uuid.UUID | None = None
+                   ) -> Coverage:
+    """Teachers who completed at least one visit (lead or companion), families visited, visits
+    completed; declines, cancellations (by side) and missed visits counted apart, so a coverage
+    target never hides visits families did not want."""
+    since, until = year_bounds(year)
+    rows = await connections.get("default").execute_query_dict(_COVERAGE, [since, until, district_id, school_id])
+    row = rows[0]
+    return Coverage(row["teachers"], row["families"], row["completed"], row["declined"],
+                    row["cancelled_by_families"], row["cancelled_by_schools"], row["missed"])
