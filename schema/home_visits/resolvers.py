@@ -15,12 +15,9 @@ from schema.context import Context
 from schema.home_visits import inputs
 from schema.home_visits.types import HomeVisit, HomeVisitCoverage
 from schema.loaders import Loaders
-from services import access
-from services.errors import Forbidden
 from services.home_visits import calendar, queries, service
 from services.home_visits.models import HomeVisit as VisitRow
 from services.home_visits.rules import Window
-from services.organisation.models import District, School
 
 Info = strawberry.Info[Context, None]
 
@@ -98,17 +95,8 @@ class HomeVisitQueries:
         school = decode_id(school_id, "School") if school_id else None
         if (district_id and district is None) or (school_id and school is None):
             return None
-        if school is not None:
-            row = await School.get_or_none(id=school)
-            if row is None:
-                return None
-            district = row.district_id  # type: ignore[attr-defined]
-        elif district is not None and not await District.filter(id=district).exists():
-            return None
-        if not access.may_see_coverage(info.context.principal, school_id=school, district_id=district):
-            raise Forbidden()
-        figures = await queries.coverage(year, district_id=district, school_id=school)
-        return HomeVisitCoverage(**vars(figures))
+        figures = await queries.coverage_for(info.context.principal, year, district_id=district, school_id=school)
+        return HomeVisitCoverage(**vars(figures)) if figures else None
 
 
 @strawberry.type

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from services import runtime
 from services.access import Principal
-from services.enums import HomeVisitStatus
+from services.enums import HomeVisitStatus, Role
 from services.home_visits.models import CalendarFeed, HomeVisit, HomeVisitCompanion
 from services.ids import new_id
 from services.organisation.models import SchoolClass, Student
@@ -45,8 +45,10 @@ async def _issue(user_id: uuid.UUID) -> str:
     return token
 
 
-async def feed_url(viewer: Principal) -> str:
-    """The viewer's feed address, made on first use."""
+async def feed_url(viewer: Principal) -> str | None:
+    """The viewer's feed address, made on first use; teachers (and school administrators) only."""
+    if not viewer.has(Role.TEACHER, Role.SCHOOL_ADMIN):
+        return None
     async with in_transaction() as tx:
         await tx.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [f"calendar:{viewer.user_id}"])
         feed = await CalendarFeed.filter(user_id=viewer.user_id, revoked_at__isnull=True).using_db(tx).first()

@@ -16,10 +16,11 @@ from tortoise.transactions import in_transaction
 from services import access, audit, paging
 from services.access import Principal, VisitFacts, VisitTier
 from services.enums import AuditAction, HomeVisitStatus
+from services.errors import Forbidden
 from services.home_visits.models import HomeVisit, HomeVisitCompanion, HomeVisitSlot, HomeVisitTransition
 from services.home_visits.rules import PROGRAMME_ZONE
 from services.home_visits.service import OPEN, unseal
-from services.organisation.models import Guardianship, School
+from services.organisation.models import District, Guardianship, School
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,22 @@ def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     """A calendar year in the programme's zone."""
     start = dt.datetime(year, 1, 1, tzinfo=PROGRAMME_ZONE)
     return start.astimezone(dt.UTC), dt.datetime(year + 1, 1, 1, tzinfo=PROGRAMME_ZONE).astimezone(dt.UTC)
+
+
+async def coverage_for(viewer: Principal, year: int, *, district_id: uuid.UUID | None,
+                       school_id: uuid.UUID | None) -> Coverage | None:
+    """The figures of the city, a district or a school, for administrators whose scope covers it;
+    None for a district or school that does not exist."""
+    if school_id is not None:
+        school = await School.get_or_none(id=school_id)
+        if school is None:
+            return None
+        district_id = school.district_id  # type: ignore[attr-defined]
+    elif district_id is not None and not await District.filter(id=district_id).exists():
+        return None
+    if not access.may_see_coverage(viewer, school_id=school_id, district_id=district_id):
+        raise Forbidden()
+    return await coverage(year, district_id=district_id, school_id=school_id)
 
 
 async def coverage(year: int, *, district_id: uuid.UUID | None = None, school_id: uuid.UUID | None = None
