@@ -24,6 +24,16 @@ from schema.common.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCost
 from schema.common.node import Node, resolve_node
 from schema.common.shared_render import SharedRenderExecutor
 from schema.context import Context
+from schema.family_education.resolvers import FamilyEducationMutations, FamilyEducationQueries
+from schema.family_education.types import (
+    Consultation,
+    Course,
+    CourseSession,
+    Enrollment,
+    Instructor,
+    Lesson,
+    SessionRegistration,
+)
 from schema.home_visits.resolvers import HomeVisitMutations, HomeVisitQueries
 from schema.home_visits.types import HomeVisit
 from schema.notifications.resolvers import NotificationMutations, NotificationSubscriptions
@@ -38,7 +48,8 @@ Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(description="Everything that can be read.")
-class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries, HomeVisitQueries):
+class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries, HomeVisitQueries,
+            FamilyEducationQueries):
     @strawberry.field(
         description="Any object by its global id; null if it does not exist or the viewer may not see it."
     )
@@ -51,7 +62,7 @@ class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries,
 @strawberry.type(description="Everything that can be changed. Each mutation takes one `input` and returns a "
                              "payload whose `userErrors` say why nothing changed.")
 class Mutation(AccountMutations, OrganisationMutations, WellbeingMutations, NotificationMutations,
-               HomeVisitMutations):
+               HomeVisitMutations, FamilyEducationMutations):
     pass
 
 
@@ -63,7 +74,8 @@ class Subscription(WellbeingSubscriptions, NotificationSubscriptions):
 guard_root_fields(Query, Mutation, Subscription)
 
 NODE_TYPES = [District, School, SchoolClass, ServiceStation, Student, User, AuditEvent, WellbeingAlert,
-              WellbeingShare, Notification, PushDevice, RecordReference, HomeVisit]
+              WellbeingShare, Notification, PushDevice, RecordReference, HomeVisit, Course, Lesson, Enrollment,
+              CourseSession, SessionRegistration, Instructor, Consultation]
 
 
 class _ProductionErrors(ErrorPresentation):

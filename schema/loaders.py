@@ -13,6 +13,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from services.access import Principal
+from services.family_education import consultations, courses, instructors, sessions
 from services.home_visits import queries as home_visits
 from services.organisation import queries as organisation
 from services.wellbeing import queries as wellbeing
@@ -25,6 +26,10 @@ class Loaders:
         #: Rows already read (the live feed reads once for every subscriber), handed to a loader when it
         #: is first used; most events are rendered once and shared, so most loaders never are.
         self._primed = primed or {}
+
+    def forget(self) -> None:
+        """Drop what was loaded: a mutation just changed rows, and what it returns must show them."""
+        self._made.clear()
 
     def _get(self, name: str, load: Callable[[Sequence[Any]], Awaitable[list[Any]]],
              key: Callable[[Any], Any] | None = None) -> DataLoader[Any, Any]:
@@ -154,6 +159,91 @@ class Loaders:
     @property
     def last_visit_by_student(self) -> DataLoader[Any, Any]:
         return self._get("last_visit_by_student", self._viewer(home_visits.last_of_students))
+
+    # family education
+    @property
+    def course(self) -> DataLoader[Any, Any]:
+        return self._get("course", courses.courses_by_id)
+
+    @property
+    def lesson(self) -> DataLoader[Any, Any]:
+        return self._get("lesson", courses.lessons_by_id)
+
+    @property
+    def lessons_by_course(self) -> DataLoader[Any, Any]:
+        return self._get("lessons_by_course", courses.lessons_of)
+
+    @property
+    def lesson_totals(self) -> DataLoader[Any, Any]:
+        return self._get("lesson_totals", courses.lesson_totals)
+
+    @property
+    def course_rating(self) -> DataLoader[Any, Any]:
+        return self._get("course_rating", courses.ratings_of)
+
+    @property
+    def offering_schools(self) -> DataLoader[Any, Any]:
+        return self._get("offering_schools", courses.offering_schools)
+
+    @property
+    def viewer_enrollment_by_course(self) -> DataLoader[Any, Any]:
+        return self._get("viewer_enrollment_by_course", self._viewer(courses.enrollments_of_viewer))
+
+    @property
+    def visible_enrollment(self) -> DataLoader[Any, Any]:
+        return self._get("visible_enrollment", self._viewer(courses.visible_enrollments_by_id))
+
+    @property
+    def completed_lessons(self) -> DataLoader[Any, Any]:
+        return self._get("completed_lessons", courses.completed_lessons)
+
+    @property
+    def session(self) -> DataLoader[Any, Any]:
+        return self._get("session", sessions.sessions_by_id)
+
+    @property
+    def upcoming_sessions_by_course(self) -> DataLoader[Any, Any]:
+        return self._get("upcoming_sessions_by_course", sessions.upcoming_of_courses)
+
+    @property
+    def session_manageable(self) -> DataLoader[Any, Any]:
+        return self._get("session_manageable", self._viewer(sessions.manageable), key=_id_key)
+
+    @property
+    def registrations_by_session(self) -> DataLoader[Any, Any]:
+        return self._get("registrations_by_session", sessions.registrations_of)
+
+    @property
+    def visible_registration(self) -> DataLoader[Any, Any]:
+        return self._get("visible_registration", self._viewer(sessions.visible_registrations_by_id))
+
+    @property
+    def instructor(self) -> DataLoader[Any, Any]:
+        return self._get("instructor", instructors.instructors_by_id)
+
+    @property
+    def instructor_by_user(self) -> DataLoader[Any, Any]:
+        return self._get("instructor_by_user", instructors.instructors_of_users)
+
+    @property
+    def stations_by_instructor(self) -> DataLoader[Any, Any]:
+        return self._get("stations_by_instructor", instructors.stations_of)
+
+    @property
+    def instructors_by_station(self) -> DataLoader[Any, Any]:
+        return self._get("instructors_by_station", instructors.instructors_at)
+
+    @property
+    def availability_by_instructor(self) -> DataLoader[Any, Any]:
+        return self._get("availability_by_instructor", instructors.availability_of)
+
+    @property
+    def instructor_rating(self) -> DataLoader[Any, Any]:
+        return self._get("instructor_rating", consultations.instructor_ratings)
+
+    @property
+    def visible_consultation(self) -> DataLoader[Any, Any]:
+        return self._get("visible_consultation", self._viewer(consultations.visible_consultations_by_id))
 
 
 def _row_key(visible: Any) -> Any:

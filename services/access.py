@@ -162,6 +162,31 @@ OPERATIONS: dict[str, OperationRule] = {
     "homeVisits": SIGNED_IN,
     "homeVisitCoverage": ADMINISTRATORS,
     "resetHomeVisitCalendarUrl": roles(Role.TEACHER, Role.SCHOOL_ADMIN),
+    # family education
+    "courses": SIGNED_IN,
+    "verifyCourseCertificate": PUBLIC,
+    "createCourse": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
+    "offerCourseAtSchool": ADMINISTRATORS,
+    "scheduleCourseSession": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.STATION_STAFF),
+    "enrollInCourse": roles(Role.PARENT),
+    "completeLesson": roles(Role.PARENT),
+    "rateCourse": roles(Role.PARENT),
+    "registerForCourseSession": roles(Role.PARENT),
+    "cancelCourseSessionRegistration": roles(Role.PARENT),
+    "checkInToCourseSession": roles(Role.PARENT),
+    "serviceStationsNear": SIGNED_IN,
+    "createServiceStation": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
+    "assignInstructorToStation": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STATION_STAFF),
+    "instructors": SIGNED_IN,
+    "certifyInstructor": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
+    "suspendInstructor": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
+    "setInstructorAvailability": roles(Role.INSTRUCTOR),
+    "consultations": SIGNED_IN,
+    "bookConsultation": roles(Role.PARENT),
+    "respondToConsultation": roles(Role.INSTRUCTOR),
+    "cancelConsultation": roles(Role.PARENT, Role.INSTRUCTOR),
+    "completeConsultation": roles(Role.INSTRUCTOR),
+    "rateConsultation": roles(Role.PARENT),
     # notifications
     "notificationReceived": SIGNED_IN,
     "markNotificationsRead": SIGNED_IN,
@@ -332,7 +357,7 @@ def visible_classes(p: Principal) -> Q:
 
 def visible_users(p: Principal) -> Q:
     """Oneself; staff of the schools and districts one administers, counsels or teaches at;
-    guardians of the students one may see."""
+    guardians of the students one may see; for instructors, the families who booked them."""
     if p.is_city_admin or p.is_city_counsellor:
         return Q()
     from services.organisation.models import Guardianship, RoleAssignment, Student
@@ -350,6 +375,11 @@ def visible_users(p: Principal) -> Q:
     if schools or districts or p.teacher_schools:
         students = Student.filter(visible_students(p)).values("id")
         conditions.append(Q(id__in=Subquery(Guardianship.filter(student_id__in=Subquery(students)).values("guardian_id"))))
+    if p.has(Role.INSTRUCTOR):
+        # An instructor reaches the families who booked them.
+        from services.family_education.models import Consultation
+
+        conditions.append(Q(id__in=Subquery(Consultation.filter(visible_consultations(p)).values("guardian_id"))))
     return _any(*conditions)
 
 
@@ -495,3 +525,46 @@ def may_see_coverage(p: Principal, *, school_id: uuid.UUID | None, district_id: 
     if school_id is not None and district_id is not None:
         return may_administer_school(p, school_id, district_id)
     return False
+
+
+# --------------------------------------------------------------------------
+# Family education.
+#
+# The catalogue, the sessions, the instructors and the stations are open to
+# everyone signed in. A parent's enrolments, registrations and consultations
+# are theirs; an instructor sees their own sessions (with the check-in code
+# and the registered parents) and the consultations booked with them; station
+# staff manage their station; administrators act within their scope.
+
+
+def may_manage_station(p: Principal, *, station_id: uuid.UUID, district_id: uuid.UUID) -> bool:
+    return may_administer_district(p, district_id) or station_id in p.staff_stations
+
+
+def may_manage_session(p: Principal, *, school: tuple[uuid.UUID, uuid.UUID] | None,
+                       station: tuple[uuid.UUID, uuid.UUID] | None, instructor_user_id: uuid.UUID | None) -> bool:
+    """Who sees a session's check-in code and registrations: its instructor, and who runs its venue."""
+    if instructor_user_id is not None and instructor_user_id == p.user_id:
+        return True
+    if school is not None:
+        return may_administer_school(p, *school)
+    if station is not None:
+        return may_manage_station(p, station_id=station[0], district_id=station[1])
+    return False
+
+
+def may_certify(p: Principal, district_id: uuid.UUID) -> bool:
+    return may_administer_district(p, district_id)
+
+
+def visible_consultations(p: Principal) -> Q:
+    """Counselling is private: a consultation is its family's and its instructor's, administrators'
+    scope notwithstanding."""
+    from services.family_education.models import Instructor
+
+    return Q(guardian_id=p.user_id) | Q(instructor_id__in=Subquery(Instructor.filter(user_id=p.user_id).values("id")))
+
+
+def own_family_rows(p: Principal) -> Q:
+    """Enrolments and session registrations are the parent's own."""
+    return Q(guardian_id=p.user_id)

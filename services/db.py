@@ -6,12 +6,15 @@ import contextvars
 import datetime as dt
 import os
 import re
+import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.expressions import Q
 from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 
 APP = "coedu"
@@ -25,6 +28,7 @@ MODEL_MODULES = [
     "services.notifications.models",
     "services.wellbeing.models",
     "services.home_visits.models",
+    "services.family_education.models",
 ]
 #: pg_advisory_lock key held while migrating, so replicas starting together take turns.
 _MIGRATION_LOCK = 0x636F656475
@@ -129,3 +133,13 @@ async def now(using: BaseDBAsyncClient | None = None) -> dt.datetime:
     """
     row = await (using or connections.get("default")).execute_query_dict("SELECT now() AS now")
     return row[0]["now"]
+
+
+async def rows_by_id(model: Any, ids: Sequence[uuid.UUID], extra: Q | None = None) -> list[Any]:
+    """Rows of ``model`` in the order of ``ids`` (None where missing or filtered out by ``extra``):
+    the shape every DataLoader wants."""
+    query = model.filter(id__in=list(ids))
+    if extra is not None:
+        query = query.filter(extra)
+    found = {row.id: row for row in await query}
+    return [found.get(i) for i in ids]

@@ -149,3 +149,52 @@ class Side(StrEnum):
 
     SCHOOL = "SCHOOL"
     FAMILY = "FAMILY"
+
+
+class CourseCategory(StrEnum):
+    PARENTING = "PARENTING"
+    MENTAL_HEALTH = "MENTAL_HEALTH"
+    SAFETY = "SAFETY"
+    LEARNING_SUPPORT = "LEARNING_SUPPORT"
+    HEALTH = "HEALTH"
+    FAMILY_RELATIONSHIPS = "FAMILY_RELATIONSHIPS"
+
+
+class LessonKind(StrEnum):
+    VIDEO = "VIDEO"
+    ARTICLE = "ARTICLE"
+    IN_PERSON = "IN_PERSON"
+
+
+class RegistrationStatus(StrEnum):
+    REGISTERED = "REGISTERED"
+    CANCELLED = "CANCELLED"
+    ATTENDED = "ATTENDED"
+    ABSENT = "ABSENT"
+
+
+class CertificationStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    SUSPENDED = "SUSPENDED"
+
+
+class ConsultationMode(StrEnum):
+    IN_PERSON = "IN_PERSON"
+    PHONE = "PHONE"
+    VIDEO = "VIDEO"
+
+
+class ConsultationStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    CONFIRMED = "CONFIRMED"
+    DECLINED = "DECLINED"
+    CANCELLED = "CANCELLED"
+    COMPLETED = "COMPLETED"
+
+
+class ConsultationParty(StrEnum):
+    """The two sides of a consultation."""
+
+    INSTRUCTOR = "INSTRUCTOR"
+    FAMILY = "FAMILY"

@@ -44,6 +44,11 @@ class UserErrors(DomainError):
     def one(cls, code: ErrorCode, message: str, field: str | None = None, **params: object) -> UserErrors:
         return cls([FieldError(code, message, field, params)])
 
+    @classmethod
+    def not_found(cls, field: str) -> UserErrors:
+        """The object named by ``field`` does not exist, or the actor may not see it: the same answer."""
+        return cls.one(ErrorCode.NOT_FOUND, "not_found", field)
+
 
 class Unauthenticated(DomainError):
     pass

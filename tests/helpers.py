@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from schema.common.ids import to_global_id
 from services import outbox, runtime
 from services.enums import Gender, GuardianRelationship, Role, SchoolStage
+from services.family_education.models import Instructor, InstructorStation
 from services.identity import accounts, sessions
 from services.identity.models import User
 from services.identity.passwords import hash_password
@@ -60,6 +61,14 @@ class Api:
         body = await self.gql(query, variables, token=token, headers=headers)
         assert "errors" not in body, body["errors"]
         return body["data"]
+
+
+async def statement_count(api: Api, query: str, variables: dict[str, Any], token: str) -> int:
+    """SQL statements of one request (the server's dev header), after a warm-up that caches the principal."""
+    await api.data(query, variables, token=token)
+    response = await api.post(query, variables, token=token)
+    assert "errors" not in response.json(), response.json()
+    return int(response.headers["x-sql-statements"])
 
 
 def error_codes(body: dict[str, Any]) -> list[str]:
@@ -145,6 +154,7 @@ class World:
     class_a2: SchoolClass
     class_b1: SchoolClass
     station_a: ServiceStation
+    instructor: Instructor  # the "instructor" person's certification
     people: dict[str, Person] = field(default_factory=dict)
     students: dict[str, Student] = field(default_factory=dict)
 
@@ -163,7 +173,11 @@ async def build_world() -> World:
     school_a2 = await School.create(district_id=district_a.id, name="昆都仑区第一中学",
                                     stage=SchoolStage.JUNIOR_SECONDARY)
     school_b = await School.create(district_id=district_b.id, name="青山区实验小学", stage=SchoolStage.PRIMARY)
-    station_a = await ServiceStation.create(district_id=district_a.id, name="友谊社区家庭教育服务站")
+    station_a = await ServiceStation.create(
+        district_id=district_a.id, name="友谊社区家庭教育服务站", community="友谊社区",
+        address="昆都仑区友谊大街 20 号",
+        latitude=40.6562, longitude=109.8403, services=["家庭教育咨询"],
+        opening_hours=[{"weekday": d, "opensAt": "08:00", "closesAt": "20:00"} for d in range(1, 8)])
 
     people: dict[str, Person] = {}
     people["city_admin"] = await make_person("市管理员", (Role.CITY_ADMIN, {}))
@@ -198,9 +212,15 @@ async def build_world() -> World:
         "a2": await make_student("陈小红", class_a2, people["parent_a2"]),
         "b": await make_student("刘小刚", class_b1, people["parent_b"]),
     }
+    # the world's instructor is certified (two years more to go) and on duty at station A
+    instructor = await Instructor.create(
+        user_id=people["instructor"].user.id, certificate_number="BTJY-2025-0001", certified_on=dt.date(2025, 1, 1),
+        expires_on=dt.datetime.now(dt.UTC).date() + dt.timedelta(days=730), specialties=["亲子沟通", "青春期"],
+        district_id=district_a.id)
+    await InstructorStation.create(instructor_id=instructor.id, station_id=station_a.id)
     await outbox.RedisOutbox.all().delete()
     return World(district_a, district_b, school_a, school_a2, school_b, class_a1, class_a2, class_b1, station_a,
-                 people, students)
+                 instructor, people, students)
 
 
 def contract_operation(file_name: str, operation: str) -> str:

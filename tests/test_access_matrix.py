@@ -14,6 +14,7 @@ NOT_FOUND  a mutation's userErrors say NOT_FOUND (not visible, same as missing)
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -236,8 +237,6 @@ _visit_times = itertools.count()
 
 
 async def _visit(world: World, which: str, stage: str = "proposed") -> tuple[str, dict[str, Any]]:
-    import datetime as dt
-
     from services.enums import HomeVisitDecision
     from services.home_visits import service as visits
     from services.home_visits.rules import Window
@@ -304,6 +303,266 @@ async def visits_of_student(world, which, role):
 
 async def coverage_of_school(world, which, role):
     return {"year": 2026, "schoolId": world.gid(side(world, which)["school"])}
+
+
+# --- family education: the own side is station A, the world's instructor and parent A; the other side
+# a pilot school, a station and an instructor of district B, and parent B.
+
+_fe_times = itertools.count()
+FE = "family-education.graphql"
+
+
+@dataclass
+class _FamilyEducation:
+    course: Any
+    lesson: Any
+    pilot_b: Any
+    station_b: Any
+    instructor_b: Any
+
+
+async def _fe(world: World) -> _FamilyEducation:
+    """What the family-education rows need, made once per world."""
+    from services.enums import CourseCategory, LessonKind
+    from services.family_education.models import AvailabilitySlot, Course, Instructor, InstructorStation, Lesson
+    from services.organisation.models import School, ServiceStation
+
+    made = getattr(world, "_fe", None)
+    if made is not None:
+        return made
+    course = await Course.create(title="家庭教育入门", summary="入门", category=CourseCategory.PARENTING, min_grade=1,
+                                 max_grade=9, search_terms=[])
+    lesson = await Lesson.create(course_id=course.id, position=1, title="第一课", kind=LessonKind.VIDEO,
+                                 duration_minutes=20)
+    pilot_b = await School.create(district_id=world.district_b.id, name="青山区试点小学", stage="PRIMARY",
+                                  is_family_education_pilot=True)
+    station_b = await ServiceStation.create(district_id=world.district_b.id, name="青山服务站", latitude=40.63,
+                                            longitude=109.87)
+    person = await make_person("青山指导师", (Role.INSTRUCTOR, {"district_id": world.district_b.id}))
+    world.people["instructor_b"] = person
+    instructor_b = await Instructor.create(user_id=person.user.id, certificate_number="BTJY-2025-0002",
+                                           certified_on=dt.date(2025, 1, 1), expires_on=dt.date(2099, 1, 1),
+                                           specialties=["学习"], district_id=world.district_b.id)
+    await InstructorStation.create(instructor_id=instructor_b.id, station_id=station_b.id)
+    for instructor in (world.instructor, instructor_b):
+        await AvailabilitySlot.bulk_create([AvailabilitySlot(instructor_id=instructor.id, weekday=day,
+                                                             start_time=dt.time(8), end_time=dt.time(20))
+                                            for day in range(1, 8)])
+    made = _FamilyEducation(course, lesson, pilot_b, station_b, instructor_b)
+    world._fe = made  # type: ignore[attr-defined]
+    return made
+
+
+def _fe_slot(*, hours: int = 1) -> tuple[Any, Any]:
+    """A time of its own, inside the availability above (08:00–20:00 local, from ten days ahead)."""
+    from tests.family_education.helpers import local
+
+    n = next(_fe_times)
+    starts = local(10 + n // 10, 8 + n % 10)
+    return starts, starts + dt.timedelta(hours=hours)
+
+
+async def _fe_side(world: World, which: str) -> dict[str, Any]:
+    fe = await _fe(world)
+    if which == "own":
+        return {"district": world.district_a, "school": world.school_a, "station": world.station_a,
+                "instructor": world.instructor, "parent": world["parent_a"], "other_station": fe.station_b}
+    return {"district": world.district_b, "school": fe.pilot_b, "station": fe.station_b,
+            "instructor": fe.instructor_b, "parent": world["parent_b"], "other_station": world.station_a}
+
+
+async def _consultation(world: World, which: str, status: str = "REQUESTED", *, past: bool = False) -> Any:
+    from services.family_education.models import Consultation
+
+    place = await _fe_side(world, which)
+    starts, ends = _fe_slot()
+    if past:
+        starts, ends = starts - dt.timedelta(days=30), ends - dt.timedelta(days=30)
+    return await Consultation.create(instructor_id=place["instructor"].id, guardian_id=place["parent"].user.id,
+                                     mode="PHONE", topic="亲子沟通", starts_at=starts, ends_at=ends, status=status)
+
+
+async def _session(world: World, which: str, *, starts_in_minutes: int | None = None) -> Any:
+    from services.family_education.models import CourseSession
+
+    place, fe = await _fe_side(world, which), await _fe(world)
+    starts, ends = _fe_slot(hours=2)
+    if starts_in_minutes is not None:
+        starts = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=starts_in_minutes)
+        ends = starts + dt.timedelta(hours=2)
+    return await CourseSession.create(course_id=fe.course.id, starts_at=starts, ends_at=ends,
+                                      station_id=place["station"].id, capacity=100, check_in_code="123456")
+
+
+async def _registration(world: World, which: str, *, starts_in_minutes: int | None = None) -> Any:
+    from services.family_education.models import CourseSession, SessionRegistration
+
+    session = await _session(world, which, starts_in_minutes=starts_in_minutes)
+    await CourseSession.filter(id=session.id).update(registered=1)
+    registration = await SessionRegistration.create(session_id=session.id,
+                                                    guardian_id=(await _fe_side(world, which))["parent"].user.id)
+    return session, registration
+
+
+async def fe_courses(world, which, role):
+    await _fe(world)
+    return {"first": 5, "filter": {"category": "PARENTING"}}
+
+
+async def _fresh_course() -> Any:
+    from services.enums import CourseCategory
+    from services.family_education.models import Course
+
+    return await Course.create(title="又一门课", summary="x", category=CourseCategory.HEALTH, min_grade=1,
+                               max_grade=9, search_terms=[])
+
+
+async def fe_verify(world, which, role):
+    from services.family_education.models import Enrollment
+
+    if which == "other":
+        return {"number": "JTJY-2026-NOSUCH00"}
+    number = f"JTJY-2026-{next(_fe_times):08d}"
+    await Enrollment.create(course_id=(await _fresh_course()).id, guardian_id=world["parent_b"].user.id,
+                            completed_lessons=1, completed_at=dt.datetime.now(dt.UTC), certificate_number=number)
+    return {"number": number}
+
+
+async def fe_create_course(world, which, role):
+    return {"input": {"title": f"{role}{which}课程", "summary": "x", "category": "HEALTH", "minGrade": 1,
+                      "maxGrade": 6, "lessons": [{"title": "一", "kind": "ARTICLE", "durationMinutes": 10}]}}
+
+
+async def fe_offer(world, which, role):
+    fe = await _fe(world)
+    return {"courseId": world.gid(fe.course), "schoolId": world.gid((await _fe_side(world, which))["school"])}
+
+
+async def fe_schedule(world, which, role):
+    fe, place = await _fe(world), await _fe_side(world, which)
+    starts, ends = _fe_slot(hours=2)
+    return {"input": {"courseId": world.gid(fe.course), "startsAt": starts.isoformat(), "endsAt": ends.isoformat(),
+                      "stationId": world.gid(place["station"]), "instructorId": world.gid(place["instructor"]),
+                      "capacity": 20}}
+
+
+async def fe_enroll(world, which, role):
+    return {"courseId": world.gid((await _fe(world)).course)}
+
+
+async def fe_complete_lesson(world, which, role):
+    from services.family_education.models import Enrollment
+
+    fe, place = await _fe(world), await _fe_side(world, which)
+    enrolment, _ = await Enrollment.get_or_create(course_id=fe.course.id, guardian_id=place["parent"].user.id)
+    return {"enrollmentId": world.gid(enrolment), "lessonId": world.gid(fe.lesson)}
+
+
+async def fe_rate(world, which, role):
+    from services.family_education.models import Enrollment
+
+    # the own side: a course parent A enrolled in; the other side: one only parent B did
+    course = await _fresh_course()
+    await Enrollment.create(course_id=course.id, guardian_id=(await _fe_side(world, which))["parent"].user.id)
+    return {"courseId": world.gid(course), "stars": 4}
+
+
+async def fe_register(world, which, role):
+    return {"sessionId": world.gid(await _session(world, which))}
+
+
+async def fe_cancel_registration(world, which, role):
+    _, registration = await _registration(world, which)
+    return {"registrationId": world.gid(registration)}
+
+
+async def fe_check_in(world, which, role):
+    session, _ = await _registration(world, which, starts_in_minutes=10)
+    return {"sessionId": world.gid(session), "code": "123456"}
+
+
+async def fe_near(world, which, role):
+    return {"latitude": 40.65, "longitude": 109.84, "radiusKm": 20, "first": 5}
+
+
+async def fe_create_station(world, which, role):
+    return {"input": {"districtId": world.gid((await _fe_side(world, which))["district"]), "name": f"{role}服务站",
+                      "community": "某社区", "address": "某路 1 号", "latitude": 40.6, "longitude": 109.8,
+                      "services": ["咨询"], "openingHours": [{"weekday": 1, "opensAt": "09:00", "closesAt": "17:00"}]}}
+
+
+async def fe_assign(world, which, role):
+    place = await _fe_side(world, which)
+    return {"instructorId": world.gid(place["instructor"]), "stationId": world.gid(place["station"])}
+
+
+async def fe_instructors(world, which, role):
+    return {"first": 5, "filter": {"districtId": world.gid((await _fe_side(world, which))["district"])}}
+
+
+async def fe_certify(world, which, role):
+    return {"input": {"phone": next_phone(), "displayName": "新指导师", "certificateNumber": f"C-{next(_fe_times)}",
+                      "certifiedOn": "2026-01-01", "expiresOn": "2028-12-31", "specialties": ["亲子"],
+                      "districtId": world.gid((await _fe_side(world, which))["district"])}}
+
+
+async def fe_suspend(world, which, role):
+    from services.family_education.models import Instructor
+
+    district = (await _fe_side(world, which))["district"]
+    person = await make_person("待暂停指导师", (Role.INSTRUCTOR, {"district_id": district.id}), sign_in=False)
+    instructor = await Instructor.create(user_id=person.user.id, certificate_number=f"S-{next(_fe_times)}",
+                                         certified_on=dt.date(2025, 1, 1), expires_on=dt.date(2099, 1, 1),
+                                         specialties=["x"], district_id=district.id)
+    return {"id": world.gid(instructor)}
+
+
+async def fe_availability(world, which, role):
+    # the own side names a station the instructor is on duty at; the other side one they are not
+    place = await _fe_side(world, which)
+    station = world.station_a if which == "own" else place["station"]
+    return {"slots": [{"weekday": 1, "startTime": "09:00", "endTime": "12:00", "stationId": world.gid(station)}]}
+
+
+async def fe_consultations(world, which, role):
+    row = await _consultation(world, which)
+    return {"first": 10, "filter": {"from": row.starts_at.isoformat(), "to": row.ends_at.isoformat()}}
+
+
+async def fe_book(world, which, role):
+    starts, _ = _fe_slot()
+    return {"input": {"instructorId": world.gid((await _fe_side(world, which))["instructor"]),
+                      "startsAt": starts.isoformat(), "durationMinutes": 60, "mode": "PHONE", "topic": "沟通"}}
+
+
+async def fe_respond(world, which, role):
+    return {"consultationId": world.gid(await _consultation(world, which)), "accept": True}
+
+
+async def fe_cancel_consultation(world, which, role):
+    return {"consultationId": world.gid(await _consultation(world, which)), "reason": "有事"}
+
+
+async def fe_complete_consultation(world, which, role):
+    row = await _consultation(world, which, "CONFIRMED", past=True)
+    return {"input": {"consultationId": world.gid(row), "notes": "私密", "guardianSummary": "多倾听",
+                      "followUpRecommended": False}}
+
+
+async def fe_rate_consultation(world, which, role):
+    row = await _consultation(world, which, "COMPLETED", past=True)
+    return {"id": world.gid(row), "stars": 5}
+
+
+SUSPEND = """mutation Suspend($id: ID!) { suspendInstructor(input: {instructorId: $id, suspended: true}) {
+  instructor { certificationStatus } userErrors { code } } }"""
+RATE_CONSULTATION = """mutation RateConsultation($id: ID!, $stars: Int!) {
+  rateConsultation(input: {consultationId: $id, stars: $stars}) {
+    consultation { ratingStars } userErrors { code } } }"""
+CONSULTATIONS = """query Consultations($first: Int!, $filter: ConsultationFilter) {
+  consultations(first: $first, filter: $filter) { totalCount nodes { id guardianSummary } } }"""
+VERIFY = """query Verify($number: String!) { verifyCourseCertificate(number: $number) { holderName } }"""
+DISTRICT_ADMINS = {"city_admin": ("OK", "OK"), "district_admin": ("OK", "DENIED")}
 
 
 COUNSELLOR_ON_OWN_ALERT = {"counsellor": ("OK", "NOT_FOUND"), "district_counsellor": ("NOT_FOUND", "NOT_FOUND"),
@@ -409,6 +668,44 @@ MATRIX: dict[str, Case] = {
                               _only(ADMINS_IN_SCOPE)),
     "resetHomeVisitCalendarUrl": Case("mutation { resetHomeVisitCalendarUrl { url userErrors { code } } }", static(),
                                       _only({"teacher": ("OK", "OK"), "school_admin": ("OK", "OK")})),
+    # family education
+    "courses": Case(contract_operation(FE, "CourseCatalogue"), fe_courses, _everyone("OK", "OK")),
+    "verifyCourseCertificate": Case(VERIFY, fe_verify, _everyone("OK", "NULL") | {"anonymous": ("OK", "NULL")}),
+    "createCourse": Case(contract_operation(FE, "CreateCourse"), fe_create_course,
+                         _only({"city_admin": ("OK", "OK"), "district_admin": ("OK", "OK")})),
+    "offerCourseAtSchool": Case(contract_operation(FE, "OfferCourseAtSchool"), fe_offer, _only(ADMINS_IN_SCOPE)),
+    "scheduleCourseSession": Case(contract_operation(FE, "ScheduleCourseSession"), fe_schedule, _only(
+        DISTRICT_ADMINS | {"station_staff": ("OK", "DENIED"), "school_admin": ("DENIED", "DENIED")})),
+    "enrollInCourse": Case(contract_operation(FE, "EnrollInCourse"), fe_enroll, _only({"parent": ("OK", "OK")})),
+    "completeLesson": Case(contract_operation(FE, "CompleteLesson"), fe_complete_lesson,
+                           _only({"parent": ("OK", "NOT_FOUND")})),
+    "rateCourse": Case(contract_operation(FE, "RateCourse"), fe_rate, _only({"parent": ("OK", "INVALID_STATE")})),
+    "registerForCourseSession": Case(contract_operation(FE, "RegisterForCourseSession"), fe_register,
+                                     _only({"parent": ("OK", "OK")})),
+    "cancelCourseSessionRegistration": Case(contract_operation(FE, "CancelCourseSessionRegistration"),
+                                            fe_cancel_registration, _only({"parent": ("OK", "NOT_FOUND")})),
+    "checkInToCourseSession": Case(contract_operation(FE, "CheckInToCourseSession"), fe_check_in,
+                                   _only({"parent": ("OK", "INVALID_STATE")})),
+    "serviceStationsNear": Case(contract_operation(FE, "StationsNear"), fe_near, _everyone("OK", "OK")),
+    "createServiceStation": Case(contract_operation(FE, "CreateServiceStation"), fe_create_station,
+                                 _only(DISTRICT_ADMINS)),
+    "assignInstructorToStation": Case(contract_operation(FE, "AssignInstructorToStation"), fe_assign,
+                                      _only(DISTRICT_ADMINS | {"station_staff": ("OK", "DENIED")})),
+    "instructors": Case(contract_operation(FE, "FindInstructors"), fe_instructors, _everyone("OK", "OK")),
+    "certifyInstructor": Case(contract_operation(FE, "CertifyInstructor"), fe_certify, _only(DISTRICT_ADMINS)),
+    "suspendInstructor": Case(SUSPEND, fe_suspend, _only(DISTRICT_ADMINS)),
+    "setInstructorAvailability": Case(contract_operation(FE, "SetAvailability"), fe_availability,
+                                      _only({"instructor": ("OK", "INVALID_INPUT")})),
+    "consultations": Case(CONSULTATIONS, fe_consultations,
+        _everyone("EMPTY", "EMPTY") | {"parent": ("OK", "EMPTY"), "instructor": ("OK", "EMPTY")}),
+    "bookConsultation": Case(contract_operation(FE, "BookConsultation"), fe_book, _only({"parent": ("OK", "OK")})),
+    "respondToConsultation": Case(contract_operation(FE, "RespondToConsultation"), fe_respond,
+                                  _only({"instructor": ("OK", "NOT_FOUND")})),
+    "cancelConsultation": Case(contract_operation(FE, "CancelConsultation"), fe_cancel_consultation,
+                               _only({"parent": ("OK", "NOT_FOUND"), "instructor": ("OK", "NOT_FOUND")})),
+    "completeConsultation": Case(contract_operation(FE, "CompleteConsultation"), fe_complete_consultation,
+                                 _only({"instructor": ("OK", "NOT_FOUND")})),
+    "rateConsultation": Case(RATE_CONSULTATION, fe_rate_consultation, _only({"parent": ("OK", "NOT_FOUND")})),
     # notifications
     "registerPushDevice": Case(contract_operation("notifications.graphql", "RegisterPushDevice"), push_device,
                                _everyone("OK", "OK")),

@@ -6,6 +6,8 @@ import datetime as dt
 
 import strawberry
 
+from services.identity.accounts import IssuedInvitation
+
 
 @strawberry.type(description="Tokens of a sign-in. Send the access token as `Authorization: Bearer …`.")
 class Session:
@@ -18,6 +20,10 @@ class Session:
 class Invitation:
     code: str = strawberry.field(description="Single-use activation code.")
     expires_at: dt.datetime = strawberry.field(description="Timestamp the code stops working.")
+
+    @classmethod
+    def of(cls, issued: IssuedInvitation | None) -> Invitation | None:
+        return cls(code=issued.code, expires_at=issued.expires_at) if issued else None
 
 
 @strawberry.type(description="The privacy notice guardians accept when they activate their account.")

@@ -89,7 +89,11 @@ def _present(error: GraphQLError, language: Language, request_id: str, productio
         return _rebuild(error, translate(code.lower(), language), {"code": code})
     if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
         return _rebuild(error, original.message, original.extensions)
-    if original is None or isinstance(original, UserErrors):
+    if isinstance(original, UserErrors):  # a query's arguments broke a rule: no payload to carry it
+        first = original.errors[0]
+        return _rebuild(error, translate(first.message, language, first.params),
+                        {"code": first.code.value, "field": first.field})
+    if original is None:
         if (error.extensions or {}).get("code"):
             return error
         code = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"

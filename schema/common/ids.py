@@ -28,6 +28,13 @@ TYPE_CODES: dict[str, int] = {
     "Notification": 10,
     "PushDevice": 11,
     "HomeVisit": 12,
+    "Course": 13,
+    "Lesson": 14,
+    "Enrollment": 15,
+    "CourseSession": 16,
+    "SessionRegistration": 17,
+    "Instructor": 18,
+    "Consultation": 19,
 }
 _TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
 

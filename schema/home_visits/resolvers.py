@@ -10,7 +10,7 @@ import strawberry
 from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.errors import UserError
 from schema.common.ids import decode_id
-from schema.common.mutations import run, user_errors_field
+from schema.common.mutations import payload_type, run, user_errors_field
 from schema.context import Context
 from schema.home_visits import inputs
 from schema.home_visits.types import HomeVisit, HomeVisitCoverage
@@ -40,12 +40,7 @@ def visit_filter(filter: inputs.HomeVisitFilter | None) -> queries.VisitFilter:
 
 
 def _payload(name: str, description: str) -> type:
-    namespace = {
-        "__annotations__": {"home_visit": HomeVisit | None, "user_errors": list[UserError]},
-        "home_visit": strawberry.field(default=None, description="The visit as it is now."),
-        "user_errors": user_errors_field(),
-    }
-    return strawberry.type(type(name, (), namespace), description=description)
+    return payload_type(name, description=description, home_visit=(HomeVisit, "The visit as it is now."))
 
 
 ProposeHomeVisitPayload = _payload("ProposeHomeVisitPayload", "Result of `proposeHomeVisit`.")

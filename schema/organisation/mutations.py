@@ -11,15 +11,10 @@ from schema.common.mutations import run, user_errors_field
 from schema.context import Context
 from schema.organisation import inputs
 from schema.organisation.types import Guardianship, School, SchoolClass, Student, User
-from services.identity.accounts import IssuedInvitation
 from services.organisation import service
 from services.organisation.service import UNSET, Scope
 
 Info = strawberry.Info[Context, None]
-
-
-def _invitation(issued: IssuedInvitation | None) -> Invitation | None:
-    return Invitation(code=issued.code, expires_at=issued.expires_at) if issued else None
 
 
 @strawberry.type(description="Result of `createSchool`.")
@@ -157,7 +152,7 @@ class OrganisationMutations:
                 info.context.principal, phone=input.phone, display_name=input.display_name, role=input.role,
                 scope=scope, given=given,
             )
-            return AssignRolePayload(user=User.of(user), invitation=_invitation(issued))
+            return AssignRolePayload(user=User.of(user), invitation=Invitation.of(issued))
 
         return await run(info, AssignRolePayload, action)
 
@@ -197,7 +192,7 @@ class OrganisationMutations:
                 display_name=input.display_name, relationship=input.relationship, is_primary=input.is_primary,
                 home_address=input.home_address,
             )
-            return LinkGuardianPayload(guardianship=Guardianship.of(guardianship), invitation=_invitation(issued))
+            return LinkGuardianPayload(guardianship=Guardianship.of(guardianship), invitation=Invitation.of(issued))
 
         return await run(info, LinkGuardianPayload, action)
 

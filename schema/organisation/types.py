@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +19,7 @@ from services.enums import Gender as GenderEnum
 from services.enums import GuardianRelationship as GuardianRelationshipEnum
 from services.enums import Role as RoleEnum
 from services.enums import SchoolStage as SchoolStageEnum
+from services.family_education import stations
 from services.home_visits import calendar
 from services.identity.accounts import accepted_notice_version
 from services.identity.models import User as UserRow
@@ -26,6 +28,7 @@ from services.organisation import models, queries
 from services.wellbeing.queries import shares_for_guardians
 
 if TYPE_CHECKING:
+    from schema.family_education.types import CourseSessionFilter, Enrollment, Instructor, SessionRegistration
     from schema.home_visits.inputs import HomeVisitFilter
     from schema.home_visits.types import HomeVisit
     from schema.notifications.types import Notification
@@ -116,18 +119,59 @@ class School(Node):
         return await info.context.loaders.student_count_by_school.load(self._row.id)
 
 
+@strawberry.type(description="A point on the map (WGS-84).")
+class GeoPoint:
+    latitude: float = strawberry.field(description="Degrees north.")
+    longitude: float = strawberry.field(description="Degrees east.")
+
+
+@strawberry.type(description="When a place is open on one weekday, in local time.")
+class OpeningHours:
+    weekday: int = strawberry.field(description="ISO weekday: 1 = Monday … 7 = Sunday.")
+    opens_at: str = strawberry.field(description="Local time it opens, HH:MM.")
+    closes_at: str = strawberry.field(description="Local time it closes, HH:MM.")
+
+
 @strawberry.type(description="A community service station for family education.")
 class ServiceStation(Node):
     name: str = strawberry.field(description="Name of the station.")
+    community: str = strawberry.field(description="Community (社区) it serves.")
+    address: str = strawberry.field(description="Where it is.")
+    phone: str | None = strawberry.field(description="The station's public telephone.")
+    services: list[str] = strawberry.field(description="What it offers families.")
     _row: strawberry.Private[models.ServiceStation]
 
     @classmethod
     def of(cls, row: models.ServiceStation) -> ServiceStation:
-        return cls(id=gid("ServiceStation", row.id), name=row.name, _row=row)
+        return cls(id=gid("ServiceStation", row.id), name=row.name, community=row.community, address=row.address,
+                   phone=row.phone, services=list(row.services or ()), _row=row)
 
     @strawberry.field(description="District the station serves.")
     async def district(self, info: Info) -> District:
         return District.of(await info.context.loaders.district.load(self._row.district_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Where it is on the map.")
+    def location(self) -> GeoPoint | None:
+        if self._row.latitude is None or self._row.longitude is None:
+            return None
+        return GeoPoint(latitude=self._row.latitude, longitude=self._row.longitude)
+
+    @strawberry.field(description="Opening hours per weekday, in Asia/Shanghai.")
+    def opening_hours(self) -> list[OpeningHours]:
+        return [OpeningHours(weekday=h["weekday"], opens_at=h["opensAt"], closes_at=h["closesAt"])
+                for h in self._row.opening_hours or ()]
+
+    @strawberry.field(description="Indicates the station is open now, by its opening hours in Asia/Shanghai.")
+    def is_open_now(self) -> bool:
+        return stations.is_open(self._row, dt.datetime.now(dt.UTC))
+
+    @strawberry.field(description="Certified instructors on duty at the station.")
+    async def instructors(
+        self, info: Info
+    ) -> list[Annotated[Instructor, strawberry.lazy("schema.family_education.types")]]:
+        from schema.family_education.types import Instructor as Guide
+
+        return [Guide.of(row) for row in await info.context.loaders.instructors_by_station.load(self._row.id)]
 
 
 @strawberry.type(name="RoleAssignment", description="A role a person holds, and the scope it holds in.")
@@ -230,6 +274,48 @@ class User(Node):
         if principal is None or principal.user_id != self._row.id:
             return []
         return [Student.of(row) for row in await queries.children_of(principal)]
+
+    @strawberry.field(description="For the signed-in instructor: their certification, stations and availability.")
+    async def instructor_profile(
+        self, info: Info
+    ) -> Annotated[Instructor, strawberry.lazy("schema.family_education.types")] | None:
+        from schema.family_education.types import Instructor as Guide
+
+        if not _viewer_is(info, self._row.id):
+            return None
+        found = await info.context.loaders.instructor_by_user.load(self._row.id)
+        return Guide.of(found) if found else None
+
+    @strawberry.field(description="For the signed-in parent: their course enrolments, latest first.")
+    async def enrollments(
+        self, info: Info, first: First = 10, after: After = None
+    ) -> Connection[Annotated[Enrollment, strawberry.lazy("schema.family_education.types")]] | None:
+        from schema.family_education.types import Enrollment as Item
+        from services.family_education import courses
+
+        if not _viewer_is(info, self._row.id):
+            return None
+        size, offset = page_window(first, after, info.context.language)
+        return connection(await courses.my_enrollments(info.context.principal, first=size, offset=offset), Item.of)
+
+    @strawberry.field(description="For the signed-in parent: their seats in course sessions, soonest first; "
+                                  "`upcoming` for the live ones still to come.")
+    async def course_session_registrations(
+        self, info: Info, first: First = 10, after: After = None,
+        filter: Annotated[
+            Annotated[CourseSessionFilter, strawberry.lazy("schema.family_education.types")] | None,
+            strawberry.argument(description="Narrows the list."),
+        ] = None,
+    ) -> Connection[Annotated[SessionRegistration, strawberry.lazy("schema.family_education.types")]] | None:
+        from schema.family_education.types import SessionRegistration as Item
+        from services.family_education import sessions
+
+        if not _viewer_is(info, self._row.id):
+            return None
+        size, offset = page_window(first, after, info.context.language)
+        page = await sessions.my_registrations(info.context.principal, upcoming=bool(filter and filter.upcoming),
+                                               first=size, offset=offset)
+        return connection(page, Item.of)
 
 
 @strawberry.type(description="A class of a school.")

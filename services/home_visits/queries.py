@@ -15,10 +15,10 @@ from tortoise.transactions import in_transaction
 
 from services import access, audit, paging
 from services.access import Principal, VisitFacts, VisitTier
+from services.clock import PROGRAMME_ZONE
 from services.enums import AuditAction, HomeVisitStatus
 from services.errors import Forbidden
 from services.home_visits.models import HomeVisit, HomeVisitCompanion, HomeVisitSlot, HomeVisitTransition
-from services.home_visits.rules import PROGRAMME_ZONE
 from services.home_visits.service import OPEN, unseal
 from services.organisation.models import District, Guardianship, School
 

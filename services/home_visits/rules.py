@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
+from services.clock import PROGRAMME_ZONE
 from services.errors import Checks
 
-PROGRAMME_ZONE = ZoneInfo("Asia/Shanghai")
 MAX_SLOTS = 5
 MIN_MINUTES, MAX_MINUTES = 30, 180
 MAX_DAYS_AHEAD = 60

@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 
 from services import access, outbox, runtime, scheduler
 from services.access import Principal, VisitFacts, VisitTier
+from services.clock import local_label
 from services.enums import (
     AlertCategory,
     AlertSeverity,
@@ -46,7 +47,6 @@ from services.home_visits.models import (
 from services.home_visits.rules import (
     MAX_COMPANIONS,
     MISSED_AFTER,
-    PROGRAMME_ZONE,
     REMINDERS,
     Window,
     check_slots,
@@ -79,16 +79,8 @@ def _guardian_address(guardianship: Guardianship) -> str | None:
                                                column="home_address", row=guardianship.id)
 
 
-def _local(moment: dt.datetime) -> str:
-    return moment.astimezone(PROGRAMME_ZONE).strftime("%m-%d %H:%M")
-
-
 async def _now(tx: BaseDBAsyncClient) -> dt.datetime:
     return (await tx.execute_query_dict("SELECT now() AS now"))[0]["now"]
-
-
-def _not_found(field: str = "homeVisitId") -> UserErrors:
-    return UserErrors.one(ErrorCode.NOT_FOUND, "not_found", field)
 
 
 def _wrong_state(field: str = "homeVisitId") -> UserErrors:
@@ -117,7 +109,7 @@ async def _locked(actor: Principal, visit_id: uuid.UUID | None, tx: BaseDBAsyncC
         tier = access.visit_tier(actor, facts)
         if tier is not None:
             return visit, tier, facts
-    raise _not_found()
+    raise UserErrors.not_found("homeVisitId")
 
 
 async def _teaches(teacher_id: uuid.UUID, school_class: SchoolClass, using: BaseDBAsyncClient) -> bool:
@@ -149,7 +141,7 @@ async def _conflicting_slots(checks: Checks, field: str, slots: list[Window], te
         if except_visit is not None:
             clash = clash.exclude(visit_id=except_visit)
         if await clash.exists():
-            checks.add(ErrorCode.CONFLICT, "slot_conflict", f"{field}[{index}]", slot=_local(slot.starts_at))
+            checks.add(ErrorCode.CONFLICT, "slot_conflict", f"{field}[{index}]", slot=local_label(slot.starts_at))
 
 
 async def _open_round(visit: HomeVisit, slots: list[Window], side: Side, tx: BaseDBAsyncClient) -> None:
@@ -202,12 +194,12 @@ async def propose(actor: Principal, proposal: Proposal) -> HomeVisit:
         student = await Student.get_or_none(id=proposal.student_id).using_db(tx).select_related(
             "school_class", "school") if proposal.student_id else None
         if student is None:
-            raise _not_found("studentId")
+            raise UserErrors.not_found("studentId")
         school: School = student.school
         teaches = await _teaches(actor.user_id, student.school_class, tx)
         if not access.may_propose_visit(actor, school_id=school.id, district_id=school.district_id,  # type: ignore[attr-defined]
                                         teaches_student=teaches):
-            raise _not_found("studentId")
+            raise UserErrors.not_found("studentId")
         checks = Checks()
         now = await _now(tx)
         slots = check_slots(checks, "slots", proposal.slots, now)
@@ -324,14 +316,14 @@ async def _accept(actor: Principal, visit: HomeVisit, accepted: Window | None, t
             raise
         # A visiting teacher has since booked this time elsewhere: nothing of the answer is kept.
         raise UserErrors.one(ErrorCode.CONFLICT, "slot_taken", "acceptedSlot",
-                             slot=_local(accepted.starts_at)) from error
+                             slot=local_label(accepted.starts_at)) from error
     await _move(visit, HomeVisitStatus.CONFIRMED, actor.user_id, Side.FAMILY, tx)
     visit.scheduled_start, visit.scheduled_end = accepted.starts_at, accepted.ends_at
     visit.window_start, visit.window_end = accepted.starts_at, accepted.ends_at
     await _save(visit, tx, "status", "scheduled_start", "scheduled_end", "window_start", "window_end")
     await _schedule_reminders(visit, now, tx)
     return await _tell(teachers, visit, "visit_confirmed_title", "visit_confirmed_body", tx,
-                       when=_local(accepted.starts_at))
+                       when=local_label(accepted.starts_at))
 
 
 async def _schedule_reminders(visit: HomeVisit, now: dt.datetime, tx: BaseDBAsyncClient) -> None:
@@ -487,7 +479,7 @@ async def _remind(job: scheduler.Job, tx: BaseDBAsyncClient, ahead: dt.timedelta
         return []  # cancelled or moved since: the moved visit has reminders of its own
     people = [*await _participants(visit, tx), *await _guardians(visit.student_id, tx)]  # type: ignore[attr-defined]
     return await _tell(people, visit, "visit_reminder_title", "visit_reminder_body", tx,
-                       when=_local(visit.scheduled_start))
+                       when=local_label(visit.scheduled_start))
 
 
 @scheduler.handler(REMINDER_JOBS[REMINDERS[0]])

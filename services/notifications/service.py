@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
-from zoneinfo import ZoneInfo
 
 import httpx
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -20,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from services import outbox, paging, runtime, scheduler
 from services.access import Principal
+from services.clock import PROGRAMME_ZONE
 from services.enums import DevicePlatform, NotificationKind
 from services.errors import Checks
 from services.ids import new_id
@@ -28,7 +28,6 @@ from services.notifications.models import Notification, PushDelivery, PushDevice
 
 log = logging.getLogger(__name__)
 
-PROGRAMME_ZONE = ZoneInfo("Asia/Shanghai")
 QUIET_FROM, QUIET_UNTIL = dt.time(22, 0), dt.time(7, 0)
 PUSH_JOB = "push"
 MAX_PUSH_ATTEMPTS = 8

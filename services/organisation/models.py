@@ -43,6 +43,14 @@ class ServiceStation(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
     district = fields.ForeignKeyField("coedu.District", related_name=False, on_delete=fields.RESTRICT)
     name = fields.CharField(max_length=100)
+    community = fields.CharField(max_length=100, default="")
+    address = fields.CharField(max_length=200, default="")
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
+    phone = fields.CharField(max_length=32, null=True)
+    services = fields.JSONField(default=list)
+    #: [{"weekday": 1..7, "opensAt": "HH:MM", "closesAt": "HH:MM"}], local time
+    opening_hours = fields.JSONField(default=list)
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:

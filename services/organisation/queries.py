@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 
-from services import access, paging
+from services import access, db, paging
 from services.access import Principal, RoleGrant
 from services.enums import Role, SchoolStage
 from services.identity.models import User
@@ -31,52 +31,44 @@ from services.organisation.models import (
 )
 
 
-async def _by_id(model, ids: Sequence[uuid.UUID], extra: Q | None = None) -> list:
-    query = model.filter(id__in=list(ids))
-    if extra is not None:
-        query = query.filter(extra)
-    found = {row.id: row for row in await query}
-    return [found.get(i) for i in ids]
-
-
 async def districts() -> list[District]:
     return await District.all().order_by("position")
 
 
 async def districts_by_id(ids: Sequence[uuid.UUID]) -> list[District | None]:
-    return await _by_id(District, ids)
+    return await db.rows_by_id(District, ids)
 
 
 async def schools_by_id(ids: Sequence[uuid.UUID]) -> list[School | None]:
-    return await _by_id(School, ids)
+    return await db.rows_by_id(School, ids)
 
 
 async def stations_by_id(ids: Sequence[uuid.UUID]) -> list[ServiceStation | None]:
-    return await _by_id(ServiceStation, ids)
+    return await db.rows_by_id(ServiceStation, ids)
 
 
 async def classes_by_id(ids: Sequence[uuid.UUID]) -> list[SchoolClass | None]:
-    return await _by_id(SchoolClass, ids)
+    return await db.rows_by_id(SchoolClass, ids)
 
 
 async def users_by_id(ids: Sequence[uuid.UUID]) -> list[User | None]:
-    return await _by_id(User, ids)
+    return await db.rows_by_id(User, ids)
 
 
 async def students_by_id(ids: Sequence[uuid.UUID]) -> list[Student | None]:
-    return await _by_id(Student, ids)
+    return await db.rows_by_id(Student, ids)
 
 
 async def visible_students_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[Student | None]:
-    return await _by_id(Student, ids, access.visible_students(viewer))
+    return await db.rows_by_id(Student, ids, access.visible_students(viewer))
 
 
 async def visible_classes_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[SchoolClass | None]:
-    return await _by_id(SchoolClass, ids, access.visible_classes(viewer))
+    return await db.rows_by_id(SchoolClass, ids, access.visible_classes(viewer))
 
 
 async def visible_users_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[User | None]:
-    return await _by_id(User, ids, access.visible_users(viewer))
+    return await db.rows_by_id(User, ids, access.visible_users(viewer))
 
 
 @dataclass(frozen=True)

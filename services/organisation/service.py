@@ -53,10 +53,6 @@ GRADES_BY_STAGE: dict[SchoolStage, range] = {
 _STUDENT_NUMBER = re.compile(r"[A-Z0-9]{5,32}")
 
 
-def _not_found(field: str) -> UserErrors:
-    return UserErrors.one(ErrorCode.NOT_FOUND, "not_found", field)
-
-
 def _is_unique_violation(error: IntegrityError, column: str) -> bool:
     return column in db.unique_violation_columns(error)
 
@@ -95,7 +91,7 @@ async def update_school(actor: Principal, *, school_id: uuid.UUID | None, name: 
     """Change what is given; ``address=None`` clears the address, leaving it out keeps it."""
     school = await School.get_or_none(id=school_id) if school_id else None
     if school is None:
-        raise _not_found("schoolId")
+        raise UserErrors.not_found("schoolId")
     district_id = school.district_id  # type: ignore[attr-defined]
     access.require(access.may_administer_school(actor, school.id, district_id))
     if is_pilot is not None and is_pilot != school.is_family_education_pilot:
@@ -132,7 +128,7 @@ async def create_school_class(actor: Principal, *, school_id: uuid.UUID | None, 
                               homeroom_teacher_id: uuid.UUID | None, homeroom_given: bool) -> SchoolClass:
     school = await School.get_or_none(id=school_id) if school_id else None
     if school is None:
-        raise _not_found("schoolId")
+        raise UserErrors.not_found("schoolId")
     access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
     checks = Checks()
     if grade not in GRADES_BY_STAGE[school.stage]:
@@ -161,7 +157,7 @@ async def assign_class_teacher(actor: Principal, *, class_id: uuid.UUID | None, 
                                subject: str | None) -> SchoolClass:
     school_class = await _class_with_school(class_id)
     if school_class is None:
-        raise _not_found("schoolClassId")
+        raise UserErrors.not_found("schoolClassId")
     school = school_class.school
     access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
     checks = Checks()
@@ -270,7 +266,7 @@ async def revoke_role(actor: Principal, *, user_id: uuid.UUID | None, role: Role
     """Take a role away; the person's access tokens lose it on their next request."""
     user = await User.filter(id=user_id).filter(access.visible_users(actor)).first() if user_id else None
     if user is None:
-        raise _not_found("userId")
+        raise UserErrors.not_found("userId")
     checks = Checks()
     grant = await _resolve_grant(checks, role, scope, given=given)
     checks.raise_if_any()
@@ -315,7 +311,7 @@ async def enroll_student(actor: Principal, *, class_id: uuid.UUID | None, displa
                          birth_date: dt.date, student_number: str) -> Student:
     school_class = await _class_with_school(class_id)
     if school_class is None:
-        raise _not_found("schoolClassId")
+        raise UserErrors.not_found("schoolClassId")
     school = school_class.school
     access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
     checks = Checks()
@@ -352,7 +348,7 @@ async def visible_student(actor: Principal, student_id: uuid.UUID | None, field:
         else None
     )
     if student is None:
-        raise _not_found(field)
+        raise UserErrors.not_found(field)
     return student
 
 

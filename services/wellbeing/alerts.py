@@ -37,6 +37,7 @@ from services.enums import (
     Role,
 )
 from services.errors import Checks, ErrorCode, UserErrors
+from services.family_education import consultations
 from services.ids import new_id
 from services.messages import ref
 from services.notifications.service import notify
@@ -165,11 +166,10 @@ async def _set_deadline(change: _Change, now: dt.datetime) -> None:
 
 
 async def _instructor_consults(actor: Principal, student_id: uuid.UUID, tx: BaseDBAsyncClient) -> bool:
-    """Whether the actor, as an instructor, counsels this child's family.
-
-    Consultations arrive with the family-education domain; until then no instructor does.
-    """
-    return False
+    """Whether the actor, as an instructor, counsels this child's family (a consultation about the child)."""
+    if not actor.has(Role.INSTRUCTOR):
+        return False
+    return await consultations.instructor_consults(actor.user_id, student_id, tx)
 
 
 def _source_fits(source: AlertSource, *, is_staff: bool, is_guardian: bool, consults: bool) -> bool:

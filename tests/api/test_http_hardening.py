@@ -71,7 +71,8 @@ async def test_too_many_tokens_are_refused(api, world):
 
 async def test_costly_queries_are_refused(api, world):
     query = """query { a: schools(first: 100) { nodes { id } }
-      viewer { classes { students(first: 100) { nodes { guardians { guardian { roles { school { id } } } } } } } } }"""
+      viewer { classes { students(first: 100) { nodes { guardians { guardian { roles { school { id } } } }
+        homeVisits(first: 100) { nodes { companions { roles { school { id } } } } } } } } } }"""
     body = await api.gql(query, token=world["teacher_a"].token)
     assert error_codes(body) == ["QUERY_TOO_COMPLEX"]
 

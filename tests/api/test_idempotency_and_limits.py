@@ -10,7 +10,7 @@ import httpx
 
 from services.organisation.models import School
 from tests.conftest import RunningServer
-from tests.helpers import contract_operation, make_person, make_student
+from tests.helpers import contract_operation, make_person, make_student, statement_count
 
 CREATE_SCHOOL = contract_operation("organisation.graphql", "CreateSchool")
 TEACHER_CLASSES = contract_operation("organisation.graphql", "TeacherClasses")
@@ -88,13 +88,6 @@ async def test_execution_is_cut_off_at_the_timeout(settings):
         await running.stop()
 
 
-async def _count(api, query, variables, token) -> int:
-    await api.data(query, variables, token=token)  # warm: the principal is cached after this
-    response = await api.post(query, variables, token=token)
-    assert "errors" not in response.json()
-    return int(response.headers["x-sql-statements"])
-
-
 async def test_metrics_count_requests_and_statements(api, world):
     await api.data(SCHOOLS, {"first": 5}, token=world["teacher_a"].token, )
     text = (await api.client.get("/metrics")).text
@@ -105,11 +98,11 @@ async def test_metrics_count_requests_and_statements(api, world):
 
 async def test_a_list_costs_the_same_statements_for_1_and_50_items(api, world):
     teacher = world["teacher_a"]
-    one = await _count(api, TEACHER_CLASSES, {}, teacher.token)
+    one = await statement_count(api, TEACHER_CLASSES, {}, teacher.token)
     for index in range(49):
         parent = await make_person(f"家长{index}")
         await make_student(f"学生{index}", world.class_a1, parent)
-    fifty = await _count(api, TEACHER_CLASSES, {}, teacher.token)
+    fifty = await statement_count(api, TEACHER_CLASSES, {}, teacher.token)
     body = await api.data(TEACHER_CLASSES, token=teacher.token)
     class_a1 = next(c for c in body["viewer"]["classes"] if c["name"] == "三年级1班")
     assert class_a1["students"]["totalCount"] == 50
@@ -121,10 +114,10 @@ async def test_the_school_directory_costs_the_same_statements_for_1_and_50_schoo
     token = world["school_admin_a"].token
     variables = {"first": 50, "filter": {"search": "测试"}}
     await School.create(district_id=world.district_a.id, name="测试学校0", stage="PRIMARY")
-    one = await _count(api, SCHOOLS, variables, token)
+    one = await statement_count(api, SCHOOLS, variables, token)
     for index in range(1, 50):
         await School.create(district_id=world.district_b.id if index % 2 else world.district_a.id,
                             name=f"测试学校{index}", stage="PRIMARY")
-    fifty = await _count(api, SCHOOLS, variables, token)
+    fifty = await statement_count(api, SCHOOLS, variables, token)
     assert one == fifty
     assert one <= 4

@@ -11,7 +11,7 @@ from tortoise import connections
 
 from services.home_visits.models import HomeVisit, HomeVisitBooking
 from services.organisation.models import SchoolClass
-from tests.helpers import contract_operation, make_person, make_student
+from tests.helpers import contract_operation, make_person, make_student, statement_count
 from tests.home_visits.helpers import (
     CALENDAR,
     COVERAGE,
@@ -130,18 +130,11 @@ async def test_coverage_figures_count_each_outcome_apart(api, world):
     assert [e["extensions"]["code"] for e in denied["errors"]] == ["FORBIDDEN"]
 
 
-async def _statements(api, token, variables) -> int:
-    await api.data(SCHEDULE, variables, token=token)
-    response = await api.post(SCHEDULE, variables, token=token)
-    assert "errors" not in response.json()
-    return int(response.headers["x-sql-statements"])
-
-
 async def test_my_schedule_costs_the_same_statements_for_1_and_50_visits(api, world):
     variables = {"from": slot(0, 8)["startsAt"], "to": slot(59, 20)["startsAt"], "first": 50}
     visit = await propose(api, world, companions=["teacher_a_other"], slots=[slot(1, 8)])
     await accept(api, world, visit)
-    one = await _statements(api, world["teacher_a"].token, variables)
+    one = await statement_count(api, SCHEDULE, variables, world["teacher_a"].token)
     for index in range(49):
         parent = await make_person(f"家长{index}", ("PARENT", {}))
         world.students[f"s{index}"] = await make_student(f"学生{index}", world.class_a1, parent)
@@ -153,7 +146,7 @@ async def test_my_schedule_costs_the_same_statements_for_1_and_50_visits(api, wo
             await accept(api, world, visit, by=f"p{index}")
     body = await api.data(SCHEDULE, variables, token=world["teacher_a"].token)
     assert body["homeVisits"]["totalCount"] == 50
-    fifty = await _statements(api, world["teacher_a"].token, variables)
+    fifty = await statement_count(api, SCHEDULE, variables, world["teacher_a"].token)
     assert one == fifty
     assert one <= 14
 

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
+from services.clock import PROGRAMME_ZONE
 from services.errors import Checks
-from services.home_visits.rules import PROGRAMME_ZONE, Window, check_slots
+from services.home_visits.rules import Window, check_slots
 
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=PROGRAMME_ZONE)
 

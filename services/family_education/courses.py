@@ -1,0 +1,317 @@
+"""The course catalogue: courses, lessons, offerings at pilot schools, enrolments, progress,
+certificates and ratings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
+from tortoise.functions import Count, Sum
+from tortoise.transactions import in_transaction
+
+from services import access, db, paging
+from services.access import Principal
+from services.clock import PROGRAMME_ZONE
+from services.enums import CourseCategory, LessonKind
+from services.errors import Checks, ErrorCode, UserErrors
+from services.family_education.consultations import RatingSummary
+from services.family_education.models import (
+    Course,
+    CourseOffering,
+    CourseRating,
+    Enrollment,
+    Lesson,
+    LessonCompletion,
+)
+from services.family_education.search import index_terms, query_terms
+from services.identity.models import User
+from services.ids import new_id
+from services.organisation.models import School, SchoolClass, Student
+
+MAX_LESSONS = 50
+#: Certificates read 家庭教育-year-code; the code is random, so numbers cannot be guessed in sequence.
+_CERTIFICATE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class LessonDraft:
+    title: str
+    kind: LessonKind
+    duration_minutes: int
+    content_url: str | None
+
+
+def _url_ok(url: str) -> bool:
+    parts = urlparse(url)
+    return parts.scheme in ("https", "http") and bool(parts.netloc)
+
+
+async def create_course(actor: Principal, *, title: str, summary: str, category: CourseCategory, min_grade: int,
+                        max_grade: int, lessons: list[LessonDraft]) -> Course:
+    checks = Checks()
+    clean_title = checks.text("title", title, max_length=100)
+    clean_summary = checks.text("summary", summary, max_length=2000)
+    if not 1 <= min_grade <= 12:
+        checks.invalid("minGrade", "out_of_range", min=1, max=12)
+    if not 1 <= max_grade <= 12 or max_grade < min_grade:
+        checks.invalid("maxGrade", "out_of_range", min=max(1, min_grade), max=12)
+    if not 1 <= len(lessons) <= MAX_LESSONS:
+        checks.invalid("lessons", "out_of_range", min=1, max=MAX_LESSONS)
+    for index, lesson in enumerate(lessons[:MAX_LESSONS]):
+        checks.text(f"lessons[{index}].title", lesson.title, max_length=100)
+        if not 1 <= lesson.duration_minutes <= 600:
+            checks.invalid(f"lessons[{index}].durationMinutes", "out_of_range", min=1, max=600)
+        if lesson.content_url is not None and (len(lesson.content_url) > 500 or not _url_ok(lesson.content_url)):
+            checks.invalid(f"lessons[{index}].contentUrl", "invalid_url")
+    checks.raise_if_any()
+    assert clean_title is not None
+    assert clean_summary is not None
+    async with in_transaction() as tx:
+        course = await Course.create(
+            title=clean_title, summary=clean_summary, category=category, min_grade=min_grade, max_grade=max_grade,
+            search_terms=index_terms(clean_title, clean_summary), created_by_id=actor.user_id, using_db=tx)
+        await Lesson.bulk_create([
+            Lesson(course_id=course.id, position=position, title=lesson.title.strip(), kind=lesson.kind,
+                   duration_minutes=lesson.duration_minutes, content_url=lesson.content_url)
+            for position, lesson in enumerate(lessons, start=1)], using_db=tx)
+    return course
+
+
+async def offer_at_school(actor: Principal, course_id: uuid.UUID | None, school_id: uuid.UUID | None) -> Course:
+    """Only family-education pilot schools offer courses; offering twice changes nothing."""
+    course = await Course.get_or_none(id=course_id) if course_id else None
+    if course is None:
+        raise UserErrors.not_found("courseId")
+    school = await School.get_or_none(id=school_id) if school_id else None
+    if school is None:
+        raise UserErrors.not_found("schoolId")
+    access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
+    if not school.is_family_education_pilot:
+        raise UserErrors.one(ErrorCode.INVALID_STATE, "not_a_pilot_school", "schoolId")
+    try:
+        await CourseOffering.create(course_id=course.id, school_id=school.id)
+    except IntegrityError:
+        pass  # already offered there
+    return course
+
+
+# --------------------------------------------------------------------------
+# The catalogue.
+
+
+@dataclass(frozen=True)
+class CatalogueFilter:
+    category: CourseCategory | None = None
+    school_id: uuid.UUID | None = None
+    for_student_id: uuid.UUID | None = None
+    search: str | None = None
+    impossible: bool = False
+
+
+async def catalogue(viewer: Principal, wanted: CatalogueFilter, *, first: int, offset: int) -> paging.Page[Course]:
+    query = Course.all()
+    if wanted.impossible:
+        query = query.filter(access.NOTHING)
+    if wanted.category:
+        query = query.filter(category=wanted.category)
+    if wanted.school_id:
+        offered = CourseOffering.filter(school_id=wanted.school_id).values("course_id")
+        query = query.filter(id__in=Subquery(offered))
+    if wanted.for_student_id:
+        grade = await _grade_of_visible_student(viewer, wanted.for_student_id)
+        query = query.filter(access.NOTHING) if grade is None else query.filter(min_grade__lte=grade,
+                                                                                 max_grade__gte=grade)
+    if wanted.search and wanted.search.strip():
+        terms = query_terms(wanted.search[:50])
+        if terms:
+            query = query.filter(search_terms__contains=terms)
+    return await paging.fetch(query.order_by("-created_at", "id"), first=first, offset=offset)
+
+
+async def _grade_of_visible_student(viewer: Principal, student_id: uuid.UUID) -> int | None:
+    student = await Student.filter(id=student_id).filter(access.visible_students(viewer)).first()
+    if student is None:
+        return None
+    school_class = await SchoolClass.get(id=student.school_class_id)  # type: ignore[attr-defined]
+    return school_class.grade
+
+
+async def courses_by_id(ids: Sequence[uuid.UUID]) -> list[Course | None]:
+    return await db.rows_by_id(Course, ids)
+
+
+async def lessons_by_id(ids: Sequence[uuid.UUID]) -> list[Lesson | None]:
+    return await db.rows_by_id(Lesson, ids)
+
+
+async def lessons_of(course_ids: Sequence[uuid.UUID]) -> list[list[Lesson]]:
+    grouped: dict[uuid.UUID, list[Lesson]] = defaultdict(list)
+    for lesson in await Lesson.filter(course_id__in=list(course_ids)).order_by("position"):
+        grouped[lesson.course_id].append(lesson)  # type: ignore[attr-defined]
+    return [grouped.get(i, []) for i in course_ids]
+
+
+@dataclass(frozen=True)
+class LessonTotals:
+    count: int
+    minutes: int
+
+
+async def lesson_totals(course_ids: Sequence[uuid.UUID]) -> list[LessonTotals]:
+    rows = await Lesson.filter(course_id__in=list(course_ids)).group_by("course_id").annotate(
+        n=Count("id"), minutes=Sum("duration_minutes")).values("course_id", "n", "minutes")
+    found = {r["course_id"]: LessonTotals(r["n"], r["minutes"] or 0) for r in rows}
+    return [found.get(i, LessonTotals(0, 0)) for i in course_ids]
+
+
+async def ratings_of(course_ids: Sequence[uuid.UUID]) -> list[RatingSummary]:
+    rows = await CourseRating.filter(course_id__in=list(course_ids)).group_by("course_id").annotate(
+        total=Sum("stars"), n=Count("id")).values("course_id", "total", "n")
+    found = {r["course_id"]: RatingSummary.of(r["total"], r["n"]) for r in rows}
+    return [found.get(i, RatingSummary(None, 0)) for i in course_ids]
+
+
+async def offering_schools(course_ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
+    grouped: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for row in await CourseOffering.filter(course_id__in=list(course_ids)).order_by("created_at").values(
+            "course_id", "school_id"):
+        grouped[row["course_id"]].append(row["school_id"])
+    return [grouped.get(i, []) for i in course_ids]
+
+
+async def enrollments_of_viewer(viewer: Principal, course_ids: Sequence[uuid.UUID]) -> list[Enrollment | None]:
+    found = {e.course_id: e for e in await Enrollment.filter(  # type: ignore[attr-defined]
+        access.own_family_rows(viewer), course_id__in=list(course_ids))}
+    return [found.get(i) for i in course_ids]
+
+
+async def completed_lessons(enrollment_ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
+    grouped: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for row in await LessonCompletion.filter(enrollment_id__in=list(enrollment_ids)).order_by("completed_at").values(
+            "enrollment_id", "lesson_id"):
+        grouped[row["enrollment_id"]].append(row["lesson_id"])
+    return [grouped.get(i, []) for i in enrollment_ids]
+
+
+async def my_enrollments(viewer: Principal, *, first: int, offset: int) -> paging.Page[Enrollment]:
+    return await paging.fetch(Enrollment.filter(access.own_family_rows(viewer)).order_by("-enrolled_at", "id"),
+                              first=first, offset=offset)
+
+
+async def visible_enrollments_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[Enrollment | None]:
+    return await db.rows_by_id(Enrollment, ids, access.own_family_rows(viewer))
+
+
+# --------------------------------------------------------------------------
+# Enrolment, progress, certificates, ratings.
+
+
+async def enroll(actor: Principal, course_id: uuid.UUID | None) -> Enrollment:
+    """Enrolling twice returns the enrolment there is."""
+    course = await Course.get_or_none(id=course_id) if course_id else None
+    if course is None:
+        raise UserErrors.not_found("courseId")
+    existing = await Enrollment.get_or_none(course_id=course.id, guardian_id=actor.user_id)
+    if existing is not None:
+        return existing
+    try:
+        return await Enrollment.create(course_id=course.id, guardian_id=actor.user_id)
+    except IntegrityError:  # a double tap: the other request enrolled
+        return await Enrollment.get(course_id=course.id, guardian_id=actor.user_id)
+
+
+def _certificate_number(year: int) -> str:
+    return f"JTJY-{year}-" + "".join(secrets.choice(_CERTIFICATE_ALPHABET) for _ in range(8))
+
+
+async def complete_lesson(actor: Principal, enrollment_id: uuid.UUID | None, lesson_id: uuid.UUID | None
+                          ) -> Enrollment:
+    """Mark a lesson done (again: no change); the last one completes the course and issues a certificate."""
+    async with in_transaction() as tx:
+        enrollment = await Enrollment.select_for_update().using_db(tx).get_or_none(
+            id=enrollment_id, guardian_id=actor.user_id) if enrollment_id else None
+        if enrollment is None:
+            raise UserErrors.not_found("enrollmentId")
+        lesson = await Lesson.get_or_none(id=lesson_id, course_id=enrollment.course_id).using_db(tx) \
+            if lesson_id else None  # type: ignore[attr-defined]
+        if lesson is None:
+            raise UserErrors.not_found("lessonId")
+        await tx.execute_query(
+            "INSERT INTO lesson_completion (id, enrollment_id, lesson_id, completed_at) VALUES ($1, $2, $3, now()) "
+            "ON CONFLICT (enrollment_id, lesson_id) DO NOTHING", [new_id(), enrollment.id, lesson.id])
+        done = await LessonCompletion.filter(enrollment_id=enrollment.id).using_db(tx).count()
+        total = await Lesson.filter(course_id=enrollment.course_id).using_db(tx).count()  # type: ignore[attr-defined]
+        changes: dict[str, object] = {"completed_lessons": done}
+        if done == total and enrollment.completed_at is None:
+            now = await db.now(tx)
+            changes["completed_at"] = now
+            changes["certificate_number"] = await _unique_certificate(now.astimezone(PROGRAMME_ZONE).year, tx)
+        await Enrollment.filter(id=enrollment.id).using_db(tx).update(**changes)
+        await enrollment.refresh_from_db(using_db=tx)
+    return enrollment
+
+
+async def _unique_certificate(year: int, tx: object) -> str:
+    while True:
+        number = _certificate_number(year)
+        if not await Enrollment.filter(certificate_number=number).using_db(tx).exists():  # type: ignore[arg-type]
+            return number
+
+
+def progress_percent(completed: int, total: int) -> int:
+    return 0 if total == 0 else round(100 * completed / total)
+
+
+async def rate(actor: Principal, course_id: uuid.UUID | None, stars: int, comment: str | None) -> Course:
+    """One rating per parent and course (a second replaces the first), only after enrolling."""
+    course = await Course.get_or_none(id=course_id) if course_id else None
+    if course is None:
+        raise UserErrors.not_found("courseId")
+    checks = Checks()
+    if not 1 <= stars <= 5:
+        checks.invalid("stars", "out_of_range", min=1, max=5)
+    clean = checks.text("comment", comment, max_length=500, required=False)
+    checks.raise_if_any()
+    if not await Enrollment.filter(course_id=course.id, guardian_id=actor.user_id).exists():
+        raise UserErrors.one(ErrorCode.INVALID_STATE, "rate_needs_enrollment", "courseId")
+    await connections.get("default").execute_query(
+        "INSERT INTO course_rating (id, course_id, guardian_id, stars, comment, rated_at) "
+        "VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (course_id, guardian_id) "
+        "DO UPDATE SET stars = excluded.stars, comment = excluded.comment, rated_at = excluded.rated_at",
+        [new_id(), course.id, actor.user_id, stars, clean])
+    return course
+
+
+@dataclass(frozen=True)
+class Certificate:
+    number: str
+    course_title: str
+    completed_on: dt.date
+    holder: str
+
+
+def mask_name(name: str) -> str:
+    """张丽华 → 张**: enough to recognise one's own certificate, not to find someone."""
+    return name[:1] + "*" * max(1, len(name) - 1)
+
+
+async def verify_certificate(number: str) -> Certificate | None:
+    """The public check of a certificate number."""
+    clean = (number or "").strip().upper()
+    if not clean or len(clean) > 32:
+        return None
+    enrollment = await Enrollment.get_or_none(certificate_number=clean)
+    if enrollment is None or enrollment.completed_at is None:
+        return None
+    course = await Course.get(id=enrollment.course_id)  # type: ignore[attr-defined]
+    holder = await User.get(id=enrollment.guardian_id)  # type: ignore[attr-defined]
+    return Certificate(clean, course.title, enrollment.completed_at.astimezone(PROGRAMME_ZONE).date(),
+                       mask_name(holder.display_name))

@@ -1,0 +1,245 @@
+"""Family education: courses and their lessons, enrolments, in-person sessions, certified
+instructors, their availability and consultations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tortoise import fields
+from tortoise.fields.db_defaults import Now
+from tortoise.models import Model
+
+from services.enums import (
+    ConsultationMode,
+    ConsultationParty,
+    ConsultationStatus,
+    CourseCategory,
+    LessonKind,
+    RegistrationStatus,
+)
+from services.ids import new_id
+
+
+class Course(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    title = fields.CharField(max_length=100)
+    summary = fields.TextField()
+    category = fields.CharEnumField(CourseCategory, max_length=24)
+    min_grade = fields.SmallIntField()
+    max_grade = fields.SmallIntField()
+    #: Search terms of title and summary: words, and single characters and pairs of Chinese text
+    #: (services.family_education.search), under a GIN index.
+    search_terms = fields.JSONField(default=list)
+    created_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "course"
+        indexes = (("category", "created_at"),)
+
+
+class Lesson(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    course = fields.ForeignKeyField("coedu.Course", related_name=False, on_delete=fields.CASCADE)
+    position = fields.SmallIntField()
+    title = fields.CharField(max_length=100)
+    kind = fields.CharEnumField(LessonKind, max_length=16)
+    duration_minutes = fields.SmallIntField()
+    content_url = fields.CharField(max_length=500, null=True)
+
+    class Meta:
+        table = "lesson"
+        unique_together = (("course_id", "position"),)
+
+
+class CourseOffering(Model):
+    """A course taught at a family-education pilot school."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    course = fields.ForeignKeyField("coedu.Course", related_name=False, on_delete=fields.CASCADE)
+    school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "course_offering"
+        unique_together = (("course_id", "school_id"),)
+        indexes = (("school_id",),)
+
+
+class Enrollment(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    course = fields.ForeignKeyField("coedu.Course", related_name=False, on_delete=fields.RESTRICT)
+    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    enrolled_at = fields.DatetimeField(db_default=Now())
+    completed_lessons = fields.SmallIntField(default=0)
+    completed_at = fields.DatetimeField(null=True)
+    certificate_number = fields.CharField(max_length=32, null=True, unique=True)
+
+    class Meta:
+        table = "enrollment"
+        unique_together = (("course_id", "guardian_id"),)
+        indexes = (("guardian_id", "enrolled_at"),)
+
+
+class LessonCompletion(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    enrollment = fields.ForeignKeyField("coedu.Enrollment", related_name=False, on_delete=fields.CASCADE)
+    lesson = fields.ForeignKeyField("coedu.Lesson", related_name=False, on_delete=fields.CASCADE)
+    completed_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "lesson_completion"
+        unique_together = (("enrollment_id", "lesson_id"),)
+
+
+class CourseRating(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    course = fields.ForeignKeyField("coedu.Course", related_name=False, on_delete=fields.CASCADE)
+    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    stars = fields.SmallIntField()
+    comment = fields.CharField(max_length=500, null=True)
+    rated_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "course_rating"
+        unique_together = (("course_id", "guardian_id"),)
+
+
+class Instructor(Model):
+    """A certified city-level family-education guidance instructor."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    user = fields.OneToOneField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    certificate_number = fields.CharField(max_length=32, unique=True)
+    certified_on = fields.DateField()
+    expires_on = fields.DateField()
+    specialties = fields.JSONField(default=list)
+    district = fields.ForeignKeyField("coedu.District", related_name=False, on_delete=fields.RESTRICT)
+    bio = fields.TextField(null=True)
+    suspended_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "instructor"
+        indexes = (("district_id",),)
+
+
+class InstructorStation(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    instructor = fields.ForeignKeyField("coedu.Instructor", related_name=False, on_delete=fields.CASCADE)
+    station = fields.ForeignKeyField("coedu.ServiceStation", related_name=False, on_delete=fields.CASCADE)
+
+    class Meta:
+        table = "instructor_station"
+        unique_together = (("instructor_id", "station_id"),)
+        indexes = (("station_id",),)
+
+
+class AvailabilitySlot(Model):
+    """A weekly window the instructor takes consultations in (local time, ISO weekday)."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    instructor = fields.ForeignKeyField("coedu.Instructor", related_name=False, on_delete=fields.CASCADE)
+    weekday = fields.SmallIntField()
+    start_time = fields.TimeField()
+    end_time = fields.TimeField()
+    station = fields.ForeignKeyField("coedu.ServiceStation", related_name=False, null=True,
+                                     on_delete=fields.SET_NULL)
+
+    class Meta:
+        table = "instructor_availability"
+        indexes = (("instructor_id", "weekday"),)
+
+    # Wall-clock times in the programme's zone; the ORM may hand TIME values back with a UTC offset.
+    @property
+    def opens(self) -> dt.time:
+        return self.start_time.replace(tzinfo=None)
+
+    @property
+    def closes(self) -> dt.time:
+        return self.end_time.replace(tzinfo=None)
+
+
+class CourseSession(Model):
+    """An in-person session of a course at a pilot school or a service station."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    course = fields.ForeignKeyField("coedu.Course", related_name=False, on_delete=fields.RESTRICT)
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    school = fields.ForeignKeyField("coedu.School", related_name=False, null=True, on_delete=fields.RESTRICT)
+    station = fields.ForeignKeyField("coedu.ServiceStation", related_name=False, null=True,
+                                     on_delete=fields.RESTRICT)
+    instructor = fields.ForeignKeyField("coedu.Instructor", related_name=False, null=True,
+                                        on_delete=fields.RESTRICT)
+    capacity = fields.SmallIntField()
+    #: Seats taken; the conditional UPDATE that takes one is what keeps registrations within capacity.
+    registered = fields.SmallIntField(default=0)
+    check_in_code = fields.CharField(max_length=8)
+    closed_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "course_session"
+        indexes = (("course_id", "starts_at"), ("instructor_id", "starts_at"))
+
+
+class SessionRegistration(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    session = fields.ForeignKeyField("coedu.CourseSession", related_name=False, on_delete=fields.CASCADE)
+    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    status = fields.CharEnumField(RegistrationStatus, max_length=16, default=RegistrationStatus.REGISTERED)
+    registered_at = fields.DatetimeField(db_default=Now())
+    cancelled_at = fields.DatetimeField(null=True)
+    checked_in_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "session_registration"
+        indexes = (("guardian_id", "registered_at"), ("session_id", "status"))
+
+
+class Consultation(Model):
+    """A one-to-one guidance consultation between an instructor and a guardian."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    instructor = fields.ForeignKeyField("coedu.Instructor", related_name=False, on_delete=fields.RESTRICT)
+    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    student = fields.ForeignKeyField("coedu.Student", related_name=False, null=True, on_delete=fields.SET_NULL)
+    station = fields.ForeignKeyField("coedu.ServiceStation", related_name=False, null=True,
+                                     on_delete=fields.SET_NULL)
+    mode = fields.CharEnumField(ConsultationMode, max_length=16)
+    topic = fields.CharField(max_length=200)
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    status = fields.CharEnumField(ConsultationStatus, max_length=16, default=ConsultationStatus.REQUESTED)
+    cancelled_by = fields.CharEnumField(ConsultationParty, max_length=12, null=True)
+    reason = fields.CharField(max_length=500, null=True)
+    #: The instructor's private notes (sealed); the guardian sees only the summary.
+    notes_sealed = fields.BinaryField(null=True)
+    guardian_summary = fields.TextField(null=True)
+    follow_up_recommended = fields.BooleanField(null=True)
+    completed_at = fields.DatetimeField(null=True)
+    #: The family's rating of a completed consultation; the instructor's average is made of these.
+    rating_stars = fields.SmallIntField(null=True)
+    rating_comment = fields.CharField(max_length=500, null=True)
+    created_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "consultation"
+        indexes = (("instructor_id", "starts_at"), ("guardian_id", "starts_at"))
+
+
+class InstructorBooking(Model):
+    """An instructor's time held by a consultation or a session they teach. An exclusion constraint
+    (migration) forbids overlaps: no double booking, whatever runs at once."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    instructor = fields.ForeignKeyField("coedu.Instructor", related_name=False, on_delete=fields.CASCADE)
+    consultation = fields.ForeignKeyField("coedu.Consultation", related_name=False, null=True,
+                                          on_delete=fields.CASCADE)
+    session = fields.ForeignKeyField("coedu.CourseSession", related_name=False, null=True, on_delete=fields.CASCADE)
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+
+    class Meta:
+        table = "instructor_booking"

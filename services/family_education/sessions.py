@@ -1,0 +1,286 @@
+"""In-person course sessions: scheduling, seats, check-in, absentees and reminders.
+
+A seat is taken by one conditional UPDATE (``registered < capacity``) in the
+transaction that writes the registration, and a CHECK constraint backs it:
+however many parents press at once, a session never has more registrations
+than seats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from services import access, db, outbox, paging, scheduler
+from services.access import Principal
+from services.clock import PROGRAMME_ZONE, local_label
+from services.enums import NotificationKind, RegistrationStatus
+from services.errors import Checks, ErrorCode, UserErrors
+from services.family_education.instructors import book_instructor, instructor_status
+from services.family_education.models import Course, CourseOffering, CourseSession, Instructor, SessionRegistration
+from services.notifications.service import notify
+from services.organisation.models import School, ServiceStation
+from services.ratelimit import Throttle
+
+CHECK_IN_OPENS = dt.timedelta(minutes=30)
+MAX_SESSION = dt.timedelta(hours=8)
+CLOSE_JOB = "session_close"
+REMINDER_JOB = "session_reminder"
+#: Guessing check-in codes: a few tries per parent and session.
+CHECK_IN_GUESSES = Throttle("check-in", limit=5, window_seconds=10 * 60)
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    course_id: uuid.UUID | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    school_id: uuid.UUID | None
+    station_id: uuid.UUID | None
+    instructor_id: uuid.UUID | None
+    capacity: int
+    given: dict[str, bool]
+
+
+async def schedule(actor: Principal, plan: SessionPlan) -> CourseSession:
+    checks = Checks()
+    course = await Course.get_or_none(id=plan.course_id) if plan.course_id else None
+    if course is None:
+        checks.add(ErrorCode.NOT_FOUND, "not_found", "courseId")
+    now = await db.now()
+    if plan.ends_at <= plan.starts_at or plan.ends_at - plan.starts_at > MAX_SESSION:
+        checks.invalid("endsAt", "session_length")
+    if plan.starts_at <= now:
+        checks.invalid("startsAt", "slot_in_past")
+    if not 1 <= plan.capacity <= 500:
+        checks.invalid("capacity", "out_of_range", min=1, max=500)
+    school = station = instructor = None
+    if plan.given["school"] == plan.given["station"]:
+        checks.invalid("schoolId", "session_one_venue")
+    elif plan.given["school"]:
+        school = await School.get_or_none(id=plan.school_id) if plan.school_id else None
+        if school is None:
+            checks.add(ErrorCode.NOT_FOUND, "not_found", "schoolId")
+    else:
+        station = await ServiceStation.get_or_none(id=plan.station_id) if plan.station_id else None
+        if station is None:
+            checks.add(ErrorCode.NOT_FOUND, "not_found", "stationId")
+    if not plan.given["instructor"]:
+        checks.invalid("instructorId", "required")
+    else:
+        instructor = await Instructor.get_or_none(id=plan.instructor_id) if plan.instructor_id else None
+        if instructor is None:
+            checks.add(ErrorCode.NOT_FOUND, "not_found", "instructorId")
+    checks.raise_if_any()
+    assert course is not None
+    assert instructor is not None
+    if school is not None:
+        access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
+        if not school.is_family_education_pilot:
+            raise UserErrors.one(ErrorCode.INVALID_STATE, "not_a_pilot_school", "schoolId")
+        if not await CourseOffering.filter(course_id=course.id, school_id=school.id).exists():
+            raise UserErrors.one(ErrorCode.INVALID_STATE, "course_not_offered", "schoolId")
+    if station is not None:
+        access.require(access.may_manage_station(actor, station_id=station.id,
+                                                 district_id=station.district_id))  # type: ignore[attr-defined]
+    if instructor_status(instructor, now.astimezone(PROGRAMME_ZONE).date()).value != "ACTIVE":
+        raise UserErrors.one(ErrorCode.INVALID_STATE, "instructor_not_active", "instructorId")
+    async with in_transaction() as tx:
+        session = await CourseSession.create(
+            course_id=course.id, starts_at=plan.starts_at, ends_at=plan.ends_at,
+            school_id=school.id if school else None, station_id=station.id if station else None,
+            instructor_id=instructor.id, capacity=plan.capacity, check_in_code=f"{secrets.randbelow(10**6):06d}",
+            using_db=tx)
+        await book_instructor(instructor.id, plan.starts_at, plan.ends_at, tx, session_id=session.id,
+                              field="instructorId")
+        await scheduler.schedule(CLOSE_JOB, session.id, at=plan.ends_at, using=tx)
+        reminder = plan.starts_at - dt.timedelta(hours=24)
+        if reminder > now:
+            await scheduler.schedule(REMINDER_JOB, session.id, at=reminder, using=tx)
+    return session
+
+
+# --------------------------------------------------------------------------
+# Seats.
+
+
+class _RegisteredMeanwhile(Exception):
+    """A double tap registered the parent between our check and our insert."""
+
+
+async def register(actor: Principal, session_id: uuid.UUID | None) -> SessionRegistration:
+    """A seat for the parent; registering again returns the registration there is."""
+    try:
+        return await _register(actor, session_id)
+    except _RegisteredMeanwhile:
+        # The seat this attempt took was given back with its rolled-back transaction.
+        return await SessionRegistration.filter(session_id=session_id, guardian_id=actor.user_id).exclude(
+            status=RegistrationStatus.CANCELLED).get()
+
+
+async def _register(actor: Principal, session_id: uuid.UUID | None) -> SessionRegistration:
+    async with in_transaction() as tx:
+        session = await CourseSession.get_or_none(id=session_id).using_db(tx) if session_id else None
+        if session is None:
+            raise UserErrors.not_found("sessionId")
+        existing = await SessionRegistration.filter(session_id=session.id, guardian_id=actor.user_id).exclude(
+            status=RegistrationStatus.CANCELLED).using_db(tx).first()
+        if existing is not None:
+            return existing
+        if session.starts_at <= await db.now(tx) or session.closed_at is not None:
+            raise UserErrors.one(ErrorCode.INVALID_STATE, "session_started", "sessionId")
+        taken = await tx.execute_query_dict(
+            "UPDATE course_session SET registered = registered + 1 "
+            "WHERE id = $1 AND registered < capacity RETURNING registered", [session.id])
+        if not taken:
+            raise UserErrors.one(ErrorCode.LIMIT_EXCEEDED, "session_full", "sessionId")
+        try:
+            async with in_transaction() as savepoint:
+                return await SessionRegistration.create(session_id=session.id, guardian_id=actor.user_id,
+                                                        using_db=savepoint)
+        except IntegrityError as error:
+            raise _RegisteredMeanwhile from error
+
+
+async def cancel_registration(actor: Principal, registration_id: uuid.UUID | None) -> SessionRegistration:
+    """Give the seat back (before the session starts)."""
+    async with in_transaction() as tx:
+        registration = await SessionRegistration.select_for_update().using_db(tx).get_or_none(
+            id=registration_id, guardian_id=actor.user_id) if registration_id else None
+        if registration is None:
+            raise UserErrors.not_found("registrationId")
+        session = await CourseSession.get(id=registration.session_id).using_db(tx)  # type: ignore[attr-defined]
+        if registration.status != RegistrationStatus.REGISTERED or session.starts_at <= await db.now(tx):
+            raise UserErrors.one(ErrorCode.INVALID_STATE, "registration_not_cancellable", "registrationId")
+        now = await db.now(tx)
+        await SessionRegistration.filter(id=registration.id).using_db(tx).update(
+            status=RegistrationStatus.CANCELLED, cancelled_at=now)
+        await tx.execute_query("UPDATE course_session SET registered = registered - 1 WHERE id = $1", [session.id])
+        await registration.refresh_from_db(using_db=tx)
+    return registration
+
+
+async def check_in(actor: Principal, session_id: uuid.UUID | None, code: str) -> SessionRegistration:
+    """Attendance with the code shown at the venue, from 30 minutes before the start to the end."""
+    session = await CourseSession.get_or_none(id=session_id) if session_id else None
+    if session is None:
+        raise UserErrors.not_found("sessionId")
+    registration = await SessionRegistration.filter(session_id=session.id, guardian_id=actor.user_id).exclude(
+        status=RegistrationStatus.CANCELLED).first()
+    if registration is None:
+        raise UserErrors.one(ErrorCode.INVALID_STATE, "not_registered", "sessionId")
+    if registration.status == RegistrationStatus.ATTENDED:
+        return registration
+    now = await db.now()
+    if not session.starts_at - CHECK_IN_OPENS <= now <= session.ends_at or session.closed_at is not None:
+        raise UserErrors.one(ErrorCode.INVALID_STATE, "check_in_closed", "sessionId")
+    guesser = f"{session.id}:{actor.user_id}"
+    if await CHECK_IN_GUESSES.is_blocked(guesser):
+        raise UserErrors.one(ErrorCode.RATE_LIMITED, "rate_limited", "code")
+    if not hmac.compare_digest((code or "").strip().encode(), session.check_in_code.encode()):
+        await CHECK_IN_GUESSES.hit(guesser)
+        raise UserErrors.one(ErrorCode.INVALID_INPUT, "check_in_code_wrong", "code")
+    await SessionRegistration.filter(id=registration.id, status=RegistrationStatus.REGISTERED).update(
+        status=RegistrationStatus.ATTENDED, checked_in_at=now)
+    await registration.refresh_from_db()
+    return registration
+
+
+@scheduler.handler(CLOSE_JOB)
+async def close_session(job: scheduler.Job, tx: BaseDBAsyncClient) -> None:
+    """At the end: whoever did not check in is marked absent; check-in closes."""
+    now = (await tx.execute_query_dict("SELECT now() AS now"))[0]["now"]
+    await SessionRegistration.filter(session_id=job.subject_id, status=RegistrationStatus.REGISTERED).using_db(
+        tx).update(status=RegistrationStatus.ABSENT)
+    await CourseSession.filter(id=job.subject_id, closed_at__isnull=True).using_db(tx).update(closed_at=now)
+
+
+@scheduler.handler(REMINDER_JOB)
+async def remind(job: scheduler.Job, tx: BaseDBAsyncClient) -> list[outbox.RedisOutbox]:
+    session = await CourseSession.get_or_none(id=job.subject_id).using_db(tx)
+    if session is None or session.closed_at is not None:
+        return []
+    course = await Course.get(id=session.course_id).using_db(tx)  # type: ignore[attr-defined]
+    people = list(await SessionRegistration.filter(session_id=session.id, status=RegistrationStatus.REGISTERED)
+                  .using_db(tx).values_list("guardian_id", flat=True))
+    if session.instructor_id is not None:  # type: ignore[attr-defined]
+        instructor = await Instructor.get(id=session.instructor_id).using_db(tx)  # type: ignore[attr-defined]
+        people.append(instructor.user_id)  # type: ignore[attr-defined]
+    return await notify(people, kind=NotificationKind.COURSE, title_key="session_reminder_title",
+                        body_key="session_reminder_body", params={"course": course.title,
+                                                                  "when": local_label(session.starts_at)},
+                        subject=("CourseSession", session.id), using=tx)
+
+
+# --------------------------------------------------------------------------
+# Reads.
+
+
+async def sessions_by_id(ids: Sequence[uuid.UUID]) -> list[CourseSession | None]:
+    return await db.rows_by_id(CourseSession, ids)
+
+
+async def upcoming_of_courses(course_ids: Sequence[uuid.UUID]) -> list[list[CourseSession]]:
+    now = await db.now()
+    grouped: dict[uuid.UUID, list[CourseSession]] = defaultdict(list)
+    for row in await CourseSession.filter(course_id__in=list(course_ids), starts_at__gt=now).order_by(
+            "starts_at", "id"):
+        grouped[row.course_id].append(row)  # type: ignore[attr-defined]
+    return [grouped.get(i, []) for i in course_ids]
+
+
+async def taught_by(instructor: Instructor, *, upcoming: bool, first: int, offset: int) -> paging.Page[CourseSession]:
+    query = CourseSession.filter(instructor_id=instructor.id)
+    if upcoming:
+        query = query.filter(ends_at__gt=await db.now())
+    return await paging.fetch(query.order_by("starts_at", "id"), first=first, offset=offset)
+
+
+async def registrations_of(session_ids: Sequence[uuid.UUID]) -> list[list[SessionRegistration]]:
+    grouped: dict[uuid.UUID, list[SessionRegistration]] = defaultdict(list)
+    for row in await SessionRegistration.filter(session_id__in=list(session_ids)).exclude(
+            status=RegistrationStatus.CANCELLED).order_by("registered_at", "id"):
+        grouped[row.session_id].append(row)  # type: ignore[attr-defined]
+    return [grouped.get(i, []) for i in session_ids]
+
+
+async def my_registrations(viewer: Principal, *, upcoming: bool, first: int, offset: int
+                           ) -> paging.Page[SessionRegistration]:
+    query = SessionRegistration.filter(access.own_family_rows(viewer))
+    if upcoming:
+        query = query.filter(session__ends_at__gt=await db.now(), status=RegistrationStatus.REGISTERED)
+    return await paging.fetch(query.order_by("session__starts_at", "id"), first=first, offset=offset)
+
+
+async def manageable(viewer: Principal, sessions: Sequence[CourseSession]) -> list[bool]:
+    """Whether the viewer sees each session's check-in code and registrations."""
+    if not sessions:
+        return []
+    schools = {s.id: s for s in await School.filter(id__in={x.school_id for x in sessions if x.school_id})}  # type: ignore[attr-defined]
+    stations = {s.id: s for s in await ServiceStation.filter(id__in={x.station_id for x in sessions if x.station_id})}  # type: ignore[attr-defined]
+    instructors = dict(await Instructor.filter(id__in={x.instructor_id for x in sessions if x.instructor_id})  # type: ignore[attr-defined]
+                       .values_list("id", "user_id"))
+    answers = []
+    for session in sessions:
+        school = schools.get(session.school_id)  # type: ignore[attr-defined]
+        station = stations.get(session.station_id)  # type: ignore[attr-defined]
+        answers.append(access.may_manage_session(
+            viewer,
+            school=(school.id, school.district_id) if school else None,  # type: ignore[attr-defined]
+            station=(station.id, station.district_id) if station else None,  # type: ignore[attr-defined]
+            instructor_user_id=instructors.get(session.instructor_id),  # type: ignore[attr-defined]
+        ))
+    return answers
+
+
+async def visible_registrations_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[SessionRegistration | None]:
+    return await db.rows_by_id(SessionRegistration, ids, access.own_family_rows(viewer))
