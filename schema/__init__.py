@@ -24,6 +24,7 @@ from schema.common.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCost
 from schema.common.node import Node, resolve_node
 from schema.common.shared_render import SharedRenderExecutor
 from schema.context import Context
+from schema.dashboard import DashboardQueries
 from schema.family_education.resolvers import FamilyEducationMutations, FamilyEducationQueries
 from schema.family_education.types import (
     Consultation,
@@ -49,7 +50,7 @@ Info = strawberry.Info[Context, None]
 
 @strawberry.type(description="Everything that can be read.")
 class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries, HomeVisitQueries,
-            FamilyEducationQueries):
+            FamilyEducationQueries, DashboardQueries):
     @strawberry.field(
         description="Any object by its global id; null if it does not exist or the viewer may not see it."
     )

@@ -161,6 +161,7 @@ OPERATIONS: dict[str, OperationRule] = {
     "giveHomeVisitFeedback": roles(Role.PARENT),
     "homeVisits": SIGNED_IN,
     "homeVisitCoverage": ADMINISTRATORS,
+    "programmeDashboard": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
     "resetHomeVisitCalendarUrl": roles(Role.TEACHER, Role.SCHOOL_ADMIN),
     # family education
     "courses": SIGNED_IN,
@@ -515,6 +516,12 @@ def visible_home_visits(p: Principal) -> Q:
 def may_propose_visit(p: Principal, *, school_id: uuid.UUID, district_id: uuid.UUID, teaches_student: bool) -> bool:
     """A teacher who teaches the student's class (homeroom or subject), or the school's administrator."""
     return (teaches_student and school_id in p.teacher_schools) or school_id in p.admin_schools
+
+
+def may_see_programme_figures(p: Principal, district_id: uuid.UUID | None) -> bool:
+    """The programme dashboard: city administrators for the city and every district, district
+    administrators for their own district."""
+    return p.is_city_admin or (district_id is not None and district_id in p.admin_districts)
 
 
 def may_see_coverage(p: Principal, *, school_id: uuid.UUID | None, district_id: uuid.UUID | None) -> bool:

@@ -17,3 +17,9 @@ def today() -> dt.date:
 def local_label(moment: dt.datetime) -> str:
     """A moment as people read it in a notification: 12-03 19:00, local time."""
     return moment.astimezone(PROGRAMME_ZONE).strftime("%m-%d %H:%M")
+
+
+def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """A calendar year in the programme's zone, as UTC instants [start, end)."""
+    start = dt.datetime(year, 1, 1, tzinfo=PROGRAMME_ZONE)
+    return start.astimezone(dt.UTC), dt.datetime(year + 1, 1, 1, tzinfo=PROGRAMME_ZONE).astimezone(dt.UTC)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -54,21 +56,26 @@ async def _admin(admin_url: str) -> asyncpg.Connection:
 
 
 @pytest.fixture(scope="session")
-def backing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backing]:
+def backing() -> Iterator[Backing]:
+    # Outside pytest's basetemp: another pytest run prunes old basetemps, and would delete the
+    # data directory under a running server.
+    home = Path(tempfile.mkdtemp(prefix="coedu-tests-"))
     postgres = redis = None
     admin_url = os.environ.get("DATABASE_URL")
     redis_url = os.environ.get("REDIS_URL")
     if not admin_url:
-        postgres = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", delete_on_stop=True)
+        (home / "pg").mkdir()
+        postgres = EmbeddedPostgres(home / "pg" / "data", delete_on_stop=True)
         admin_url = postgres.url("postgres")
     if not redis_url:
-        redis = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+        redis = EmbeddedRedis(home / "redis")
         redis_url = redis.url
     yield Backing(admin_url, redis_url)
     if redis:
         redis.stop()
     if postgres:
         postgres.stop()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

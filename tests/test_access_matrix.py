@@ -301,6 +301,10 @@ async def visits_of_student(world, which, role):
     return {"first": 10, "filter": {"studentId": extra["student"]}}
 
 
+async def dashboard_of_district(world, which, role):
+    return {"year": 2026, "districtId": world.gid(side(world, which)["district"])}
+
+
 async def coverage_of_school(world, which, role):
     return {"year": 2026, "schoolId": world.gid(side(world, which)["school"])}
 
@@ -668,6 +672,8 @@ MATRIX: dict[str, Case] = {
                               _only(ADMINS_IN_SCOPE)),
     "resetHomeVisitCalendarUrl": Case("mutation { resetHomeVisitCalendarUrl { url userErrors { code } } }", static(),
                                       _only({"teacher": ("OK", "OK"), "school_admin": ("OK", "OK")})),
+    "programmeDashboard": Case(contract_operation("screens.graphql", "ProgrammeDashboard"), dashboard_of_district,
+                               _only(DISTRICT_ADMINS)),
     # family education
     "courses": Case(contract_operation(FE, "CourseCatalogue"), fe_courses, _everyone("OK", "OK")),
     "verifyCourseCertificate": Case(VERIFY, fe_verify, _everyone("OK", "NULL") | {"anonymous": ("OK", "NULL")}),

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 
 from services import access, audit, paging
 from services.access import Principal, VisitFacts, VisitTier
-from services.clock import PROGRAMME_ZONE
+from services.clock import year_bounds
 from services.enums import AuditAction, HomeVisitStatus
 from services.errors import Forbidden
 from services.home_visits.models import HomeVisit, HomeVisitCompanion, HomeVisitSlot, HomeVisitTransition
@@ -202,12 +202,6 @@ SELECT (SELECT count(DISTINCT teacher_id) FROM (
        count(*) FILTER (WHERE status = 'MISSED') AS missed
   FROM visits
 """
-
-
-def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    """A calendar year in the programme's zone."""
-    start = dt.datetime(year, 1, 1, tzinfo=PROGRAMME_ZONE)
-    return start.astimezone(dt.UTC), dt.datetime(year + 1, 1, 1, tzinfo=PROGRAMME_ZONE).astimezone(dt.UTC)
 
 
 async def coverage_for(viewer: Principal, year: int, *, district_id: uuid.UUID | None,

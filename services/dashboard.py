@@ -1,0 +1,196 @@
+"""The programme's progress against its targets, for the city or one district, for a calendar year.
+
+"One centre, ten district centres, a hundred instructors, a thousand teachers, ten thousand
+homes", 70 pilot schools: the city's targets; a district's are its even share of them.
+
+Alert figures are about children: a count from 1 to 4 is suppressed (null), and so is a median of
+fewer than five acknowledgements, so that no child can be singled out from a district's figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from dataclasses import dataclass
+
+from tortoise import connections
+
+from services import access
+from services.access import Principal
+from services.clock import PROGRAMME_ZONE, year_bounds
+from services.enums import AlertSeverity
+from services.errors import Forbidden
+from services.home_visits.queries import coverage
+from services.organisation.models import District
+
+#: Targets of the city; a district's target is its share, rounded up.
+CITY_TARGETS = {"pilot_schools": 70, "certified_instructors": 100, "service_stations": 150,
+                "teachers_visiting": 1000, "families_visited": 10000}
+#: Below this, a count of alerts could point at a child: it is not shown.
+SMALLEST_SHOWN = 5
+
+
+def suppress(count: int) -> int | None:
+    """Counts from 1 to 4 are withheld; none and five or more are shown."""
+    return None if 0 < count < SMALLEST_SHOWN else count
+
+
+@dataclass(frozen=True)
+class Figure:
+    actual: int
+    target: int
+
+
+@dataclass(frozen=True)
+class AlertFigures:
+    raised: int | None
+    acknowledged: int | None
+    acknowledged_in_time: int | None
+    median_minutes_to_acknowledge: float | None
+    open_by_severity: list[tuple[AlertSeverity, int | None]]
+
+
+@dataclass(frozen=True)
+class DistrictFigures:
+    district: District
+    families_visited: int
+    teachers_visiting: int
+    alerts_raised: int | None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    pilot_schools: Figure
+    certified_instructors: Figure
+    service_stations: Figure
+    teachers_visiting: Figure
+    families_visited: Figure
+    home_visits_completed: int
+    course_enrollments: int
+    course_completions: int
+    alerts: AlertFigures
+    by_district: list[DistrictFigures]
+
+
+_STOCKS = """
+SELECT (SELECT count(*) FROM school WHERE is_family_education_pilot AND ($1::uuid IS NULL OR district_id = $1))
+           AS pilot_schools,
+       (SELECT count(*) FROM service_station WHERE created_at < $3 AND ($1::uuid IS NULL OR district_id = $1))
+           AS service_stations,
+       -- certified and current on the year's last day (or today, for the year under way), not suspended
+       (SELECT count(*) FROM instructor WHERE certified_on <= $2 AND expires_on >= $2 AND suspended_at IS NULL
+           AND ($1::uuid IS NULL OR district_id = $1)) AS certified_instructors
+"""
+
+# A parent counts in a district through a child at one of its schools.
+_COURSES = """
+SELECT count(*) FILTER (WHERE enrolled_at >= $2 AND enrolled_at < $3) AS enrollments,
+       count(*) FILTER (WHERE completed_at >= $2 AND completed_at < $3) AS completions
+  FROM enrollment e
+ WHERE $1::uuid IS NULL OR e.guardian_id IN (
+       SELECT g.guardian_id FROM guardianship g JOIN student st ON st.id = g.student_id
+         JOIN school s ON s.id = st.school_id WHERE s.district_id = $1)
+"""
+
+# Alerts count in the district of the child's school; "in time" is before the first level's deadline.
+_ALERTS = """
+SELECT s.district_id, GROUPING(s.district_id) AS total,
+       count(*) AS raised,
+       count(a.acknowledged_at) AS acknowledged,
+       count(*) FILTER (WHERE a.acknowledged_at <= a.raised_at + make_interval(mins => a.acknowledge_within_minutes))
+           AS in_time,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.acknowledged_at - a.raised_at) / 60)
+           FILTER (WHERE a.acknowledged_at IS NOT NULL) AS median_minutes
+  FROM wellbeing_alert a JOIN student st ON st.id = a.student_id JOIN school s ON s.id = st.school_id
+ WHERE a.raised_at >= $2 AND a.raised_at < $3 AND ($1::uuid IS NULL OR s.district_id = $1)
+ GROUP BY GROUPING SETS ((s.district_id), ())
+"""
+
+_OPEN_ALERTS = """
+SELECT a.severity, count(*) AS n
+  FROM wellbeing_alert a JOIN student st ON st.id = a.student_id JOIN school s ON s.id = st.school_id
+ WHERE a.status <> 'RESOLVED' AND ($1::uuid IS NULL OR s.district_id = $1)
+ GROUP BY a.severity
+"""
+
+# Per district: teachers who completed a visit (lead or companion) and families visited.
+_VISITS_BY_DISTRICT = """
+WITH visits AS (
+    SELECT v.id, v.lead_teacher_id, v.student_id, s.district_id
+      FROM home_visit v JOIN school s ON s.id = v.school_id
+     WHERE v.status = 'COMPLETED' AND v.completed_at >= $2 AND v.completed_at < $3
+       AND ($1::uuid IS NULL OR s.district_id = $1)
+), teachers AS (
+    SELECT district_id, lead_teacher_id AS teacher_id FROM visits
+    UNION
+    SELECT v.district_id, c.teacher_id FROM home_visit_companion c JOIN visits v ON v.id = c.visit_id
+)
+SELECT d.id AS district_id,
+       (SELECT count(DISTINCT student_id) FROM visits WHERE visits.district_id = d.id) AS families,
+       (SELECT count(*) FROM teachers WHERE teachers.district_id = d.id) AS teachers
+  FROM district d
+ WHERE $1::uuid IS NULL OR d.id = $1
+"""
+
+
+def _last_day(year: int) -> dt.date:
+    """The day stocks are counted on: the year's last, or today while the year is under way."""
+    return min(dt.date(year, 12, 31), dt.datetime.now(PROGRAMME_ZONE).date())
+
+
+async def dashboard_for(viewer: Principal, year: int, district_id: uuid.UUID | None) -> Dashboard | None:
+    """The figures; None for a district that does not exist. City administrators see the city and
+    every district, district administrators their own."""
+    districts = await District.all().order_by("position")
+    if district_id is not None and district_id not in {d.id for d in districts}:
+        return None
+    if not access.may_see_programme_figures(viewer, district_id):
+        raise Forbidden()
+    return await dashboard(year, district_id, districts)
+
+
+async def dashboard(year: int, district_id: uuid.UUID | None, districts: list[District]) -> Dashboard:
+    db = connections.get("default")
+    since, until = year_bounds(year)
+    stocks = (await db.execute_query_dict(_STOCKS, [district_id, _last_day(year), until]))[0]
+    courses = (await db.execute_query_dict(_COURSES, [district_id, since, until]))[0]
+    alert_rows = await db.execute_query_dict(_ALERTS, [district_id, since, until])
+    open_rows = {r["severity"]: r["n"] for r in await db.execute_query_dict(_OPEN_ALERTS, [district_id])}
+    visit_rows = {r["district_id"]: r for r in await db.execute_query_dict(_VISITS_BY_DISTRICT,
+                                                                           [district_id, since, until])}
+    visits = await coverage(year, district_id=district_id)
+
+    total = next((r for r in alert_rows if r["total"] == 1), None)
+    raised_by_district = {r["district_id"]: r["raised"] for r in alert_rows if r["total"] == 0}
+    share = 1 if district_id is None else len(districts)
+    shown = [d for d in districts if district_id is None or d.id == district_id]
+    return Dashboard(
+        pilot_schools=_figure(stocks["pilot_schools"], "pilot_schools", share),
+        certified_instructors=_figure(stocks["certified_instructors"], "certified_instructors", share),
+        service_stations=_figure(stocks["service_stations"], "service_stations", share),
+        teachers_visiting=_figure(visits.teachers_visiting, "teachers_visiting", share),
+        families_visited=_figure(visits.families_visited, "families_visited", share),
+        home_visits_completed=visits.visits_completed,
+        course_enrollments=courses["enrollments"],
+        course_completions=courses["completions"],
+        alerts=_alert_figures(total, open_rows),
+        by_district=[DistrictFigures(d, visit_rows[d.id]["families"], visit_rows[d.id]["teachers"],
+                                     suppress(raised_by_district.get(d.id, 0))) for d in shown],
+    )
+
+
+def _figure(actual: int, target: str, share: int) -> Figure:
+    return Figure(actual, math.ceil(CITY_TARGETS[target] / share))
+
+
+def _alert_figures(total: dict | None, open_rows: dict[str, int]) -> AlertFigures:
+    row = total or {"raised": 0, "acknowledged": 0, "in_time": 0, "median_minutes": None}
+    median = row["median_minutes"]
+    return AlertFigures(
+        raised=suppress(row["raised"]), acknowledged=suppress(row["acknowledged"]),
+        acknowledged_in_time=suppress(row["in_time"]),
+        median_minutes_to_acknowledge=round(float(median), 1) if median is not None
+        and row["acknowledged"] >= SMALLEST_SHOWN else None,
+        open_by_severity=[(severity, suppress(open_rows.get(severity.value, 0))) for severity in AlertSeverity],
+    )
