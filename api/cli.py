@@ -30,8 +30,13 @@ def serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     configure_logging(settings.log_level)
+    if args.demo and settings.is_production:
+        print("coedu: --demo is for trying the apps, not for production", file=sys.stderr)
+        return 2
     with embedded_services(settings.data_dir, database_url=settings.database_url,
                            redis_url=settings.redis_url) as (database_url, redis_url):
+        if args.demo:
+            asyncio.run(_demo_if_empty(settings, database_url, redis_url))
         app = create_app(settings.with_urls(database_url=database_url, redis_url=redis_url))
         config = uvicorn.Config(
             app,
@@ -109,6 +114,63 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _demo_if_empty(settings: Settings, database_url: str, redis_url: str) -> None:
+    """The first run with --demo loads the demo and prints its accounts; later runs keep the data."""
+    from services.seed import SeedError
+    from services.seed.demo import seed_demo
+
+    async with _domain(settings, database_url, redis_url):
+        try:
+            accounts = await seed_demo()
+        except SeedError:
+            print("coedu: the database has data already; the demo accounts are those printed on the first run "
+                  "(password in the README)", file=sys.stderr)
+            return
+    _print_demo_accounts(accounts)
+
+
+def _print_demo_accounts(accounts: list) -> None:
+    from services.seed.demo import DEMO_PASSWORD
+
+    print(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+    for account in accounts:
+        print(f"  {account.phone}  {account.name:<24}  {account.role}")
+    print()
+
+
+def seed(args: argparse.Namespace) -> int:
+    """Sample data into an empty database: the demo (with its accounts) or the city at full scale."""
+    from api.embedded import embedded_services
+    from services.seed import CITY, SeedError
+    from services.seed import seed as seed_city
+    from services.seed.demo import seed_demo
+    from services.seed.load import Progress
+
+    settings = _settings()
+    if settings.is_production:
+        print("coedu: sample data never goes into production", file=sys.stderr)
+        return 2
+    with embedded_services(settings.data_dir, database_url=settings.database_url,
+                           redis_url=settings.redis_url) as (database_url, redis_url):
+
+        async def run() -> list:
+            async with _domain(settings, database_url, redis_url):
+                if args.dataset == "demo":
+                    return await seed_demo(args.seed, progress=Progress(enabled=False))
+                generated = await seed_city(CITY, args.seed, progress=Progress())
+                print(f"city seeded: {sum(generated.counts.values()):,} rows", file=sys.stderr)
+                return []
+
+        try:
+            accounts = asyncio.run(run())
+        except SeedError as error:
+            print(f"coedu: {error}", file=sys.stderr)
+            return 2
+    if accounts:
+        _print_demo_accounts(accounts)
+    return 0
+
+
 def migrate(args: argparse.Namespace) -> int:
     from api.embedded import embedded_services
     from services import db
@@ -182,7 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--port", type=int, default=8000)
     serve_parser.add_argument("--forwarded-allow-ips", default="127.0.0.1",
                               help="proxies whose X-Forwarded-For is trusted (comma-separated, or *)")
+    serve_parser.add_argument("--demo", action="store_true",
+                              help="on first run, load the demo data and print its accounts")
     serve_parser.set_defaults(run=serve)
+
+    seed_parser = commands.add_parser("seed", help="load sample data into an empty database")
+    seed_parser.add_argument("dataset", choices=("demo", "city"),
+                             help="demo: a small city with demo accounts; city: the whole city, for benchmarks")
+    seed_parser.add_argument("--seed", type=int, default=2026, help="random seed: the same seed, the same data")
+    seed_parser.set_defaults(run=seed)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=migrate)
     commands.add_parser("worker", help="run deadlines and deliveries without serving HTTP").set_defaults(run=worker)

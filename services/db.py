@@ -113,7 +113,9 @@ async def init(database_url: str, *, pool_size: int = 10, statement_timeout_ms: 
 
 
 async def close() -> None:
-    await connections.close_all()
+    # Also lets go of the global context, so that a later init (the server after a command that used
+    # the database, in another event loop) can take it.
+    await Tortoise.close_connections()
 
 
 def unique_violation_columns(error: Exception) -> frozenset[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -18,6 +19,7 @@ import pytest
 
 from api.settings import ConfigurationError, Settings
 from schema import schema
+from services.seed.demo import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
 COEDU = [sys.executable, "-m", "api.cli"]
@@ -104,7 +106,7 @@ def test_a_fresh_data_directory_serves_with_embedded_servers(tmp_path):
     assert "city administrator created" in admin.stdout
     # when: the server starts on the same data directory
     port = _free_port()
-    server = subprocess.Popen([*COEDU, "serve", "--port", str(port)], env=env, cwd=tmp_path,
+    server = subprocess.Popen([*COEDU, "serve", "--demo", "--port", str(port)], env=env, cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -128,7 +130,11 @@ def test_a_fresh_data_directory_serves_with_embedded_servers(tmp_path):
         assert viewer["data"]["viewer"]["roles"] == [{"role": "CITY_ADMIN"}]
     finally:
         server.send_signal(signal.SIGTERM)
-        _, stderr = server.communicate(timeout=60)
+        stdout, stderr = server.communicate(timeout=60)
+    # --demo loaded the demo on this first run and printed its accounts, which sign in
+    parent = re.search(r"^\s+(1\d{10})\s+\S+\s+家长", stdout, re.M)
+    assert parent is not None, stdout
+    assert f"password for all: {DEMO_PASSWORD}" in stdout
     # and: it stopped cleanly, with the embedded PostgreSQL
     assert server.returncode == 0, stderr[-2000:]
     assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists()
