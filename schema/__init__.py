@@ -8,12 +8,12 @@ import strawberry
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 from schema.account.resolvers import AccountMutations, AccountQueries
@@ -93,15 +93,18 @@ class CoeduSchema(strawberry.Schema):
         present_errors(errors, context, production=self.production)
 
 
+#: The limits as validation rules, made once: the validation cache is keyed by the rule classes, and
+#: the limiter extensions would make new classes for every request (and never hit the cache).
+LIMIT_RULES = [depth_rule(MAX_DEPTH, None), aliases_rule(MAX_ALIASES), QueryCost]
+
+
 def build_schema(*, production: bool = False) -> CoeduSchema:
     extensions: list = [
         # Bounded caches: the apps send the same few dozen documents over and over.
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules([QueryCost]),
+        lambda: AddValidationRules(LIMIT_RULES),
         _ProductionErrors if production else ErrorPresentation,
     ]
     if production:

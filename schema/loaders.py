@@ -31,6 +31,15 @@ class Loaders:
         """Drop what was loaded: a mutation just changed rows, and what it returns must show them."""
         self._made.clear()
 
+    def prime_children(self, children: Sequence[organisation.Child]) -> None:
+        """Hand the rows read with a guardian's children to the loaders that would fetch them again."""
+        for child in children:
+            self.school_class.prime(child.school_class.id, child.school_class)
+            self.school.prime(child.school.id, child.school)
+            self.district.prime(child.district.id, child.district)
+            if child.homeroom_teacher is not None:
+                self.user.prime(child.homeroom_teacher.id, child.homeroom_teacher)
+
     def _get(self, name: str, load: Callable[[Sequence[Any]], Awaitable[list[Any]]],
              key: Callable[[Any], Any] | None = None) -> DataLoader[Any, Any]:
         loader = self._made.get(name)

@@ -64,11 +64,15 @@ class Api:
 
 
 async def statement_count(api: Api, query: str, variables: dict[str, Any], token: str) -> int:
-    """SQL statements of one request (the server's dev header), after a warm-up that caches the principal."""
-    await api.data(query, variables, token=token)
-    response = await api.post(query, variables, token=token)
-    assert "errors" not in response.json(), response.json()
-    return int(response.headers["x-sql-statements"])
+    """SQL statements of one request in steady use (the server's dev header): requested until two in a
+    row agree, since a change just made may still be invalidating the cached principal."""
+    counts: list[int] = []
+    while len(counts) < 2 or counts[-1] != counts[-2]:
+        assert len(counts) < 8, f"the statement count does not settle: {counts}"
+        response = await api.post(query, variables, token=token)
+        assert "errors" not in response.json(), response.json()
+        counts.append(int(response.headers["x-sql-statements"]))
+    return counts[-1]
 
 
 def error_codes(body: dict[str, Any]) -> list[str]:

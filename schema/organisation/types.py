@@ -273,7 +273,9 @@ class User(Node):
         principal = info.context.principal
         if principal is None or principal.user_id != self._row.id:
             return []
-        return [Student.of(row) for row in await queries.children_of(principal)]
+        children = await queries.children_of(principal)
+        info.context.loaders.prime_children(children)
+        return [Student.of(child.student) for child in children]
 
     @strawberry.field(description="For the signed-in instructor: their certification, stations and availability.")
     async def instructor_profile(

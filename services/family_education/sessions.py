@@ -257,7 +257,7 @@ async def my_registrations(viewer: Principal, *, upcoming: bool, first: int, off
                            ) -> paging.Page[SessionRegistration]:
     query = SessionRegistration.filter(access.own_family_rows(viewer))
     if upcoming:
-        query = query.filter(session__ends_at__gt=await db.now(), status=RegistrationStatus.REGISTERED)
+        query = query.filter(session__ends_at__gt=dt.datetime.now(dt.UTC), status=RegistrationStatus.REGISTERED)
     return await paging.fetch(query.order_by("session__starts_at", "id"), first=first, offset=offset)
 
 

@@ -20,7 +20,7 @@ from services.enums import AuditAction, HomeVisitStatus
 from services.errors import Forbidden
 from services.home_visits.models import HomeVisit, HomeVisitCompanion, HomeVisitSlot, HomeVisitTransition
 from services.home_visits.service import OPEN, unseal
-from services.organisation.models import District, Guardianship, School
+from services.organisation.models import District, School
 
 
 @dataclass(frozen=True)
@@ -29,21 +29,27 @@ class VisibleVisit:
     tier: VisitTier
 
 
+# What decides a viewer's tier on each visit, in one statement: its district, its companions, and
+# whether the viewer is a guardian of the visited student.
+_VISIT_FACTS = """
+SELECT v.id, s.district_id,
+       array(SELECT c.teacher_id FROM home_visit_companion c WHERE c.visit_id = v.id) AS companions,
+       EXISTS (SELECT 1 FROM guardianship g WHERE g.guardian_id = $2 AND g.student_id = v.student_id) AS guarded
+  FROM home_visit v JOIN school s ON s.id = v.school_id
+ WHERE v.id = ANY($1::uuid[])
+"""
+
+
 async def _tiers(viewer: Principal, rows: Sequence[HomeVisit]) -> list[VisibleVisit | None]:
     if not rows:
         return []
-    ids = [r.id for r in rows]
-    companions: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    for link in await HomeVisitCompanion.filter(visit_id__in=ids).values("visit_id", "teacher_id"):
-        companions[link["visit_id"]].add(link["teacher_id"])
-    guarded = set(await Guardianship.filter(guardian_id=viewer.user_id, student_id__in={
-        r.student_id for r in rows}).values_list("student_id", flat=True))  # type: ignore[attr-defined]
-    districts = dict(await School.filter(id__in={r.school_id for r in rows}).values_list(  # type: ignore[attr-defined]
-        "id", "district_id"))
+    facts_of = {r["id"]: r for r in await connections.get("default").execute_query_dict(
+        _VISIT_FACTS, [[row.id for row in rows], viewer.user_id])}
     result = []
     for row in rows:
-        facts = VisitFacts(row.school_id, districts[row.school_id], row.lead_teacher_id,  # type: ignore[attr-defined]
-                           frozenset(companions[row.id]), row.student_id in guarded)  # type: ignore[attr-defined]
+        known = facts_of[row.id]
+        facts = VisitFacts(row.school_id, known["district_id"], row.lead_teacher_id,  # type: ignore[attr-defined]
+                           frozenset(known["companions"]), known["guarded"])
         tier = access.visit_tier(viewer, facts)
         result.append(VisibleVisit(row, tier) if tier else None)
     return result

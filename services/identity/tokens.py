@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -88,8 +89,32 @@ def issue_access_token(user_id: uuid.UUID, session_id: uuid.UUID, now: dt.dateti
     return token, expires_at.replace(microsecond=0)
 
 
+#: Tokens whose signature and claims were verified, by token text: an app sends the same token for ten
+#: minutes, and an Ed25519 check is the largest fixed cost of a request. Bounded; expiry is checked on
+#: every hit, and an entry holds only under the keys it was verified with (a rotation empties it in
+#: effect); revocation is the principal's business (services.identity.principals), not this cache's.
+_VERIFIED: dict[str, tuple[AccessClaims, object]] = {}
+_VERIFIED_MAX = 4096
+
+
 def verify_access_token(token: str) -> AccessClaims | None:
     """The claims of a token we signed that is still in date, else None."""
+    keys = runtime.current().tokens
+    known = _VERIFIED.get(token)
+    if known is not None and known[1] is keys:
+        if known[0].expires_at.timestamp() + _LEEWAY_SECONDS > time.time():
+            return known[0]
+        del _VERIFIED[token]
+        return None
+    claims = _verify(token)
+    if claims is not None:
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.pop(next(iter(_VERIFIED)))  # the oldest entry
+        _VERIFIED[token] = (claims, keys)
+    return claims
+
+
+def _verify(token: str) -> AccessClaims | None:
     rt = runtime.current()
     try:
         header = jwt.get_unverified_header(token)

@@ -6,11 +6,13 @@ others fetch rows reached from an object the viewer already sees.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tortoise import connections
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 
@@ -162,11 +164,44 @@ async def classes_taught_by(viewer: Principal) -> list[SchoolClass]:
     ).order_by("grade", "name", "id")
 
 
-async def children_of(viewer: Principal) -> list[Student]:
-    guarded = Subquery(Guardianship.filter(guardian_id=viewer.user_id).values("student_id"))
-    return await Student.filter(id__in=guarded).order_by(
-        "birth_date", "id"
-    )
+@dataclass(frozen=True)
+class Child:
+    """A guardian's child with what the home screen shows around them."""
+
+    student: Student
+    school_class: SchoolClass
+    school: School
+    district: District
+    homeroom_teacher: User | None
+
+
+_JOINED = (("st", Student), ("c", SchoolClass), ("s", School), ("d", District), ("h", User))
+
+
+@functools.cache
+def _children_sql() -> str:
+    columns = ", ".join(f'{alias}."{column}" AS "{alias}.{column}"'
+                        for alias, model in _JOINED for column in sorted(model._meta.db_fields))
+    return f"""SELECT {columns}
+                 FROM guardianship g JOIN student st ON st.id = g.student_id
+                 JOIN school_class c ON c.id = st.school_class_id JOIN school s ON s.id = st.school_id
+                 JOIN district d ON d.id = s.district_id LEFT JOIN app_user h ON h.id = c.homeroom_teacher_id
+                WHERE g.guardian_id = $1 ORDER BY st.birth_date, st.id"""
+
+
+async def children_of(viewer: Principal) -> list[Child]:
+    """The guardian's children, with their class, homeroom teacher, school and district, in one
+    statement (the home screen shows them all)."""
+    children = []
+    for row in await connections.get("default").execute_query_dict(_children_sql(), [viewer.user_id]):
+        parts = {alias: {} for alias, _ in _JOINED}
+        for key, value in row.items():
+            alias, _, column = key.partition(".")
+            parts[alias][column] = value
+        made = {alias: model._init_from_db(**parts[alias]) for alias, model in _JOINED
+                if parts[alias]["id"] is not None}
+        children.append(Child(made["st"], made["c"], made["s"], made["d"], made.get("h")))
+    return children
 
 
 async def transfers_of_students(student_ids: Sequence[uuid.UUID]) -> list[list[StudentTransfer]]:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
 import time
+import types
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from services.identity import tokens
 from services.identity.tokens import key_id
 from tests.helpers import error_codes
 
@@ -102,3 +105,19 @@ async def test_a_tampered_payload_is_refused(api, world):
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
     claims["sub"] = _claims(world["teacher_b"].token)["sub"]
     await _refused(api, f"{header}.{_b64(json.dumps(claims).encode())}.{signature}")
+
+
+async def test_a_token_accepted_before_is_refused_once_it_has_expired(api, world, monkeypatch):
+    """Verified tokens are remembered, so the remembered ones must still run out on time."""
+    token = world["teacher_a"].token
+    assert (await api.gql(VIEWER, token=token))["data"]["viewer"]["id"] == world["teacher_a"].id
+    later = _claims(token)["exp"] + 60  # past the expiry and the leeway
+
+    class Later(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime.fromtimestamp(later, tz)
+
+    monkeypatch.setattr(tokens, "time", types.SimpleNamespace(time=lambda: later))
+    monkeypatch.setattr(jwt.api_jwt, "datetime", Later)
+    await _refused(api, token)
