@@ -13,6 +13,7 @@ from schema.common.connection import After, Connection, First, connection, page_
 from schema.common.enums import described_enum
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
+from schema.loaders import then
 from services import access, paging
 from services.access import RoleGrant
 from services.enums import Gender as GenderEnum
@@ -107,8 +108,8 @@ class School(Node):
         )
 
     @strawberry.field(description="District the school is in.")
-    async def district(self, info: Info) -> District:
-        return District.of(await info.context.loaders.district.load(self._row.district_id))  # type: ignore[attr-defined]
+    def district(self, info: Info) -> District:
+        return then(info.context.loaders.district.load(self._row.district_id), District.of)  # type: ignore[attr-defined, return-value]
 
     @strawberry.field(description="Number of students enrolled; only for staff of the school and its administrators.")
     async def student_count(self, info: Info) -> int | None:
@@ -331,8 +332,8 @@ class SchoolClass(Node):
         return cls(id=gid("SchoolClass", row.id), name=row.name, grade=row.grade, _row=row)
 
     @strawberry.field(description="School of the class.")
-    async def school(self, info: Info) -> School:
-        return School.of(await info.context.loaders.school.load(self._row.school_id))  # type: ignore[attr-defined]
+    def school(self, info: Info) -> School:
+        return then(info.context.loaders.school.load(self._row.school_id), School.of)  # type: ignore[attr-defined, return-value]
 
     @strawberry.field(description="Homeroom teacher (班主任) of the class.")
     async def homeroom_teacher(self, info: Info) -> User | None:
@@ -367,17 +368,17 @@ class Student(Node):
         return self._row.gender
 
     @strawberry.field(description="Grade the student is in (their class's grade).")
-    async def grade(self, info: Info) -> int:
-        school_class = await info.context.loaders.school_class.load(self._row.school_class_id)  # type: ignore[attr-defined]
-        return school_class.grade
+    def grade(self, info: Info) -> int:
+        return then(info.context.loaders.school_class.load(self._row.school_class_id),  # type: ignore[attr-defined, return-value]
+                    lambda school_class: school_class.grade)
 
     @strawberry.field(description="School the student attends now.")
-    async def school(self, info: Info) -> School:
-        return School.of(await info.context.loaders.school.load(self._row.school_id))  # type: ignore[attr-defined]
+    def school(self, info: Info) -> School:
+        return then(info.context.loaders.school.load(self._row.school_id), School.of)  # type: ignore[attr-defined, return-value]
 
     @strawberry.field(description="Class the student is in now.")
-    async def school_class(self, info: Info) -> SchoolClass:
-        return SchoolClass.of(await info.context.loaders.school_class.load(self._row.school_class_id))  # type: ignore[attr-defined]
+    def school_class(self, info: Info) -> SchoolClass:
+        return then(info.context.loaders.school_class.load(self._row.school_class_id), SchoolClass.of)  # type: ignore[attr-defined, return-value]
 
     @strawberry.field(description="Guardians of the student, the primary guardian first.")
     async def guardians(self, info: Info) -> list[Guardianship]:
