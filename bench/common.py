@@ -29,8 +29,8 @@ class BenchEnvironment:
     settings: Settings
     workdir: Path
 
-    def server(self, name: str) -> ServerProcess:
-        return ServerProcess(self.settings, self.workdir, name)
+    def server(self, name: str, command: list[str] | None = None) -> ServerProcess:
+        return ServerProcess(self.settings, self.workdir, name, command)
 
 
 @contextlib.asynccontextmanager

@@ -20,7 +20,8 @@ from api.settings import Settings
 class ServerProcess:
     """`coedu serve` in a process of its own, on the test's database, Redis and keys."""
 
-    def __init__(self, settings: Settings, tmp_path: Path, name: str) -> None:
+    def __init__(self, settings: Settings, tmp_path: Path, name: str, command: list[str] | None = None) -> None:
+        """``command``: another module to run the same way (``["-m", "bench.floor"]``); `coedu serve` by default."""
         keys = settings.keys
         key_file = tmp_path / f"{name}-signing.pem"
         key_file.write_bytes(keys.signing_key.private_bytes(
@@ -40,7 +41,7 @@ class ServerProcess:
             "COEDU_LOG_LEVEL": "WARNING",
         })
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)], env=env,
+            [sys.executable, *(command or ["-m", "api.cli", "serve"]), "--port", str(self.port)], env=env,
             stdout=subprocess.DEVNULL, stderr=open(tmp_path / f"{name}.log", "w"),  # noqa: SIM115
         )
         self.address = f"127.0.0.1:{self.port}"
