@@ -9,14 +9,13 @@ fewer than five acknowledgements, so that no child can be singled out from a dis
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 import uuid
 from dataclasses import dataclass
 
-from tortoise import connections
-
-from services import access
+from services import access, db
 from services.access import Principal
 from services.clock import PROGRAMME_ZONE, year_bounds
 from services.enums import AlertSeverity
@@ -117,21 +116,20 @@ SELECT a.severity, count(*) AS n
 # Per district: teachers who completed a visit (lead or companion) and families visited.
 _VISITS_BY_DISTRICT = """
 WITH visits AS (
-    SELECT v.id, v.lead_teacher_id, v.student_id, s.district_id
+    SELECT v.student_id, s.district_id,
+           array(SELECT c.teacher_id FROM home_visit_companion c WHERE c.visit_id = v.id) || v.lead_teacher_id
+               AS visitors
       FROM home_visit v JOIN school s ON s.id = v.school_id
      WHERE v.status = 'COMPLETED' AND v.completed_at >= $2 AND v.completed_at < $3
        AND ($1::uuid IS NULL OR s.district_id = $1)
-), teachers AS (
-    SELECT district_id, lead_teacher_id AS teacher_id FROM visits
-    UNION
-    SELECT v.district_id, c.teacher_id FROM home_visit_companion c JOIN visits v ON v.id = c.visit_id
 )
-SELECT d.id AS district_id,
-       (SELECT count(DISTINCT student_id) FROM visits WHERE visits.district_id = d.id) AS families,
-       (SELECT count(*) FROM teachers WHERE teachers.district_id = d.id) AS teachers
-  FROM district d
- WHERE $1::uuid IS NULL OR d.id = $1
+SELECT district_id, count(DISTINCT student_id) AS families, count(DISTINCT teacher_id) AS teachers
+  FROM visits, unnest(visitors) AS teacher_id
+ GROUP BY district_id
 """
+
+
+_NO_VISITS = {"families": 0, "teachers": 0}
 
 
 def _last_day(year: int) -> dt.date:
@@ -151,15 +149,18 @@ async def dashboard_for(viewer: Principal, year: int, district_id: uuid.UUID | N
 
 
 async def dashboard(year: int, district_id: uuid.UUID | None, districts: list[District]) -> Dashboard:
-    db = connections.get("default")
     since, until = year_bounds(year)
-    stocks = (await db.execute_query_dict(_STOCKS, [district_id, _last_day(year), until]))[0]
-    courses = (await db.execute_query_dict(_COURSES, [district_id, since, until]))[0]
-    alert_rows = await db.execute_query_dict(_ALERTS, [district_id, since, until])
-    open_rows = {r["severity"]: r["n"] for r in await db.execute_query_dict(_OPEN_ALERTS, [district_id])}
-    visit_rows = {r["district_id"]: r for r in await db.execute_query_dict(_VISITS_BY_DISTRICT,
-                                                                           [district_id, since, until])}
-    visits = await coverage(year, district_id=district_id)
+    # Independent aggregates: at once, each on a connection of its own.
+    stock_rows, course_rows, alert_rows, open_alerts, by_district, visits = await asyncio.gather(
+        db.report_rows(_STOCKS, [district_id, _last_day(year), until]),
+        db.report_rows(_COURSES, [district_id, since, until]),
+        db.report_rows(_ALERTS, [district_id, since, until]),
+        db.report_rows(_OPEN_ALERTS, [district_id]),
+        db.report_rows(_VISITS_BY_DISTRICT, [district_id, since, until]),
+        coverage(year, district_id=district_id))
+    stocks, courses = stock_rows[0], course_rows[0]
+    open_rows = {r["severity"]: r["n"] for r in open_alerts}
+    visit_rows = {r["district_id"]: r for r in by_district}
 
     total = next((r for r in alert_rows if r["total"] == 1), None)
     raised_by_district = {r["district_id"]: r["raised"] for r in alert_rows if r["total"] == 0}
@@ -175,7 +176,8 @@ async def dashboard(year: int, district_id: uuid.UUID | None, districts: list[Di
         course_enrollments=courses["enrollments"],
         course_completions=courses["completions"],
         alerts=_alert_figures(total, open_rows),
-        by_district=[DistrictFigures(d, visit_rows[d.id]["families"], visit_rows[d.id]["teachers"],
+        by_district=[DistrictFigures(d, visit_rows.get(d.id, _NO_VISITS)["families"],
+                                     visit_rows.get(d.id, _NO_VISITS)["teachers"],
                                      suppress(raised_by_district.get(d.id, 0))) for d in shown],
     )
 

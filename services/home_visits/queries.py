@@ -13,7 +13,7 @@ from tortoise import connections
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
-from services import access, audit, paging
+from services import access, audit, db, paging
 from services.access import Principal, VisitFacts, VisitTier
 from services.clock import year_bounds
 from services.enums import AuditAction, HomeVisitStatus
@@ -188,18 +188,19 @@ class Coverage:
 
 _COVERAGE = """
 WITH visits AS (
-    SELECT v.id, v.status, v.ended_by, v.lead_teacher_id, v.student_id
+    SELECT v.status, v.ended_by, v.student_id,
+           -- who visited: the lead and the companions (an array per visit, read through the index;
+           -- a join against the CTE would be a nested loop over every visit of the year)
+           CASE WHEN v.status = 'COMPLETED' THEN array(
+               SELECT c.teacher_id FROM home_visit_companion c WHERE c.visit_id = v.id) || v.lead_teacher_id
+           END AS visitors
       FROM home_visit v JOIN school s ON s.id = v.school_id
      -- A visit counts in the year its outcome happened.
      WHERE (CASE WHEN v.status = 'COMPLETED' THEN v.completed_at ELSE v.updated_at END) >= $1
        AND (CASE WHEN v.status = 'COMPLETED' THEN v.completed_at ELSE v.updated_at END) < $2
        AND ($3::uuid IS NULL OR s.district_id = $3) AND ($4::uuid IS NULL OR v.school_id = $4)
 )
-SELECT (SELECT count(DISTINCT teacher_id) FROM (
-            SELECT lead_teacher_id AS teacher_id FROM visits WHERE status = 'COMPLETED'
-            UNION
-            SELECT c.teacher_id FROM home_visit_companion c JOIN visits v ON v.id = c.visit_id
-             WHERE v.status = 'COMPLETED') AS visiting) AS teachers,
+SELECT (SELECT count(DISTINCT teacher_id) FROM visits, unnest(visitors) AS teacher_id) AS teachers,
        count(DISTINCT student_id) FILTER (WHERE status = 'COMPLETED') AS families,
        count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
        count(*) FILTER (WHERE status = 'DECLINED') AS declined,
@@ -232,7 +233,7 @@ async def coverage(year: int, *, district_id: uuid.UUID | None = None, school_id
     completed; declines, cancellations (by side) and missed visits counted apart, so a coverage
     target never hides visits families did not want."""
     since, until = year_bounds(year)
-    rows = await connections.get("default").execute_query_dict(_COVERAGE, [since, until, district_id, school_id])
+    rows = await db.report_rows(_COVERAGE, [since, until, district_id, school_id])
     row = rows[0]
     return Coverage(row["teachers"], row["families"], row["completed"], row["declined"],
                     row["cancelled_by_families"], row["cancelled_by_schools"], row["missed"])
