@@ -113,25 +113,6 @@ SELECT a.severity, count(*) AS n
  GROUP BY a.severity
 """
 
-# Per district: teachers who completed a visit (lead or companion) and families visited.
-_VISITS_BY_DISTRICT = """
-WITH visits AS (
-    SELECT v.student_id, s.district_id,
-           array(SELECT c.teacher_id FROM home_visit_companion c WHERE c.visit_id = v.id) || v.lead_teacher_id
-               AS visitors
-      FROM home_visit v JOIN school s ON s.id = v.school_id
-     WHERE v.status = 'COMPLETED' AND v.completed_at >= $2 AND v.completed_at < $3
-       AND ($1::uuid IS NULL OR s.district_id = $1)
-)
-SELECT district_id, count(DISTINCT student_id) AS families, count(DISTINCT teacher_id) AS teachers
-  FROM visits, unnest(visitors) AS teacher_id
- GROUP BY district_id
-"""
-
-
-_NO_VISITS = {"families": 0, "teachers": 0}
-
-
 def _last_day(year: int) -> dt.date:
     """The day stocks are counted on: the year's last, or today while the year is under way."""
     return min(dt.date(year, 12, 31), dt.datetime.now(PROGRAMME_ZONE).date())
@@ -151,16 +132,14 @@ async def dashboard_for(viewer: Principal, year: int, district_id: uuid.UUID | N
 async def dashboard(year: int, district_id: uuid.UUID | None, districts: list[District]) -> Dashboard:
     since, until = year_bounds(year)
     # Independent aggregates: at once, each on a connection of its own.
-    stock_rows, course_rows, alert_rows, open_alerts, by_district, visits = await asyncio.gather(
+    stock_rows, course_rows, alert_rows, open_alerts, visits = await asyncio.gather(
         db.report_rows(_STOCKS, [district_id, _last_day(year), until]),
         db.report_rows(_COURSES, [district_id, since, until]),
         db.report_rows(_ALERTS, [district_id, since, until]),
         db.report_rows(_OPEN_ALERTS, [district_id]),
-        db.report_rows(_VISITS_BY_DISTRICT, [district_id, since, until]),
         coverage(year, district_id=district_id))
     stocks, courses = stock_rows[0], course_rows[0]
     open_rows = {r["severity"]: r["n"] for r in open_alerts}
-    visit_rows = {r["district_id"]: r for r in by_district}
 
     total = next((r for r in alert_rows if r["total"] == 1), None)
     raised_by_district = {r["district_id"]: r["raised"] for r in alert_rows if r["total"] == 0}
@@ -170,14 +149,13 @@ async def dashboard(year: int, district_id: uuid.UUID | None, districts: list[Di
         pilot_schools=_figure(stocks["pilot_schools"], "pilot_schools", share),
         certified_instructors=_figure(stocks["certified_instructors"], "certified_instructors", share),
         service_stations=_figure(stocks["service_stations"], "service_stations", share),
-        teachers_visiting=_figure(visits.teachers_visiting, "teachers_visiting", share),
-        families_visited=_figure(visits.families_visited, "families_visited", share),
-        home_visits_completed=visits.visits_completed,
+        teachers_visiting=_figure(visits.total.teachers_visiting, "teachers_visiting", share),
+        families_visited=_figure(visits.total.families_visited, "families_visited", share),
+        home_visits_completed=visits.total.visits_completed,
         course_enrollments=courses["enrollments"],
         course_completions=courses["completions"],
         alerts=_alert_figures(total, open_rows),
-        by_district=[DistrictFigures(d, visit_rows.get(d.id, _NO_VISITS)["families"],
-                                     visit_rows.get(d.id, _NO_VISITS)["teachers"],
+        by_district=[DistrictFigures(d, visits.of(d.id).families_visited, visits.of(d.id).teachers_visiting,
                                      suppress(raised_by_district.get(d.id, 0))) for d in shown],
     )
 

@@ -187,28 +187,47 @@ class Coverage:
 
 
 _COVERAGE = """
-WITH visits AS (
-    SELECT v.status, v.ended_by, v.student_id,
-           -- who visited: the lead and the companions (an array per visit, read through the index;
-           -- a join against the CTE would be a nested loop over every visit of the year)
-           CASE WHEN v.status = 'COMPLETED' THEN array(
-               SELECT c.teacher_id FROM home_visit_companion c WHERE c.visit_id = v.id) || v.lead_teacher_id
-           END AS visitors
-      FROM home_visit v JOIN school s ON s.id = v.school_id
+WITH companions AS (
+    SELECT visit_id, array_agg(teacher_id) AS teachers FROM home_visit_companion GROUP BY visit_id
+), visits AS (
+    SELECT s.district_id, v.status, v.ended_by, v.student_id,
+           -- who visited: the lead and the companions
+           CASE WHEN v.status = 'COMPLETED' THEN coalesce(c.teachers, '{}') || v.lead_teacher_id END AS visitors
+      FROM home_visit v JOIN school s ON s.id = v.school_id LEFT JOIN companions c ON c.visit_id = v.id
      -- A visit counts in the year its outcome happened.
      WHERE (CASE WHEN v.status = 'COMPLETED' THEN v.completed_at ELSE v.updated_at END) >= $1
        AND (CASE WHEN v.status = 'COMPLETED' THEN v.completed_at ELSE v.updated_at END) < $2
        AND ($3::uuid IS NULL OR s.district_id = $3) AND ($4::uuid IS NULL OR v.school_id = $4)
+), teachers AS (
+    SELECT district_id, GROUPING(district_id) AS total, count(DISTINCT teacher_id) AS n
+      FROM visits, unnest(visitors) AS teacher_id
+     GROUP BY GROUPING SETS ((district_id), ())
+), figures AS (
+    SELECT district_id, GROUPING(district_id) AS total,
+           count(DISTINCT student_id) FILTER (WHERE status = 'COMPLETED') AS families,
+           count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
+           count(*) FILTER (WHERE status = 'DECLINED') AS declined,
+           count(*) FILTER (WHERE status = 'CANCELLED' AND ended_by = 'FAMILY') AS cancelled_by_families,
+           count(*) FILTER (WHERE status = 'CANCELLED' AND ended_by = 'SCHOOL') AS cancelled_by_schools,
+           count(*) FILTER (WHERE status = 'MISSED') AS missed
+      FROM visits
+     GROUP BY GROUPING SETS ((district_id), ())
 )
-SELECT (SELECT count(DISTINCT teacher_id) FROM visits, unnest(visitors) AS teacher_id) AS teachers,
-       count(DISTINCT student_id) FILTER (WHERE status = 'COMPLETED') AS families,
-       count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
-       count(*) FILTER (WHERE status = 'DECLINED') AS declined,
-       count(*) FILTER (WHERE status = 'CANCELLED' AND ended_by = 'FAMILY') AS cancelled_by_families,
-       count(*) FILTER (WHERE status = 'CANCELLED' AND ended_by = 'SCHOOL') AS cancelled_by_schools,
-       count(*) FILTER (WHERE status = 'MISSED') AS missed
-  FROM visits
+SELECT f.*, coalesce(t.n, 0) AS teachers
+  FROM figures f LEFT JOIN teachers t ON t.total = f.total AND t.district_id IS NOT DISTINCT FROM f.district_id
 """
+
+
+@dataclass(frozen=True)
+class CoverageByDistrict:
+    total: Coverage
+    districts: dict[uuid.UUID, Coverage]
+
+    def of(self, district_id: uuid.UUID) -> Coverage:
+        return self.districts.get(district_id, _NOTHING_COVERED)
+
+
+_NOTHING_COVERED = Coverage(0, 0, 0, 0, 0, 0, 0)
 
 
 async def coverage_for(viewer: Principal, year: int, *, district_id: uuid.UUID | None,
@@ -224,16 +243,21 @@ async def coverage_for(viewer: Principal, year: int, *, district_id: uuid.UUID |
         return None
     if not access.may_see_coverage(viewer, school_id=school_id, district_id=district_id):
         raise Forbidden()
-    return await coverage(year, district_id=district_id, school_id=school_id)
+    return (await coverage(year, district_id=district_id, school_id=school_id)).total
 
 
 async def coverage(year: int, *, district_id: uuid.UUID | None = None, school_id: uuid.UUID | None = None
-                   ) -> Coverage:
+                   ) -> CoverageByDistrict:
     """Teachers who completed at least one visit (lead or companion), families visited, visits
     completed; declines, cancellations (by side) and missed visits counted apart, so a coverage
-    target never hides visits families did not want."""
+    target never hides visits families did not want. In all, and per district."""
     since, until = year_bounds(year)
-    rows = await db.report_rows(_COVERAGE, [since, until, district_id, school_id])
-    row = rows[0]
-    return Coverage(row["teachers"], row["families"], row["completed"], row["declined"],
-                    row["cancelled_by_families"], row["cancelled_by_schools"], row["missed"])
+    total, districts = _NOTHING_COVERED, {}
+    for row in await db.report_rows(_COVERAGE, [since, until, district_id, school_id]):
+        figures = Coverage(row["teachers"], row["families"], row["completed"], row["declined"],
+                           row["cancelled_by_families"], row["cancelled_by_schools"], row["missed"])
+        if row["total"]:
+            total = figures
+        else:
+            districts[row["district_id"]] = figures
+    return CoverageByDistrict(total, districts)
