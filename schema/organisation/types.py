@@ -350,6 +350,8 @@ class SchoolClass(Node):
         if info.context.principal is None:
             return connection(paging.fixed([], first=size, offset=offset), Student.of)
         everyone = await info.context.loaders.visible_students_by_class.load(self._row.id)
+        # Their class is this one: a student's class and grade resolve at once, without a coroutine each.
+        info.context.loaders.school_class.prime(self._row.id, self._row)
         rows = everyone[offset:offset + size + 1]
         return connection(paging.fixed(rows, first=size, offset=offset, total=len(everyone)), Student.of)
 
