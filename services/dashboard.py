@@ -93,17 +93,26 @@ SELECT count(*) FILTER (WHERE enrolled_at >= $2 AND enrolled_at < $3) AS enrollm
 """
 
 # Alerts count in the district of the child's school; "in time" is before the first level's deadline.
+# The district is looked up per alert (a few thousand a year, by primary key): joined, the planner
+# hashes every student of the city to find them.
 _ALERTS = """
-SELECT s.district_id, GROUPING(s.district_id) AS total,
+WITH raised AS (
+    SELECT a.raised_at, a.acknowledged_at, a.acknowledge_within_minutes,
+           (SELECT s.district_id FROM student st JOIN school s ON s.id = st.school_id
+             WHERE st.id = a.student_id) AS district_id
+      FROM wellbeing_alert a
+     WHERE a.raised_at >= $2 AND a.raised_at < $3
+)
+SELECT district_id, GROUPING(district_id) AS total,
        count(*) AS raised,
-       count(a.acknowledged_at) AS acknowledged,
-       count(*) FILTER (WHERE a.acknowledged_at <= a.raised_at + make_interval(mins => a.acknowledge_within_minutes))
+       count(acknowledged_at) AS acknowledged,
+       count(*) FILTER (WHERE acknowledged_at <= raised_at + make_interval(mins => acknowledge_within_minutes))
            AS in_time,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.acknowledged_at - a.raised_at) / 60)
-           FILTER (WHERE a.acknowledged_at IS NOT NULL) AS median_minutes
-  FROM wellbeing_alert a JOIN student st ON st.id = a.student_id JOIN school s ON s.id = st.school_id
- WHERE a.raised_at >= $2 AND a.raised_at < $3 AND ($1::uuid IS NULL OR s.district_id = $1)
- GROUP BY GROUPING SETS ((s.district_id), ())
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - raised_at) / 60)
+           FILTER (WHERE acknowledged_at IS NOT NULL) AS median_minutes
+  FROM raised
+ WHERE $1::uuid IS NULL OR district_id = $1
+ GROUP BY GROUPING SETS ((district_id), ())
 """
 
 _OPEN_ALERTS = """
