@@ -572,6 +572,16 @@ def visible_consultations(p: Principal) -> Q:
     return Q(guardian_id=p.user_id) | Q(instructor_id__in=Subquery(Instructor.filter(user_id=p.user_id).values("id")))
 
 
+def may_read_consultation_notes(p: Principal | None, instructor_user_id: uuid.UUID) -> bool:
+    """An instructor's private notes are theirs alone: not the family's, not an administrator's."""
+    return is_self(p, instructor_user_id)
+
+
+def is_self(p: Principal | None, user_id: uuid.UUID) -> bool:
+    """What a user sees of themselves only (their classes, children, enrolments, profile)."""
+    return p is not None and p.user_id == user_id
+
+
 def own_family_rows(p: Principal) -> Q:
     """Enrolments and session registrations are the parent's own."""
     return Q(guardian_id=p.user_id)

@@ -76,8 +76,7 @@ GuardianRelationship = described_enum(
 
 
 def _viewer_is(info: Info, user_id: uuid.UUID) -> bool:
-    principal = info.context.principal
-    return principal is not None and principal.user_id == user_id
+    return access.is_self(info.context.principal, user_id)
 
 
 @strawberry.type(description="One of the city's districts, banners and counties.")
@@ -264,17 +263,15 @@ class User(Node):
 
     @strawberry.field(description="For the signed-in teacher: classes they are homeroom teacher of or teach.")
     async def classes(self, info: Info) -> list[SchoolClass]:
-        principal = info.context.principal
-        if principal is None or principal.user_id != self._row.id:
+        if not _viewer_is(info, self._row.id):
             return []
-        return [SchoolClass.of(row) for row in await queries.classes_taught_by(principal)]
+        return [SchoolClass.of(row) for row in await queries.classes_taught_by(info.context.principal)]
 
     @strawberry.field(description="For the signed-in guardian: their children, in every school.")
     async def children(self, info: Info) -> list[Student]:
-        principal = info.context.principal
-        if principal is None or principal.user_id != self._row.id:
+        if not _viewer_is(info, self._row.id):
             return []
-        children = await queries.children_of(principal)
+        children = await queries.children_of(info.context.principal)
         info.context.loaders.prime_children(children)
         return [Student.of(child.student) for child in children]
 

@@ -230,8 +230,9 @@ async def instructor_ratings(instructor_ids: Sequence[uuid.UUID]) -> list[Rating
     return [found.get(i, RatingSummary(None, 0)) for i in instructor_ids]
 
 
-def notes_of(consultation: Consultation) -> str | None:
-    if consultation.notes_sealed is None:
+def notes_of(viewer: Principal | None, consultation: Consultation, instructor: Instructor) -> str | None:
+    """The instructor's private notes, for the instructor alone (None for anyone else)."""
+    if consultation.notes_sealed is None or not access.may_read_consultation_notes(viewer, instructor.user_id):  # type: ignore[attr-defined]
         return None
     return runtime.current().crypto.sealer.open(consultation.notes_sealed, table=TABLE, column="notes",
                                                 row=consultation.id)

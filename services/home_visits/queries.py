@@ -9,17 +9,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tortoise import connections
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from services import access, audit, db, paging
-from services.access import Principal, VisitFacts, VisitTier
+from services.access import Principal, VisitTier
 from services.clock import year_bounds
 from services.enums import AuditAction, HomeVisitStatus
 from services.errors import Forbidden
 from services.home_visits.models import HomeVisit, HomeVisitCompanion, HomeVisitSlot, HomeVisitTransition
-from services.home_visits.service import OPEN, unseal
+from services.home_visits.service import OPEN, facts_of_visits, unseal
 from services.organisation.models import District, School
 
 
@@ -29,30 +28,9 @@ class VisibleVisit:
     tier: VisitTier
 
 
-# What decides a viewer's tier on each visit, in one statement: its district, its companions, and
-# whether the viewer is a guardian of the visited student.
-_VISIT_FACTS = """
-SELECT v.id, s.district_id,
-       array(SELECT c.teacher_id FROM home_visit_companion c WHERE c.visit_id = v.id) AS companions,
-       EXISTS (SELECT 1 FROM guardianship g WHERE g.guardian_id = $2 AND g.student_id = v.student_id) AS guarded
-  FROM home_visit v JOIN school s ON s.id = v.school_id
- WHERE v.id = ANY($1::uuid[])
-"""
-
-
 async def _tiers(viewer: Principal, rows: Sequence[HomeVisit]) -> list[VisibleVisit | None]:
-    if not rows:
-        return []
-    facts_of = {r["id"]: r for r in await connections.get("default").execute_query_dict(
-        _VISIT_FACTS, [[row.id for row in rows], viewer.user_id])}
-    result = []
-    for row in rows:
-        known = facts_of[row.id]
-        facts = VisitFacts(row.school_id, known["district_id"], row.lead_teacher_id,  # type: ignore[attr-defined]
-                           frozenset(known["companions"]), known["guarded"])
-        tier = access.visit_tier(viewer, facts)
-        result.append(VisibleVisit(row, tier) if tier else None)
-    return result
+    facts = await facts_of_visits(rows, viewer)
+    return [VisibleVisit(row, tier) if (tier := access.visit_tier(viewer, facts[row.id])) else None for row in rows]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise import connections
@@ -91,14 +92,31 @@ def _wrong_state(field: str = "homeVisitId") -> UserErrors:
 # Who may see a visit, and how much.
 
 
+# What decides a viewer's tier on a visit, for any number of visits in one statement: its district,
+# its companions, and whether the viewer is a guardian of the visited student.
+_VISIT_FACTS = """
+SELECT v.id, s.district_id,
+       array(SELECT c.teacher_id FROM home_visit_companion c WHERE c.visit_id = v.id) AS companions,
+       EXISTS (SELECT 1 FROM guardianship g WHERE g.guardian_id = $2 AND g.student_id = v.student_id) AS guarded
+  FROM home_visit v JOIN school s ON s.id = v.school_id
+ WHERE v.id = ANY($1::uuid[])
+"""
+
+
+async def facts_of_visits(visits: Sequence[HomeVisit], viewer: Principal,
+                          using: BaseDBAsyncClient | None = None) -> dict[uuid.UUID, VisitFacts]:
+    if not visits:
+        return {}
+    known = {r["id"]: r for r in await (using or connections.get("default")).execute_query_dict(
+        _VISIT_FACTS, [[visit.id for visit in visits], viewer.user_id])}
+    return {visit.id: VisitFacts(visit.school_id, known[visit.id]["district_id"],  # type: ignore[attr-defined]
+                                 visit.lead_teacher_id, frozenset(known[visit.id]["companions"]),  # type: ignore[attr-defined]
+                                 known[visit.id]["guarded"])
+            for visit in visits}
+
+
 async def facts_of(visit: HomeVisit, viewer: Principal, using: BaseDBAsyncClient | None = None) -> VisitFacts:
-    db = using or connections.get("default")
-    school = await School.get(id=visit.school_id).using_db(db)  # type: ignore[attr-defined]
-    companions = await HomeVisitCompanion.filter(visit_id=visit.id).using_db(db).values_list("teacher_id", flat=True)
-    is_guardian = await Guardianship.filter(student_id=visit.student_id,  # type: ignore[attr-defined]
-                                            guardian_id=viewer.user_id).using_db(db).exists()
-    return VisitFacts(school.id, school.district_id, visit.lead_teacher_id,  # type: ignore[attr-defined]
-                      frozenset(companions), is_guardian)
+    return (await facts_of_visits([visit], viewer, using))[visit.id]
 
 
 async def _locked(actor: Principal, visit_id: uuid.UUID | None, tx: BaseDBAsyncClient
