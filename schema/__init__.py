@@ -18,11 +18,12 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.account.resolvers import AccountMutations, AccountQueries
 from schema.audit import AuditEvent, AuditQueries, RecordReference
+from schema.common.direct import call_resolvers_directly
 from schema.common.errors import ErrorPresentation, present_errors
 from schema.common.guard import guard_root_fields
 from schema.common.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCost
 from schema.common.node import Node, resolve_node
-from schema.common.shared_render import SharedRenderExecutor
+from schema.common.shared_objects import Executor
 from schema.context import Context
 from schema.dashboard import DashboardQueries
 from schema.family_education.resolvers import FamilyEducationMutations, FamilyEducationQueries
@@ -116,9 +117,10 @@ def build_schema(*, production: bool = False) -> CoeduSchema:
         types=NODE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
-        execution_context_class=SharedRenderExecutor,
+        execution_context_class=Executor,
     )
     built.production = production
+    call_resolvers_directly(built)
     return built
 
 

@@ -59,6 +59,17 @@ class Loaders:
             if child.homeroom_teacher is not None:
                 self.user.prime(child.homeroom_teacher.id, child.homeroom_teacher)
 
+    async def school_and_district(self, school_id: Any) -> None:
+        """Have a school and its district loaded, in one statement if neither is: both resolve at once
+        from then on."""
+        if self.school.cache_map.get(school_id) is not None:
+            school = await self.school.load(school_id)
+            await self.district.load(school.district_id)
+            return
+        for school, district in await organisation.schools_with_districts([school_id]):
+            self.school.prime(school.id, school)
+            self.district.prime(district.id, district)
+
     def _get(self, name: str, load: Callable[[Sequence[Any]], Awaitable[list[Any]]],
              key: Callable[[Any], Any] | None = None) -> DataLoader[Any, Any]:
         loader = self._made.get(name)

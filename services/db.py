@@ -159,6 +159,27 @@ async def raw_rows(model: Any, sql: str, values: list[Any], using: BaseDBAsyncCl
     return [model._init_from_db(**row) for row in rows]
 
 
+def joined_columns(parts: Sequence[tuple[str, Any]]) -> str:
+    """The select list for ``joined_rows``: every column of each (alias, model), named "alias.column"."""
+    return ", ".join(f'{alias}."{column}" AS "{alias}.{column}"'
+                     for alias, model in parts for column in sorted(model._meta.db_fields))
+
+
+async def joined_rows(parts: Sequence[tuple[str, Any]], sql: str, values: list[Any]) -> list[dict[str, Any]]:
+    """Instances of several models from each row of one joined statement whose select list is
+    ``joined_columns(parts)``: a dict by alias per row, without the aliases whose id is NULL (an
+    outer join that found nothing)."""
+    made = []
+    for row in await connections.get("default").execute_query_dict(sql, values):
+        columns: dict[str, dict[str, Any]] = {alias: {} for alias, _ in parts}
+        for key, value in row.items():
+            alias, _, column = key.partition(".")
+            columns[alias][column] = value
+        made.append({alias: model._init_from_db(**columns[alias]) for alias, model in parts
+                     if columns[alias]["id"] is not None})
+    return made
+
+
 async def report_rows(sql: str, values: list[Any]) -> list[dict[str, Any]]:
     """Rows of an aggregate over a large table whose best plan depends on its parameters (a
     district or the whole city, a year): planned for these values every time, in a transaction

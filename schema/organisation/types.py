@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import uuid
@@ -11,6 +12,7 @@ import strawberry
 
 from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.enums import described_enum
+from schema.common.lookahead import selects
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
 from schema.loaders import then
@@ -346,9 +348,15 @@ class SchoolClass(Node):
         size, offset = page_window(first, after, info.context.language)
         if info.context.principal is None:
             return connection(paging.fixed([], first=size, offset=offset), Student.of)
-        everyone = await info.context.loaders.visible_students_by_class.load(self._row.id)
-        # Their class is this one: a student's class and grade resolve at once, without a coroutine each.
-        info.context.loaders.school_class.prime(self._row.id, self._row)
+        loaders = info.context.loaders
+        # Their class is this one: a student's class and grade resolve at once, without a coroutine each;
+        # so does their school (and its district) when asked for, read alongside the students.
+        loaders.school_class.prime(self._row.id, self._row)
+        if selects(info, "nodes", "school") or selects(info, "nodes", "schoolClass", "school"):
+            everyone, _ = await asyncio.gather(loaders.visible_students_by_class.load(self._row.id),
+                                               loaders.school_and_district(self._row.school_id))
+        else:
+            everyone = await loaders.visible_students_by_class.load(self._row.id)
         rows = everyone[offset:offset + size + 1]
         return connection(paging.fixed(rows, first=size, offset=offset, total=len(everyone)), Student.of)
 

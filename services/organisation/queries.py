@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tortoise import connections
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 
@@ -175,14 +174,12 @@ class Child:
     homeroom_teacher: User | None
 
 
-_JOINED = (("st", Student), ("c", SchoolClass), ("s", School), ("d", District), ("h", User))
+_CHILD_PARTS = (("st", Student), ("c", SchoolClass), ("s", School), ("d", District), ("h", User))
 
 
 @functools.cache
 def _children_sql() -> str:
-    columns = ", ".join(f'{alias}."{column}" AS "{alias}.{column}"'
-                        for alias, model in _JOINED for column in sorted(model._meta.db_fields))
-    return f"""SELECT {columns}
+    return f"""SELECT {db.joined_columns(_CHILD_PARTS)}
                  FROM guardianship g JOIN student st ON st.id = g.student_id
                  JOIN school_class c ON c.id = st.school_class_id JOIN school s ON s.id = st.school_id
                  JOIN district d ON d.id = s.district_id LEFT JOIN app_user h ON h.id = c.homeroom_teacher_id
@@ -192,16 +189,23 @@ def _children_sql() -> str:
 async def children_of(viewer: Principal) -> list[Child]:
     """The guardian's children, with their class, homeroom teacher, school and district, in one
     statement (the home screen shows them all)."""
-    children = []
-    for row in await connections.get("default").execute_query_dict(_children_sql(), [viewer.user_id]):
-        parts = {alias: {} for alias, _ in _JOINED}
-        for key, value in row.items():
-            alias, _, column = key.partition(".")
-            parts[alias][column] = value
-        made = {alias: model._init_from_db(**parts[alias]) for alias, model in _JOINED
-                if parts[alias]["id"] is not None}
-        children.append(Child(made["st"], made["c"], made["s"], made["d"], made.get("h")))
-    return children
+    return [Child(made["st"], made["c"], made["s"], made["d"], made.get("h"))
+            for made in await db.joined_rows(_CHILD_PARTS, _children_sql(), [viewer.user_id])]
+
+
+_SCHOOL_PARTS = (("s", School), ("d", District))
+
+
+@functools.cache
+def _schools_with_districts_sql() -> str:
+    return f"""SELECT {db.joined_columns(_SCHOOL_PARTS)}
+                 FROM school s JOIN district d ON d.id = s.district_id WHERE s.id = ANY($1::uuid[])"""
+
+
+async def schools_with_districts(ids: Sequence[uuid.UUID]) -> list[tuple[School, District]]:
+    """Schools with their districts, in one statement (in no particular order)."""
+    return [(made["s"], made["d"]) for made in await db.joined_rows(_SCHOOL_PARTS, _schools_with_districts_sql(),
+                                                                    [list(ids)])]
 
 
 async def transfers_of_students(student_ids: Sequence[uuid.UUID]) -> list[list[StudentTransfer]]:

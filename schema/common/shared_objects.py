@@ -1,0 +1,87 @@
+"""Reference objects completed once per query, however many times the answer names them.
+
+Forty students of one class name the same class, school and district forty
+times; graphql-core would resolve and complete the same sub-selection forty
+times over, and on a nested list that is nearly all the work. Within one query,
+the same district, school or class under the same selection completes the same
+way wherever it appears: their fields read the object's own row and the
+request's loaders, for the one viewer of the request, and leave no audit row.
+So the first completion is kept and the others reuse it.
+
+Kept only when it is clean: a completion that raised or recorded a field error
+is not reused (each place must report its own error), and mutations and
+subscriptions are never shared this way (a mutation changes rows between its
+root fields).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from graphql import GraphQLObjectType, OperationType
+
+from schema.common.shared_render import SharedRenderExecutor
+
+#: Types whose completion depends only on the object, the selection and the request's viewer, and
+#: reads nothing audited: the programme's reference data.
+REFERENCE_TYPES = frozenset({"District", "School", "SchoolClass"})
+
+
+class _Completion:
+    __slots__ = ("clean", "field_details_list", "value")
+
+    def __init__(self, field_details_list: Any, value: Any, clean: bool) -> None:
+        self.field_details_list = field_details_list  # kept alive: its id() is part of the key
+        self.value = value
+        self.clean = clean
+
+
+class Executor(SharedRenderExecutor):
+    """The schema's executor: subscription events rendered once per audience, reference objects
+    completed once per query."""
+
+    _completions: dict[tuple[int, str, str], _Completion] | None = None
+
+    def complete_object_value(self, return_type: GraphQLObjectType, field_details_list: Any, info: Any,
+                              path: Any, result: Any, position_context: Any) -> Any:
+        args = (return_type, field_details_list, info, path, result, position_context)
+        if return_type.name not in REFERENCE_TYPES or self.operation.operation is not OperationType.QUERY:
+            return super().complete_object_value(*args)
+        if self._completions is None:
+            self._completions = {}
+        key = (id(field_details_list), return_type.name, result.id)
+        earlier = self._completions.get(key)
+        if earlier is not None:
+            if not earlier.clean:
+                return super().complete_object_value(*args)
+            if not isinstance(earlier.value, asyncio.Future):
+                return earlier.value
+            if earlier.value.done():  # settled, and clean
+                return earlier.value.result()
+            return self._reuse(earlier, args)
+        errors_before = len(self.collected_errors.errors)
+        completed = super().complete_object_value(*args)
+        if not self.is_awaitable(completed):
+            clean = len(self.collected_errors.errors) == errors_before
+            self._completions[key] = _Completion(field_details_list, completed, clean)
+            return completed
+        task = asyncio.ensure_future(completed)
+        completion = self._completions[key] = _Completion(field_details_list, task, True)
+        task.add_done_callback(lambda done: self._settle(completion, done, errors_before))
+        return task
+
+    def _settle(self, completion: _Completion, done: asyncio.Future, errors_before: int) -> None:
+        # Errors recorded meanwhile may belong to other fields; not reusing then is merely slower.
+        completion.clean = (not done.cancelled() and done.exception() is None
+                            and len(self.collected_errors.errors) == errors_before)
+
+    async def _reuse(self, earlier: _Completion, args: tuple[Any, ...]) -> Any:
+        # wait() neither raises what the first completion raised nor cancels it if this one is cancelled;
+        # the first completion's own callback (added before wait's) has settled `clean` by then.
+        await asyncio.wait((earlier.value,))
+        if earlier.clean:
+            return earlier.value.result()
+        completed = super().complete_object_value(*args)
+        return await completed if isinstance(completed, Awaitable) else completed

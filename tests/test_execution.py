@@ -1,0 +1,175 @@
+"""How the schema executes: argument-free resolvers called directly, reference objects completed
+once per query, and list resolvers that look ahead at what their rows will be asked for."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from schema.common.direct import call_resolvers_directly
+from schema.common.lookahead import selects
+from schema.common.shared_objects import Executor
+from tests.helpers import make_student, statement_count
+
+# --------------------------------------------------------------------------
+# Rules, on a small schema of their own.
+
+calls: dict[str, int] = {}
+
+
+def _count(name: str) -> None:
+    calls[name] = calls.get(name, 0) + 1
+
+
+class Shade(enum.Enum):
+    LIGHT = "LIGHT"
+    DARK = "DARK"
+
+
+@strawberry.type
+class District:
+    id: strawberry.ID
+
+    @strawberry.field
+    def name(self, info: strawberry.Info) -> str:
+        _count("district.name")
+        return f"{info.field_name} of {self.id} for {info.context['viewer']}"
+
+
+@strawberry.type
+class School:
+    id: strawberry.ID
+
+    @strawberry.field
+    async def district(self) -> District:
+        _count("school.district")
+        return District(id=strawberry.ID(f"d-{self.id}"))
+
+    @strawberry.field
+    def flaky(self) -> str | None:
+        _count("school.flaky")
+        raise ValueError("flaky")
+
+    @strawberry.field
+    def shade(self, shade: Shade = Shade.LIGHT) -> str:
+        return shade.value
+
+
+looked_ahead: list[bool] = []
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def schools(self, info: strawberry.Info, ids: list[str]) -> list[School]:
+        looked_ahead.append(selects(info, "district", "name"))
+        return [School(id=strawberry.ID(i)) for i in ids]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    def schools(self, ids: list[str]) -> list[School]:
+        return [School(id=strawberry.ID(i)) for i in ids]
+
+
+small = strawberry.Schema(query=Query, mutation=Mutation, execution_context_class=Executor)
+REWIRED = call_resolvers_directly(small)
+
+
+async def _run(query: str) -> strawberry.types.ExecutionResult:
+    calls.clear()
+    looked_ahead.clear()
+    return await small.execute(query, context_value={"viewer": "王老师"})
+
+
+def test_only_argument_free_resolvers_are_rewired():
+    # District.name and School.flaky and School.district; Query.schools and School.shade take arguments
+    assert REWIRED == 3
+
+
+async def test_a_directly_called_resolver_gets_what_strawberry_would_give():
+    result = await _run('{ schools(ids: ["1"]) { district { name } shade(shade: DARK) } }')
+    assert result.errors is None
+    assert result.data == {"schools": [{"district": {"name": "name of d-1 for 王老师"}, "shade": "DARK"}]}
+
+
+async def test_the_same_reference_object_completes_once_per_selection():
+    result = await _run('{ schools(ids: ["1", "1", "2", "1"]) { id district { id name } } }')
+    assert result.errors is None
+    assert [s["district"]["id"] for s in result.data["schools"]] == ["d-1", "d-1", "d-2", "d-1"]
+    assert calls == {"school.district": 2, "district.name": 2}
+
+
+async def test_a_different_selection_of_the_same_object_completes_on_its_own():
+    result = await _run('{ a: schools(ids: ["1"]) { district { id } } b: schools(ids: ["1"]) { district { name } } }')
+    assert result.data == {"a": [{"district": {"id": "d-1"}}], "b": [{"district": {"name": "name of d-1 for 王老师"}}]}
+    assert calls == {"school.district": 2, "district.name": 1}
+
+
+async def test_a_completion_with_an_error_is_not_reused_so_every_place_reports_its_own():
+    result = await _run('{ schools(ids: ["1", "1"]) { id flaky } }')
+    assert result.data == {"schools": [{"id": "1", "flaky": None}, {"id": "1", "flaky": None}]}
+    assert sorted(e.path for e in result.errors) == [["schools", 0, "flaky"], ["schools", 1, "flaky"]]
+    assert calls == {"school.flaky": 2}
+
+
+async def test_mutations_complete_every_object_afresh():
+    calls.clear()
+    result = await small.execute('mutation { schools(ids: ["1", "1"]) { district { name } } }',
+                                 context_value={"viewer": "王老师"})
+    assert result.errors is None
+    assert calls == {"school.district": 2, "district.name": 2}
+
+
+async def test_lookahead_sees_fields_through_fragments_and_only_those_asked_for():
+    answers = []
+    for query in ('{ schools(ids: ["1"]) { ...S } } fragment S on School { ... on School { district { name } } }',
+                  '{ schools(ids: ["1"]) { district { id } } }',
+                  '{ schools(ids: ["1"]) { id } }'):
+        await _run(query)
+        answers += looked_ahead
+    assert answers == [True, False, False]
+
+
+# --------------------------------------------------------------------------
+# Through the API: a class's students nested three levels deep.
+
+NESTED = """query ($id: ID!) { node(id: $id) { ... on SchoolClass { students(first: 50) { nodes {
+  id displayName schoolClass { id name school { id name district { id name } } } } } } } }"""
+FLAT = """query ($id: ID!) { node(id: $id) { ... on SchoolClass { students(first: 50) { nodes {
+  id displayName } } } } }"""
+
+
+async def test_nested_students_show_their_class_school_and_district_for_one_statement_more(api, world):
+    teacher = world["teacher_a"].token
+    for name in ("王小丽", "赵小军"):
+        await make_student(name, world.class_a1, world["parent_a2"])
+    variables = {"id": world.gid(world.class_a1)}
+    body = await api.data(NESTED, variables, token=teacher)
+    students = body["node"]["students"]["nodes"]
+    assert len(students) == 3
+    for student in students:
+        assert student["schoolClass"] == {"id": world.gid(world.class_a1), "name": "三年级1班", "school": {
+            "id": world.gid(world.school_a), "name": world.school_a.name,
+            "district": {"id": world.gid(world.district_a), "name": world.district_a.name}}}
+    flat = await statement_count(api, FLAT, variables, teacher)
+    # the school and its district are read in one statement, alongside the students
+    assert await statement_count(api, NESTED, variables, teacher) == flat + 1
+
+
+async def test_each_class_in_a_list_keeps_its_own_students_and_school(api, world):
+    teacher = world["teacher_a_other"].token  # homeroom teacher of 三年级2班, teaches 三年级1班
+    body = await api.data("""{ viewer { classes { id name school { id name } students(first: 50) { nodes {
+        schoolClass { id name school { id district { name } } } } } } } }""", token=teacher)
+    classes = body["viewer"]["classes"]
+    assert {c["name"] for c in classes} == {"三年级1班", "三年级2班"}
+    assert all(c["students"]["nodes"] for c in classes)
+    for school_class in classes:
+        assert school_class["school"] == {"id": world.gid(world.school_a), "name": world.school_a.name}
+        for student in school_class["students"]["nodes"]:
+            assert student["schoolClass"]["id"] == school_class["id"]
+            assert student["schoolClass"]["name"] == school_class["name"]
+            assert student["schoolClass"]["school"] == {"id": world.gid(world.school_a),
+                                                        "district": {"name": world.district_a.name}}
