@@ -82,14 +82,12 @@ SELECT (SELECT count(*) FROM school WHERE is_family_education_pilot AND ($1::uui
            AND ($1::uuid IS NULL OR district_id = $1)) AS certified_instructors
 """
 
-# A parent counts in a district through a child at one of its schools.
+# A parent counts in a district through a child at one of its schools (guardian_district: migration 0009).
 _COURSES = """
 SELECT count(*) FILTER (WHERE enrolled_at >= $2 AND enrolled_at < $3) AS enrollments,
        count(*) FILTER (WHERE completed_at >= $2 AND completed_at < $3) AS completions
   FROM enrollment e
- WHERE $1::uuid IS NULL OR e.guardian_id IN (
-       SELECT g.guardian_id FROM guardianship g JOIN student st ON st.id = g.student_id
-         JOIN school s ON s.id = st.school_id WHERE s.district_id = $1)
+ WHERE $1::uuid IS NULL OR e.guardian_id IN (SELECT guardian_id FROM guardian_district WHERE district_id = $1)
 """
 
 # Alerts count in the district of the child's school; "in time" is before the first level's deadline.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from tortoise import connections
@@ -14,7 +15,7 @@ from services.home_visits.rules import Window
 from services.identity import principals
 from services.organisation.models import School, ServiceStation
 from services.wellbeing import alerts
-from tests.helpers import contract_operation, error_codes, make_person
+from tests.helpers import contract_operation, error_codes, make_person, make_student
 from tests.home_visits.helpers import move_into_past, slot
 
 DASHBOARD = contract_operation("screens.graphql", "ProgrammeDashboard")
@@ -162,3 +163,54 @@ async def test_district_administrators_see_only_their_district(api, world):
     unknown = await api.data(DASHBOARD, {"year": YEAR, "districtId": world.gid(world.school_a)},
                              token=world["city_admin"].token)
     assert unknown["programmeDashboard"] is None
+
+
+TRANSFER = contract_operation("organisation.graphql", "TransferStudent")
+
+
+async def _enrolments_by_district(api, world) -> tuple[int, int]:
+    figures = []
+    for district in (world.district_a, world.district_b):
+        body = await api.data(DASHBOARD, {"year": YEAR, "districtId": world.gid(district)},
+                              token=world["city_admin"].token)
+        figures.append(body["programmeDashboard"]["courseEnrollments"])
+    return figures[0], figures[1]
+
+
+async def test_a_parents_enrolments_follow_their_child_to_another_district(api, world):
+    await _build(world)
+    assert await _enrolments_by_district(api, world) == (2, 1)  # parent A's two in A, parent B's one in B
+    body = await api.data(TRANSFER, {"input": {"studentId": world.gid(world.students["a"]),
+                                               "toSchoolClassId": world.gid(world.class_b1), "reason": "搬家"}},
+                          token=world["city_admin"].token)
+    assert body["transferStudent"]["userErrors"] == []
+    assert await _enrolments_by_district(api, world) == (0, 3)
+    # a second child, at a school in A, makes parent A count in both districts
+    await make_student("张小华", world.class_a2, world["parent_a"])
+    assert await _enrolments_by_district(api, world) == (2, 3)
+    # and the mapping is exactly what the links say, after all that
+    rows = await connections.get("default").execute_query_dict(
+        """SELECT (SELECT count(*) FROM guardian_district) AS kept,
+                  (SELECT count(*) FROM (SELECT DISTINCT g.guardian_id, s.district_id FROM guardianship g
+                     JOIN student st ON st.id = g.student_id JOIN school s ON s.id = st.school_id) d) AS derived,
+                  (SELECT count(*) FROM guardian_district gd WHERE NOT EXISTS (
+                     SELECT 1 FROM guardianship g JOIN student st ON st.id = g.student_id
+                       JOIN school s ON s.id = st.school_id
+                      WHERE g.guardian_id = gd.guardian_id AND s.district_id = gd.district_id)) AS stale""")
+    assert rows[0]["kept"] == rows[0]["derived"] and rows[0]["stale"] == 0
+
+
+async def test_two_children_moving_at_once_leave_their_parent_in_the_new_district_only(api, world):
+    """Each transfer alone still sees the other child in the old district; the guardian's turn-taking
+    in the database makes the second see the first, so the old district does not linger."""
+    db = connections.get("default")
+    for attempt in range(5):
+        parent = await make_person(f"家长{attempt}", ("PARENT", {}), sign_in=False)
+        children = [await make_student(f"孩子{attempt}{n}", world.class_a1, parent) for n in range(2)]
+        answers = await asyncio.gather(*(api.data(TRANSFER, {"input": {
+            "studentId": world.gid(child), "toSchoolClassId": world.gid(world.class_b1), "reason": "搬家"}},
+            token=world["city_admin"].token) for child in children))
+        assert all(a["transferStudent"]["userErrors"] == [] for a in answers)
+        rows = await db.execute_query_dict("SELECT district_id FROM guardian_district WHERE guardian_id = $1",
+                                           [parent.user.id])
+        assert [r["district_id"] for r in rows] == [world.district_b.id], attempt
