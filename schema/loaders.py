@@ -54,21 +54,30 @@ class Loaders:
         """Hand the rows read with a guardian's children to the loaders that would fetch them again."""
         for child in children:
             self.school_class.prime(child.school_class.id, child.school_class)
-            self.school.prime(child.school.id, child.school)
-            self.district.prime(child.district.id, child.district)
+            self.prime_school(child.school, child.district)
             if child.homeroom_teacher is not None:
                 self.user.prime(child.homeroom_teacher.id, child.homeroom_teacher)
 
+    def prime_school(self, school: Any, district: Any) -> None:
+        self.school.prime(school.id, school)
+        self.district.prime(district.id, district)
+
+    def holds_school(self, school_id: Any) -> bool:
+        """Whether a school and its district are loaded already (they resolve at once)."""
+        school = self.school.cache_map.get(school_id)
+        if school is None or not school.done() or school.cancelled() or school.exception() is not None:
+            return False
+        district = self.district.cache_map.get(school.result().district_id)
+        return district is not None and district.done()
+
     async def school_and_district(self, school_id: Any) -> None:
-        """Have a school and its district loaded, in one statement if neither is: both resolve at once
-        from then on."""
+        """Have a school and its district loaded, in one statement if neither is."""
         if self.school.cache_map.get(school_id) is not None:
             school = await self.school.load(school_id)
             await self.district.load(school.district_id)
             return
         for school, district in await organisation.schools_with_districts([school_id]):
-            self.school.prime(school.id, school)
-            self.district.prime(district.id, district)
+            self.prime_school(school, district)
 
     def _get(self, name: str, load: Callable[[Sequence[Any]], Awaitable[list[Any]]],
              key: Callable[[Any], Any] | None = None) -> DataLoader[Any, Any]:
@@ -135,7 +144,14 @@ class Loaders:
 
     @property
     def visible_class(self) -> DataLoader[Any, Any]:
-        return self._get("visible_class", self._viewer(organisation.visible_classes_by_id))
+        return self._get("visible_class", self._visible_classes)
+
+    async def _visible_classes(self, ids: Sequence[Any]) -> list[Any]:
+        rows = await self._viewer(organisation.visible_classes_by_id)(ids)
+        for row in rows:
+            if row is not None:  # fetched with the class: its school and district resolve at once
+                self.prime_school(row.school, row.school.district)
+        return rows
 
     @property
     def visible_user(self) -> DataLoader[Any, Any]:

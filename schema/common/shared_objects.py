@@ -30,12 +30,14 @@ REFERENCE_TYPES = frozenset({"District", "School", "SchoolClass"})
 
 
 class _Completion:
-    __slots__ = ("clean", "field_details_list", "value")
+    __slots__ = ("clean", "errors_before", "field_details_list", "value")
 
-    def __init__(self, field_details_list: Any, value: Any, clean: bool) -> None:
+    def __init__(self, field_details_list: Any, value: Any, clean: bool | None, errors_before: int) -> None:
         self.field_details_list = field_details_list  # kept alive: its id() is part of the key
         self.value = value
+        #: None while an asynchronous completion is under way.
         self.clean = clean
+        self.errors_before = errors_before
 
 
 class Executor(SharedRenderExecutor):
@@ -54,33 +56,36 @@ class Executor(SharedRenderExecutor):
         key = (id(field_details_list), return_type.name, result.id)
         earlier = self._completions.get(key)
         if earlier is not None:
-            if not earlier.clean:
-                return super().complete_object_value(*args)
-            if not isinstance(earlier.value, asyncio.Future):
-                return earlier.value
-            if earlier.value.done():  # settled, and clean
-                return earlier.value.result()
-            return self._reuse(earlier, args)
+            if isinstance(earlier.value, asyncio.Future):
+                if not earlier.value.done():
+                    return self._reuse(earlier, args)
+                self._settle(earlier)
+            if earlier.clean:
+                return earlier.value.result() if isinstance(earlier.value, asyncio.Future) else earlier.value
+            return super().complete_object_value(*args)
         errors_before = len(self.collected_errors.errors)
         completed = super().complete_object_value(*args)
         if not self.is_awaitable(completed):
             clean = len(self.collected_errors.errors) == errors_before
-            self._completions[key] = _Completion(field_details_list, completed, clean)
+            self._completions[key] = _Completion(field_details_list, completed, clean, errors_before)
             return completed
         task = asyncio.ensure_future(completed)
-        completion = self._completions[key] = _Completion(field_details_list, task, True)
-        task.add_done_callback(lambda done: self._settle(completion, done, errors_before))
+        completion = self._completions[key] = _Completion(field_details_list, task, None, errors_before)
+        task.add_done_callback(lambda _: self._settle(completion))
         return task
 
-    def _settle(self, completion: _Completion, done: asyncio.Future, errors_before: int) -> None:
-        # Errors recorded meanwhile may belong to other fields; not reusing then is merely slower.
-        completion.clean = (not done.cancelled() and done.exception() is None
-                            and len(self.collected_errors.errors) == errors_before)
+    def _settle(self, completion: _Completion) -> None:
+        """Whether a finished asynchronous completion may be reused. Errors recorded meanwhile may
+        belong to other fields; not reusing then is merely slower."""
+        if completion.clean is None:
+            done = completion.value
+            completion.clean = (not done.cancelled() and done.exception() is None
+                                and len(self.collected_errors.errors) == completion.errors_before)
 
     async def _reuse(self, earlier: _Completion, args: tuple[Any, ...]) -> Any:
-        # wait() neither raises what the first completion raised nor cancels it if this one is cancelled;
-        # the first completion's own callback (added before wait's) has settled `clean` by then.
+        # wait() neither raises what the first completion raised nor cancels it if this one is cancelled.
         await asyncio.wait((earlier.value,))
+        self._settle(earlier)
         if earlier.clean:
             return earlier.value.result()
         completed = super().complete_object_value(*args)

@@ -352,7 +352,8 @@ class SchoolClass(Node):
         # Their class is this one: a student's class and grade resolve at once, without a coroutine each;
         # so does their school (and its district) when asked for, read alongside the students.
         loaders.school_class.prime(self._row.id, self._row)
-        if selects(info, "nodes", "school") or selects(info, "nodes", "schoolClass", "school"):
+        if (selects(info, "nodes", "school") or selects(info, "nodes", "schoolClass", "school")) \
+                and not loaders.holds_school(self._row.school_id):
             everyone, _ = await asyncio.gather(loaders.visible_students_by_class.load(self._row.id),
                                                loaders.school_and_district(self._row.school_id))
         else:
