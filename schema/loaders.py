@@ -28,10 +28,15 @@ def then(pending: Awaitable[T], make: Callable[[T], R]) -> R | Awaitable[R]:
     loader already holds the row (a list of forty students of one class asks for the same class,
     school and district forty times), else when it arrives. An async resolver would pay for a
     coroutine and a task per item even then, and on a nested list that is most of the work."""
-    if isinstance(pending, asyncio.Future) and pending.done() and not pending.cancelled() \
-            and pending.exception() is None:
-        return make(pending.result())
+    if _holds_value(pending):
+        return make(pending.result())  # type: ignore[attr-defined]
     return _later(pending, make)
+
+
+def _holds_value(pending: object) -> bool:
+    """A loader's future that already has its row (not pending, failed or cancelled)."""
+    return isinstance(pending, asyncio.Future) and pending.done() and not pending.cancelled() \
+        and pending.exception() is None
 
 
 async def _later(pending: Awaitable[T], make: Callable[[T], R]) -> R:
@@ -65,10 +70,7 @@ class Loaders:
     def holds_school(self, school_id: Any) -> bool:
         """Whether a school and its district are loaded already (they resolve at once)."""
         school = self.school.cache_map.get(school_id)
-        if school is None or not school.done() or school.cancelled() or school.exception() is not None:
-            return False
-        district = self.district.cache_map.get(school.result().district_id)
-        return district is not None and district.done()
+        return _holds_value(school) and _holds_value(self.district.cache_map.get(school.result().district_id))
 
     async def school_and_district(self, school_id: Any) -> None:
         """Have a school and its district loaded, in one statement if neither is."""
