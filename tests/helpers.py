@@ -30,7 +30,10 @@ from services.organisation.models import (
 )
 from services.organisation.service import student_number_index
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract"
+#: The documents the apps send, kept in the project (their origin is the team's contract).
+CLIENTS = Path(__file__).resolve().parents[1] / "clients"
+#: The team's contract, where a checkout has it beside the project (never needed to build or test).
+TEAM_CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract"
 
 
 class Api:
@@ -233,5 +236,5 @@ def contract_operation(file_name: str, operation: str) -> str:
 
     from api.trusted import canonical_operations
 
-    path = CONTRACT / "operations" / file_name
+    path = CLIENTS / "operations" / file_name
     return canonical_operations(parse(path.read_text(encoding="utf-8")))[operation]

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from tests.conftest import RunningServer
-from tests.helpers import CONTRACT, Api, contract_operation, error_codes
+from tests.helpers import CLIENTS, Api, contract_operation, error_codes
 
 VIEWER = "query Viewer { viewer { id } }"
 
@@ -93,7 +93,7 @@ async def test_in_development_field_suggestions_and_introspection_help(api, worl
 @pytest.fixture
 async def production_api(settings):
     production = dataclasses.replace(settings, environment="production",
-                                     trusted_documents_dir=CONTRACT / "operations")
+                                     trusted_documents_dir=CLIENTS / "operations")
     running = RunningServer(production)
     address = await running.start()
     import httpx
@@ -134,7 +134,7 @@ async def test_production_accepts_a_persisted_query_hash(production_api):
 async def test_production_masks_suggestions(production_api, settings):
     from api.trusted import TrustedDocuments
 
-    assert len(TrustedDocuments.load(CONTRACT / "operations")) > 50
+    assert len(TrustedDocuments.load(CLIENTS / "operations")) > 50
     body = await production_api.post("query { privacyNotic { version } }")
     assert body.status_code == 400  # not even validated: untrusted
 
