@@ -156,8 +156,10 @@ async def _page_current_level(change: _Change) -> None:
 
 
 async def _set_deadline(change: _Change, now: dt.datetime) -> None:
+    """The alert's one pending deadline: an earlier one it replaces is cancelled."""
     alert = change.alert
     alert.acknowledge_by = now + dt.timedelta(minutes=alert.acknowledge_within_minutes)
+    await scheduler.cancel(DEADLINE_JOB, alert.id, using=change.tx)
     await scheduler.schedule(DEADLINE_JOB, alert.id, at=alert.acknowledge_by, using=change.tx)
 
 
@@ -268,6 +270,7 @@ async def acknowledge(actor: Principal, alert_id: uuid.UUID | None) -> Wellbeing
         alert.status, alert.acknowledged_at, alert.last_activity_at = AlertStatus.ACKNOWLEDGED, now, now
         alert.acknowledged_by_id = actor.user_id  # type: ignore[attr-defined]
         await _save(alert, tx, "status", "acknowledged_at", "acknowledged_by_id", "last_activity_at")
+        await scheduler.cancel(DEADLINE_JOB, alert.id, using=tx)
         if alert.severity in FOLLOWED_UP:
             await scheduler.schedule(FOLLOW_UP_JOB, alert.id, at=now + dt.timedelta(minutes=alert.follow_up_minutes),
                                      using=tx)
@@ -362,6 +365,9 @@ async def resolve(actor: Principal, alert_id: uuid.UUID | None, resolution: str,
         alert.resolution_sealed = seal(clean, "resolution", alert.id)
         await _save(alert, tx, "status", "resolved_at", "resolved_by_id", "outcome", "resolution_sealed",
                     "last_activity_at")
+        # Nothing is due for a resolved alert: its deadline and follow-up end here, not as no-ops later.
+        await scheduler.cancel(DEADLINE_JOB, alert.id, using=tx)
+        await scheduler.cancel(FOLLOW_UP_JOB, alert.id, using=tx)
         change = _Change(alert, where, actor.user_id, tx)
         change.event(AlertEventKind.RESOLVED, note=clean)
         wakeups = await change.finish()
@@ -480,8 +486,15 @@ async def set_policy(actor: Principal, severity: AlertSeverity, minutes: int) ->
 async def hand_off(student_id: uuid.UUID, *, actor_id: uuid.UUID, using: BaseDBAsyncClient
                    ) -> list[outbox.RedisOutbox]:
     """After a transfer: every alert of the student gets a HANDOFF event (its responsible
-    counsellors are now the new school's) and the new school's counsellors are told."""
-    alerts = await WellbeingAlert.filter(student_id=student_id).using_db(using).order_by("raised_at")
+    counsellors are now the new school's, district's) and the new school's counsellors are told.
+
+    Nobody-responsible is never left standing, even for a moment: an alert still open or
+    acknowledged whose level has no counsellor in the new place moves up at once to the first
+    level that has one (paged, with a fresh deadline); one at district level pages the new
+    district; an open CRITICAL alert at school level pages the new district too, as a raise would.
+    """
+    alerts = await WellbeingAlert.select_for_update().using_db(using).filter(student_id=student_id).order_by(
+        "raised_at")
     if not alerts:
         return []
     where = await placement(student_id, using)
@@ -489,5 +502,32 @@ async def hand_off(student_id: uuid.UUID, *, actor_id: uuid.UUID, using: BaseDBA
     wakeups = await notify(counsellors, kind=NotificationKind.HANDOFF, title_key="handoff_title",
                            body_key="handoff_body", params={"school": where.school_name},
                            subject=("Student", student_id), using=using)
-    handoffs = [NewEvent(alert.id, AlertEventKind.HANDOFF, alert.level, actor_id) for alert in alerts]
-    return wakeups + await events.record(handoffs, using=using)
+    now = await _now(using)
+    for alert in alerts:
+        change = _Change(alert, where, actor_id, using)
+        change.event(AlertEventKind.HANDOFF)
+        if alert.status != AlertStatus.RESOLVED:
+            await _make_responsible(change, now)
+        wakeups += await change.finish()
+    return wakeups
+
+
+async def _make_responsible(change: _Change, now: dt.datetime) -> None:
+    """Someone in the alert's new place answers for it now (see hand_off)."""
+    alert = change.alert
+    if not await responders(alert.level, change.where, change.tx):
+        if alert.level == EscalationLevel.CITY:
+            return  # the city's counsellors did not change; the last resort pages city administrators
+        alert.status = AlertStatus.OPEN
+        alert.level = alert.level.above()
+        change.event(AlertEventKind.ESCALATED, reason="no_responder")
+        await _page_current_level(change)
+        await _set_deadline(change, now)
+        await _save(alert, change.tx, "level", "status", "acknowledge_by")
+    elif alert.level == EscalationLevel.DISTRICT:
+        if await change.page(EscalationLevel.DISTRICT, title="alert_title", body="alert_body"):
+            change.event(AlertEventKind.NOTIFIED, reason="handoff")
+    if (alert.severity == AlertSeverity.CRITICAL and alert.status == AlertStatus.OPEN
+            and alert.level == EscalationLevel.SCHOOL
+            and await change.page(EscalationLevel.DISTRICT, title="alert_title", body="alert_critical_body")):
+        change.event(AlertEventKind.NOTIFIED, reason="critical_district")

@@ -6,7 +6,7 @@ from tortoise import connections
 
 from services.organisation.models import SchoolClass
 from tests.helpers import contract_operation, make_person
-from tests.wellbeing.helpers import DETAIL, raise_alert, row_id
+from tests.wellbeing.helpers import ACKNOWLEDGE, DETAIL, raise_alert, row_id
 
 TRANSFER = contract_operation("organisation.graphql", "TransferStudent")
 STUDENT_WELLBEING = contract_operation("wellbeing.graphql", "StudentWellbeing")
@@ -73,3 +73,70 @@ async def test_only_the_students_counsellors_see_the_record(api, world):
     record = (await api.data(STUDENT_WELLBEING, {"studentId": world.gid(world.students["a"])},
                              token=world["district_counsellor_a"].token))["node"]["wellbeing"]
     assert record["alerts"]["nodes"] == []
+
+
+async def _transfer(api, world, school_class, by="district_admin_a", student="a"):
+    body = await api.data(TRANSFER, {"input": {"studentId": world.gid(world.students[student]),
+                                               "toSchoolClassId": world.gid(school_class), "reason": "转学"}},
+                          token=world[by].token)
+    assert body["transferStudent"]["userErrors"] == []
+
+
+async def _inbox_kinds(api, person) -> list[str]:
+    inbox = await api.data(INBOX, {"first": 10}, token=person.token)
+    return [e["node"]["kind"] for e in inbox["viewer"]["notifications"]["edges"]]
+
+
+async def _pending_deadlines(alert_gid) -> int:
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT count(*) AS n FROM scheduled_job WHERE subject_id = $1 AND done_at IS NULL AND kind = 'alert_deadline'",
+        [row_id(alert_gid)])
+    return rows[0]["n"]
+
+
+async def test_a_transfer_to_a_school_without_a_counsellor_moves_the_alert_up_at_once(api, world):
+    alert = await raise_alert(api, world)
+    junior_class = await SchoolClass.create(school_id=world.school_a2.id, grade=7, name="初一1班")
+    await _transfer(api, world, junior_class)
+    detail = (await api.data(DETAIL, {"id": alert["id"]}, token=world["district_counsellor_a"].token))["node"]
+    assert detail["level"] == "DISTRICT" and detail["status"] == "OPEN"
+    assert [(e["kind"], e["note"]) for e in detail["timeline"][-2:]] == [
+        ("HANDOFF", None), ("ESCALATED", "本级无人值守，已直接上报。")]
+    assert detail["acknowledgeBy"] > alert["acknowledgeBy"]  # a fresh deadline at the new level
+    assert await _inbox_kinds(api, world["district_counsellor_a"]) == ["ALERT"]
+    assert await _pending_deadlines(alert["id"]) == 1
+
+
+async def test_an_acknowledged_alert_does_not_stay_with_nobody_after_a_transfer(api, world):
+    alert = await raise_alert(api, world)
+    await api.data(ACKNOWLEDGE, {"alertId": alert["id"]}, token=world["counsellor_a"].token)
+    junior_class = await SchoolClass.create(school_id=world.school_a2.id, grade=7, name="初一2班")
+    await _transfer(api, world, junior_class)
+    detail = (await api.data(DETAIL, {"id": alert["id"]}, token=world["district_counsellor_a"].token))["node"]
+    assert (detail["level"], detail["status"]) == ("DISTRICT", "OPEN")
+    assert await _pending_deadlines(alert["id"]) == 1
+
+
+async def test_a_crisis_transferred_to_another_district_pages_that_district(api, world):
+    counsellor_b_district = await make_person("青山心理中心", ("COUNSELLOR", {"district_id": world.district_b.id}))
+    alert = await raise_alert(api, world, severity="CRITICAL")
+    await _transfer(api, world, world.class_b1, by="city_admin")
+    detail = (await api.data(DETAIL, {"id": alert["id"]}, token=world["counsellor_b"].token))["node"]
+    assert (detail["level"], detail["status"]) == ("SCHOOL", "OPEN")  # the new school has a counsellor
+    assert [(e["kind"], e["note"]) for e in detail["timeline"][-2:]] == [
+        ("HANDOFF", None), ("NOTIFIED", "危急预警，已同时通知区级中心。")]
+    assert await _inbox_kinds(api, counsellor_b_district) == ["ALERT"]
+    assert await _inbox_kinds(api, world["counsellor_b"]) == ["HANDOFF"]
+    # the old district's centre is no longer responsible
+    assert (await api.data(DETAIL, {"id": alert["id"]}, token=world["district_counsellor_a"].token))["node"] is None
+
+
+async def test_resolving_ends_the_alerts_pending_jobs(api, world):
+    alert = await raise_alert(api, world, severity="CRITICAL")
+    await api.data(ACKNOWLEDGE, {"alertId": alert["id"]}, token=world["counsellor_a"].token)
+    await api.data(RESOLVE, {"alertId": alert["id"], "resolution": "已处理", "outcome": "SUPPORTED_IN_SCHOOL"},
+                   token=world["counsellor_a"].token)
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT kind, outcome FROM scheduled_job WHERE subject_id = $1 ORDER BY id", [row_id(alert["id"])])
+    assert [(r["kind"], r["outcome"]) for r in rows] == [("alert_deadline", "cancelled"),
+                                                        ("alert_follow_up", "cancelled")]
