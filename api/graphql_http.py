@@ -1,9 +1,9 @@
 """POST /graphql: the HTTP transport.
 
 Operations only by POST with a JSON body (no GET, form or multipart: no
-CSRF), one operation per request (batches refused), bodies capped, an
-execution timeout, trusted documents in production, and Stripe-style
-``Idempotency-Key`` replay for mutations.
+CSRF), one operation per request (batches refused), bodies capped, a
+deadline for the whole request, trusted documents in production, and
+Stripe-style ``Idempotency-Key`` replay for mutations (services.idempotency).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import hashlib
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -25,12 +25,14 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from api.auth import authenticate
+from api.failpoints import Failpoints
 from api.observability import Metrics, request_id_var
 from api.trusted import TrustedDocuments
+from schema.common.errors import SERVER_ERROR_CODES
 from schema.context import Context
 from schema.loaders import Loaders
 from services import audit, db, idempotency
-from services.messages import language_from_header, translate
+from services.messages import Language, language_from_header, translate
 
 log = logging.getLogger("coedu.http")
 
@@ -44,6 +46,7 @@ class HttpSettings:
     request_timeout_s: float
     trusted: TrustedDocuments | None
     production: bool
+    failpoints: Failpoints = field(default_factory=Failpoints)
 
 
 def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -106,6 +109,40 @@ class GraphQLHttp:
         if not query:
             return _error(400, "BAD_REQUEST", "No GraphQL query in the request.")
 
+        label = self.metrics.operation_label(operation_name or _first_operation_name(query),
+                                             trusted=self.settings.trusted is not None)
+        statements = [0]
+        db.statements.per_request.set(statements)
+        try:
+            # The deadline covers everything that may wait: the principal, a pool connection, the
+            # execution and, for an idempotent mutation, its commit.
+            async with asyncio.timeout(self.settings.request_timeout_s):
+                response = await self._respond(request, language, query, variables, operation_name, label)
+        except TimeoutError:
+            self.metrics.requests.labels(label, "timeout").inc()
+            self.metrics.errors.labels("TIMEOUT").inc()
+            response = _error(504, "TIMEOUT", translate("request_timeout", language))
+        except Exception as error:
+            if not db.is_unavailable(error):
+                raise
+            # PostgreSQL out of reach before execution (the principal, an idempotent transaction's BEGIN).
+            log.warning("database unavailable", extra={"component": type(error).__name__})
+            self.metrics.requests.labels(label, "unavailable").inc()
+            self.metrics.errors.labels("SERVICE_UNAVAILABLE").inc()
+            response = _error(503, "SERVICE_UNAVAILABLE", translate("service_unavailable", language),
+                              {"Retry-After": "1"})
+        self.metrics.latency.labels(label).observe(time.perf_counter() - started)
+        if not self.settings.production:
+            # Lets tests and benchmarks see N+1 regressions; production does not disclose it.
+            await asyncio.sleep(0)  # the query loggers run on the next loop iteration
+            response.headers["x-sql-statements"] = str(statements[0])
+        return response
+
+    async def _respond(self, request: Request, language: Language, query: str, variables: dict | None,
+                       operation_name: str | None, label: str) -> Response:
+        key = request.headers.get("idempotency-key")
+        if key is not None and not (1 <= len(key) <= 128 and key.isprintable()):
+            return _error(400, "BAD_REQUEST", "Idempotency-Key must be 1 to 128 printable characters.")
         principal, _ = await authenticate(request.headers.get("authorization"))
         context = Context(
             principal=principal,
@@ -116,64 +153,39 @@ class GraphQLHttp:
             live=self.live,
         )
         audit.request_origin.set(audit.RequestOrigin(context.client_address, context.request_id))
-        label = self.metrics.operation_label(operation_name or _first_operation_name(query),
-                                             trusted=self.settings.trusted is not None)
-        statements = [0]
-        db.statements.per_request.set(statements)
-        response = await self._respond(request, context, query, variables, operation_name, label)
-        self.metrics.latency.labels(label).observe(time.perf_counter() - started)
-        if not self.settings.production:
-            # Lets tests and benchmarks see N+1 regressions; production does not disclose it.
-            await asyncio.sleep(0)  # the query loggers run on the next loop iteration
-            response.headers["x-sql-statements"] = str(statements[0])
-        return response
-
-    async def _respond(self, request: Request, context: Context, query: str, variables: dict | None,
-                       operation_name: str | None, label: str) -> Response:
-        key = request.headers.get("idempotency-key")
-        if key is None or context.principal is None or not _is_mutation(query, operation_name):
+        if key is None or principal is None or not _is_mutation(query, operation_name):
             payload, status = await self._execute(context, query, variables, operation_name, label)
             return _json(payload, status)
-        if not 1 <= len(key) <= 128 or not key.isprintable():
-            return _error(400, "BAD_REQUEST", "Idempotency-Key must be 1 to 128 printable characters.")
+
+        async def mutation() -> idempotency.Response:
+            payload, status = await self._execute(context, query, variables, operation_name, label)
+            if status == 200 and not _has_server_error(payload):
+                return idempotency.Response(orjson.dumps(payload).decode(), status, keep=True)
+            # Rolled back: nothing happened, and no data read inside (audited reads included) goes out.
+            return idempotency.Response(orjson.dumps({"errors": payload.get("errors", []), "data": None}).decode(),
+                                        status, keep=False)
+
         digest = hashlib.sha256(
             orjson.dumps({"q": query, "v": variables, "o": operation_name}, option=orjson.OPT_SORT_KEYS)
         ).hexdigest()
-        claim = await idempotency.claim(context.principal.user_id, key, digest)
-        if claim.claim is idempotency.Claim.REPLAY:
-            return Response(claim.response, status_code=claim.status_code or 200, media_type=_JSON,
-                            headers={"Idempotent-Replayed": "true"})
-        if claim.claim is idempotency.Claim.MISMATCH:
+        result = await idempotency.run_once(principal.user_id, key, digest, mutation)
+        if result.outcome is idempotency.Outcome.DONE:
+            await self.settings.failpoints.reach("kill-after-commit")
+            await self.settings.failpoints.reach("stall-after-commit")
+        if result.outcome is idempotency.Outcome.MISMATCH:
             return _error(422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request.")
-        if claim.claim is idempotency.Claim.IN_FLIGHT:
+        if result.outcome is idempotency.Outcome.IN_FLIGHT:
             return _error(409, "IDEMPOTENCY_KEY_IN_USE", "A request with this Idempotency-Key is still running.")
-        assert claim.record_id is not None
-        try:
-            payload, status = await self._execute(context, query, variables, operation_name, label)
-        except BaseException:
-            await idempotency.release(claim.record_id)
-            raise
-        if status != 200 or _has_internal_error(payload):
-            # Nothing is known to have happened: let a retry run afresh.
-            await idempotency.release(claim.record_id)
-        else:
-            encoded = orjson.dumps(payload)
-            await idempotency.complete(claim.record_id, encoded.decode(), status)
-        return _json(payload, status)
+        headers = {"Idempotent-Replayed": "true"} if result.outcome is idempotency.Outcome.REPLAY else None
+        return Response(result.response, status_code=result.status_code, media_type=_JSON, headers=headers)
 
     async def _execute(self, context: Context, query: str, variables: dict | None, operation_name: str | None,
                        label: str) -> tuple[dict[str, Any], int]:
         try:
-            async with asyncio.timeout(self.settings.request_timeout_s):
-                result = await self.schema.execute(
-                    query, variable_values=variables, context_value=context, operation_name=operation_name,
-                    allowed_operation_types=_HTTP_OPERATIONS,
-                )
-        except TimeoutError:
-            self.metrics.requests.labels(label, "timeout").inc()
-            self.metrics.errors.labels("TIMEOUT").inc()
-            message = translate("request_timeout", context.language)
-            return {"errors": [{"message": message, "extensions": {"code": "TIMEOUT"}}]}, 504
+            result = await self.schema.execute(
+                query, variable_values=variables, context_value=context, operation_name=operation_name,
+                allowed_operation_types=_HTTP_OPERATIONS,
+            )
         except InvalidOperationTypeError:
             self.metrics.requests.labels(label, "refused").inc()
             message = "Subscriptions use the graphql-transport-ws WebSocket protocol on /graphql."
@@ -208,5 +220,5 @@ def _is_mutation(query: str, operation_name: str | None) -> bool:
     return chosen is not None and chosen.operation is OperationType.MUTATION
 
 
-def _has_internal_error(payload: dict[str, Any]) -> bool:
-    return any((e.get("extensions") or {}).get("code") == "INTERNAL_ERROR" for e in payload.get("errors", ()))
+def _has_server_error(payload: dict[str, Any]) -> bool:
+    return any((e.get("extensions") or {}).get("code") in SERVER_ERROR_CODES for e in payload.get("errors", ()))

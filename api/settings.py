@@ -17,6 +17,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from api.failpoints import KNOWN as KNOWN_FAILPOINTS
+
 
 class ConfigurationError(Exception):
     """The environment does not describe a process that may start."""
@@ -52,6 +54,8 @@ class Settings:
     request_timeout_s: float = 10.0
     migrate_on_start: bool = True
     log_level: str = "INFO"
+    #: Faults to inject on purpose (api.failpoints); tests only.
+    failpoints: frozenset[str] = frozenset()
 
     @property
     def is_production(self) -> bool:
@@ -79,6 +83,12 @@ class Settings:
                 "COEDU_ENV=production needs COEDU_TRUSTED_DOCUMENTS: the folder of the clients' "
                 ".graphql operations, the only documents production executes"
             )
+        failpoints = frozenset(name.strip() for name in env.get("COEDU_FAILPOINTS", "").split(",") if name.strip())
+        if production and failpoints:
+            raise ConfigurationError("COEDU_FAILPOINTS injects faults for tests; production refuses it")
+        unknown = failpoints - KNOWN_FAILPOINTS.keys()
+        if unknown:
+            raise ConfigurationError(f"COEDU_FAILPOINTS: unknown failpoints {', '.join(sorted(unknown))}")
         keys = _production_keys(env) if production else _development_keys(env, data_dir)
         return cls(
             environment=environment,
@@ -97,6 +107,7 @@ class Settings:
             request_timeout_s=float(env.get("COEDU_REQUEST_TIMEOUT_S", "10")),
             migrate_on_start=env.get("COEDU_MIGRATE_ON_START", "1") not in ("0", "false", "no"),
             log_level=env.get("COEDU_LOG_LEVEL", "INFO").upper(),
+            failpoints=failpoints,
         )
 
 

@@ -1,10 +1,17 @@
 """Idempotency keys for mutations (Stripe-style).
 
 A mobile client on a bad network retries a mutation with the same
-``Idempotency-Key``; the first response is replayed and nothing changes
-again. The same key with a different request is refused. A key is held by
-one request at a time: a concurrent retry waits for nothing and is told the
-first is still in flight.
+``Idempotency-Key``; the first outcome is replayed and nothing changes again.
+The same key with a different request is refused, and a retry that arrives
+while the first is still running is told so at once.
+
+The record of a key is written in the very transaction that applies the
+mutation (services.unit_of_work), together with the response the client is
+sent. So a retry finds the record exactly when the effects committed: after a
+timeout, a lost response, a process killed between commit and reply, the
+retry replays; when nothing committed, it runs afresh. There is no pending
+state to release or take over. Concurrent requests with one key are told
+apart by a transaction-scoped advisory lock on the key, held to commit.
 """
 
 from __future__ import annotations
@@ -12,18 +19,17 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from tortoise import fields
-from tortoise.exceptions import IntegrityError
 from tortoise.fields.db_defaults import Now
 from tortoise.models import Model
 
+from services import unit_of_work
 from services.ids import new_id
 
 KEY_LIFETIME = dt.timedelta(hours=24)
-#: A pending claim older than this belonged to a request that died; it may be taken over.
-_STALE_PENDING = dt.timedelta(minutes=2)
 
 
 class IdempotencyRecord(Model):
@@ -40,52 +46,66 @@ class IdempotencyRecord(Model):
         unique_together = (("user_id", "key"),)
 
 
-class Claim(enum.Enum):
-    FRESH = "fresh"          # go ahead, then call complete()
-    REPLAY = "replay"        # return the stored response
+class Outcome(enum.Enum):
+    DONE = "done"            # ran now; its response is stored (or nothing committed, see ``stored``)
+    REPLAY = "replay"        # ran before: the stored response
     MISMATCH = "mismatch"    # same key, different request
-    IN_FLIGHT = "in_flight"  # the first request has not finished
+    IN_FLIGHT = "in_flight"  # the first request with this key has not finished
 
 
 @dataclass(frozen=True)
-class ClaimResult:
-    claim: Claim
-    record_id: uuid.UUID | None = None
+class Result:
+    outcome: Outcome
     response: str | None = None
-    status_code: int | None = None
+    status_code: int = 200
 
 
-async def claim(user_id: uuid.UUID, key: str, request_digest: str) -> ClaimResult:
-    from services import db
+@dataclass(frozen=True)
+class Response:
+    """What the mutation answered; ``keep`` False when it failed unexpectedly and must leave nothing."""
 
-    now = await db.now()
-    # Expired keys are forgotten, so the key may be used afresh.
-    await IdempotencyRecord.filter(user_id=user_id, key=key, created_at__lt=now - KEY_LIFETIME).delete()
+    body: str
+    status_code: int
+    keep: bool
+
+
+class _Discarded(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked"
+_EXISTING = """
+SELECT request_digest, response, status_code, created_at > now() - $3::interval AS live
+  FROM idempotency_record WHERE user_id = $1 AND key = $2
+"""
+_RECORD = """
+INSERT INTO idempotency_record (id, user_id, key, request_digest, response, status_code)
+VALUES ($1, $2, $3, $4, $5, $6)
+"""
+
+
+async def run_once(user_id: uuid.UUID, key: str, request_digest: str,
+                   mutation: Callable[[], Awaitable[Response]]) -> Result:
+    """Run ``mutation`` once per (user, key): its effects and its response commit together."""
     try:
-        record = await IdempotencyRecord.create(user_id=user_id, key=key, request_digest=request_digest)
-        return ClaimResult(Claim.FRESH, record.id)
-    except IntegrityError:
-        pass
-    existing = await IdempotencyRecord.get_or_none(user_id=user_id, key=key)
-    if existing is None:
-        return await claim(user_id, key, request_digest)
-    if existing.request_digest != request_digest:
-        return ClaimResult(Claim.MISMATCH)
-    if existing.response is not None:
-        return ClaimResult(Claim.REPLAY, existing.id, existing.response, existing.status_code)
-    if existing.created_at < now - _STALE_PENDING:
-        taken = await IdempotencyRecord.filter(
-            id=existing.id, response__isnull=True, created_at=existing.created_at
-        ).update(created_at=now)
-        if taken:
-            return ClaimResult(Claim.FRESH, existing.id)
-    return ClaimResult(Claim.IN_FLIGHT)
-
-
-async def complete(record_id: uuid.UUID, response: str, status_code: int) -> None:
-    await IdempotencyRecord.filter(id=record_id).update(response=response, status_code=status_code)
-
-
-async def release(record_id: uuid.UUID) -> None:
-    """Forget a claim whose request failed unexpectedly, so a retry runs it afresh."""
-    await IdempotencyRecord.filter(id=record_id, response__isnull=True).delete()
+        async with unit_of_work.request_transaction() as tx:
+            rows = await tx.execute_query_dict(_LOCK, [f"{user_id}:{key}"])
+            if not rows[0]["locked"]:
+                return Result(Outcome.IN_FLIGHT)
+            existing = await tx.execute_query_dict(_EXISTING, [user_id, key, KEY_LIFETIME])
+            if existing and existing[0]["live"]:
+                if existing[0]["request_digest"] != request_digest:
+                    return Result(Outcome.MISMATCH)
+                return Result(Outcome.REPLAY, existing[0]["response"], existing[0]["status_code"] or 200)
+            if existing:  # expired: the key may be used afresh
+                await tx.execute_query("DELETE FROM idempotency_record WHERE user_id = $1 AND key = $2",
+                                       [user_id, key])
+            response = await mutation()
+            if not response.keep:
+                raise _Discarded(response)
+            await tx.execute_query(_RECORD, [new_id(), user_id, key, request_digest, response.body,
+                                             response.status_code])
+    except _Discarded as discarded:
+        return Result(Outcome.DONE, discarded.response.body, discarded.response.status_code)
+    return Result(Outcome.DONE, response.body, response.status_code)

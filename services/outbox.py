@@ -8,7 +8,11 @@ any process carries it out when Redis answers again.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import logging
+from collections.abc import AsyncIterator
 
 from redis.exceptions import RedisError
 from tortoise import fields
@@ -19,6 +23,7 @@ from tortoise.transactions import in_transaction
 
 from services import runtime
 from services.ids import new_id
+from services.loops import Beat, pause
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +54,29 @@ async def enqueue_publish(channel: str, payload: str, *, using: BaseDBAsyncClien
     return await RedisOutbox.create(command="publish", target=channel, payload=payload, using_db=using)
 
 
+#: Set while a whole request runs in one transaction (an idempotent mutation, services.idempotency):
+#: what its changes flush is carried out only once that transaction has committed.
+_held: contextvars.ContextVar[list[RedisOutbox] | None] = contextvars.ContextVar("outbox_held", default=None)
+
+
+@contextlib.asynccontextmanager
+async def held_until_commit() -> AsyncIterator[list[RedisOutbox]]:
+    """Collect the entries flushed inside; the caller flushes them after its transaction commits
+    (a wake-up or a cache invalidation sent before the commit would be read against old data)."""
+    held: list[RedisOutbox] = []
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+
+
 async def flush(entries: list[RedisOutbox | None]) -> None:
     """Carry out entries just committed; whatever fails is left for the relay."""
+    held = _held.get()
+    if held is not None:
+        held.extend(entry for entry in entries if entry is not None)
+        return
     done = []
     for entry in entries:
         if entry is None:
@@ -63,6 +89,18 @@ async def flush(entries: list[RedisOutbox | None]) -> None:
         done.append(entry.id)
     if done:
         await RedisOutbox.filter(id__in=done).delete()
+
+
+#: How often the relay looks for entries left behind while Redis was unavailable.
+RELAY_POLL_SECONDS = 0.5
+
+
+async def relay(beat: Beat, stopping: asyncio.Event) -> None:
+    """The relay loop (services.loops): carry out what a flush could not, as soon as Redis answers."""
+    while not stopping.is_set():
+        done = await relay_once()
+        beat()
+        await pause(stopping, 0 if done else RELAY_POLL_SECONDS)
 
 
 async def relay_once(batch: int = 100) -> int:

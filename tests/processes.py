@@ -20,8 +20,10 @@ from api.settings import Settings
 class ServerProcess:
     """`coedu serve` in a process of its own, on the test's database, Redis and keys."""
 
-    def __init__(self, settings: Settings, tmp_path: Path, name: str, command: list[str] | None = None) -> None:
-        """``command``: another module to run the same way (``["-m", "bench.floor"]``); `coedu serve` by default."""
+    def __init__(self, settings: Settings, tmp_path: Path, name: str, command: list[str] | None = None,
+                 extra_env: dict[str, str] | None = None) -> None:
+        """``command``: another module to run the same way (``["-m", "bench.floor"]``); `coedu serve` by
+        default. ``extra_env``: more of the environment (``COEDU_FAILPOINTS``, say)."""
         keys = settings.keys
         key_file = tmp_path / f"{name}-signing.pem"
         key_file.write_bytes(keys.signing_key.private_bytes(
@@ -39,6 +41,7 @@ class ServerProcess:
                                               for k, v in keys.encryption_keys.items()),
             "COEDU_INDEX_KEY": base64.b64encode(keys.index_key).decode(),
             "COEDU_LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
         })
         self.process = subprocess.Popen(
             [sys.executable, *(command or ["-m", "api.cli", "serve"]), "--port", str(self.port)], env=env,

@@ -8,6 +8,7 @@ from typing import TypeVar
 import strawberry
 
 from schema.common.errors import UserError, payload_errors
+from services import unit_of_work
 from services.errors import UserErrors
 
 P = TypeVar("P")
@@ -18,7 +19,8 @@ async def run(info: strawberry.Info, payload: type[P], action: Callable[[], Awai
     if info.context.loaders is not None:
         info.context.loaders.forget()  # an earlier mutation of the same request may have loaded rows this one changes
     try:
-        return await action()
+        async with unit_of_work.step():
+            return await action()
     except UserErrors as failure:
         return payload(user_errors=payload_errors(failure, info.context.language))  # type: ignore[call-arg]
 

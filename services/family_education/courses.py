@@ -95,7 +95,8 @@ async def offer_at_school(actor: Principal, course_id: uuid.UUID | None, school_
     if not school.is_family_education_pilot:
         raise UserErrors.one(ErrorCode.INVALID_STATE, "not_a_pilot_school", "schoolId")
     try:
-        await CourseOffering.create(course_id=course.id, school_id=school.id)
+        async with in_transaction() as savepoint:  # a failed insert must not spoil an enclosing transaction
+            await CourseOffering.create(course_id=course.id, school_id=school.id, using_db=savepoint)
     except IntegrityError:
         pass  # already offered there
     return course
@@ -227,7 +228,8 @@ async def enroll(actor: Principal, course_id: uuid.UUID | None) -> Enrollment:
     if existing is not None:
         return existing
     try:
-        return await Enrollment.create(course_id=course.id, guardian_id=actor.user_id)
+        async with in_transaction() as savepoint:  # a failed insert must not spoil an enclosing transaction
+            return await Enrollment.create(course_id=course.id, guardian_id=actor.user_id, using_db=savepoint)
     except IntegrityError:  # a double tap: the other request enrolled
         return await Enrollment.get(course_id=course.id, guardian_id=actor.user_id)
 

@@ -168,7 +168,8 @@ async def assign_to_station(actor: Principal, instructor_id: uuid.UUID | None, s
     assert station is not None
     access.require(access.may_manage_station(actor, station_id=station.id, district_id=station.district_id))  # type: ignore[attr-defined]
     try:
-        await InstructorStation.create(instructor_id=instructor.id, station_id=station.id)
+        async with in_transaction() as savepoint:  # a failed insert must not spoil an enclosing transaction
+            await InstructorStation.create(instructor_id=instructor.id, station_id=station.id, using_db=savepoint)
     except IntegrityError:
         pass  # on duty there already
     return station
