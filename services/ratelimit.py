@@ -17,6 +17,14 @@ from services import runtime
 log = logging.getLogger(__name__)
 
 
+#: One more attempt in the window; the first attempt starts the window (EXPIRE NX needs Redis 7).
+_COUNT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
 @dataclass(frozen=True)
 class Throttle:
     name: str
@@ -35,13 +43,8 @@ class Throttle:
         return count is not None and int(count) >= self.limit
 
     async def hit(self, subject: str) -> None:
-        key = self._key(subject)
         try:
-            async with runtime.current().redis.pipeline(transaction=True) as pipe:
-                # SET NX starts the window once; INCR counts within it (EXPIRE NX needs Redis 7).
-                pipe.set(key, 0, ex=self.window_seconds, nx=True)
-                pipe.incr(key)
-                await pipe.execute()
+            await runtime.current().redis.eval(_COUNT, 1, self._key(subject), self.window_seconds)
         except (RedisError, OSError):
             log.warning("throttle unavailable", extra={"throttle": self.name})
 
