@@ -27,7 +27,8 @@ from graphql import (
     visit,
 )
 from graphql.language import Visitor
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.common.event_delivery import EventDeliveryExecutor
 
 #: Fields whose value is the same for every viewer who may see the object (the tier decides that).
 VIEWER_INDEPENDENT: dict[str, frozenset[str]] = {
@@ -70,7 +71,7 @@ class _Variables(Visitor):
         self.names.add(node.name.value)
 
 
-class SharedRenderExecutor(StrawberryGraphQLCoreExecutionContext):
+class SharedRenderExecutor(EventDeliveryExecutor):
     """graphql-core's executor, sharing subscription event results where that is safe."""
 
     _share_fingerprint: Any = None  # computed once per subscription, then copied to each event's executor

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-from collections import deque
 from collections.abc import AsyncGenerator
 
 import strawberry
 
 from schema.common.errors import UserError
+from schema.common.event_delivery import resumable
 from schema.common.ids import decode_id
 from schema.common.mutations import run, user_errors_field
 from schema.context import Context
 from schema.notifications.types import DevicePlatform, Notification, PushDevice
-from services import db
-from services.events import RECONNECTED
 from services.notifications import service
 
 Info = strawberry.Info[Context, None]
@@ -72,24 +68,5 @@ class NotificationSubscriptions:
     @strawberry.subscription(description="The viewer's new notifications, live, while the app is open.")
     async def notification_received(self, info: Info) -> AsyncGenerator[Notification, None]:
         context = info.context
-        user_id = context.principal.user_id
-        listener = context.live.hub.listen(service.channel(user_id))
-        # After a Redis outage, what arrived meanwhile is read back from here on (with a margin:
-        # rows of one transaction share a timestamp); ids already delivered are skipped.
-        since = await db.now()
-        delivered: deque[uuid.UUID] = deque(maxlen=500)
-        try:
-            while True:
-                message = await listener.get()
-                if message == RECONNECTED:
-                    rows = await service.notifications_after(user_id, since - dt.timedelta(seconds=5))
-                else:
-                    rows = await service.notifications_after(user_id, None, [uuid.UUID(message)])
-                for row in rows:
-                    if row.id in delivered:
-                        continue
-                    delivered.append(row.id)
-                    since = max(since, row.created_at)
-                    yield Notification.of(row, context.language)
-        finally:
-            listener.close()
+        async for row in resumable(context, service.live(context.live.hub, context.principal.user_id)):
+            yield Notification.of(row, context.language)

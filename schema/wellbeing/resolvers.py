@@ -9,6 +9,7 @@ import strawberry
 
 from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.errors import ApiError, UserError
+from schema.common.event_delivery import resumable
 from schema.common.ids import decode_id
 from schema.common.mutations import run, user_errors_field
 from schema.context import Context
@@ -171,7 +172,7 @@ class WellbeingSubscriptions:
             if cursor is None:
                 raise ApiError("INVALID_INPUT", "invalid_cursor", info.context.language)
         context = info.context
-        async for item in feed.replay_then_live(context.live.feed, cursor):
+        async for item in resumable(context, feed.replay_then_live(context.live.feed, cursor)):
             # The principal is refreshed by the connection's watchdog when access changes.
             tier = feed.tier_for(context.principal, item)
             if tier is None:

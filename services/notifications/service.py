@@ -8,12 +8,15 @@ from the scheduler, never inside a request's transaction.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Sequence
 
 import httpx
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -22,6 +25,7 @@ from services.access import Principal
 from services.clock import PROGRAMME_ZONE
 from services.enums import DevicePlatform, NotificationKind
 from services.errors import Checks
+from services.events import RECONNECTED, Hub
 from services.ids import new_id
 from services.messages import Language, translate
 from services.notifications.models import Notification, PushDelivery, PushDevice
@@ -129,6 +133,41 @@ async def notifications_after(user_id: uuid.UUID, since: dt.datetime | None, ids
     else:
         return []
     return await query.order_by("created_at", "id")
+
+
+#: While Redis cannot ring the doorbell, a live inbox looks at PostgreSQL this often.
+DEGRADED_POLL_SECONDS = 5.0
+#: Rows of one transaction share a timestamp: catching up reads back this far, skipping ids seen.
+_CATCH_UP_MARGIN = dt.timedelta(seconds=5)
+
+
+async def live(hub: Hub, user_id: uuid.UUID) -> AsyncIterator[Notification]:
+    """A user's new notifications as they arrive. Wake-ups come through Redis; after a Redis
+    outage, and every few seconds while Redis is unavailable, what arrived meanwhile is read back
+    from PostgreSQL."""
+    listener = hub.listen(channel(user_id))
+    since = (await connections.get("default").execute_query_dict("SELECT now() AS now"))[0]["now"]
+    delivered: deque[uuid.UUID] = deque(maxlen=500)
+    try:
+        while True:
+            try:
+                message = await asyncio.wait_for(listener.get(), DEGRADED_POLL_SECONDS)
+            except TimeoutError:
+                if hub.healthy:
+                    continue
+                message = RECONNECTED
+            if message == RECONNECTED:
+                rows = await notifications_after(user_id, since - _CATCH_UP_MARGIN)
+            else:
+                rows = await notifications_after(user_id, None, [uuid.UUID(message)])
+            for row in rows:
+                if row.id in delivered:
+                    continue
+                delivered.append(row.id)  # type: ignore[attr-defined]
+                since = max(since, row.created_at)
+                yield row
+    finally:
+        listener.close()
 
 
 # --------------------------------------------------------------------------
