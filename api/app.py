@@ -3,36 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import os
+import signal
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
-from redis.retry import Retry
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from tortoise import connections
-from tortoise.exceptions import BaseORMException
 
+from api.failpoints import Failpoints
 from api.graphql_http import GraphQLHttp, HttpSettings
 from api.graphql_ws import GraphQLWebSocket
 from api.observability import Metrics, new_request_id, request_id_var
 from api.settings import Settings
+from api.supervision import Supervisor
 from api.trusted import TrustedDocuments
 from schema import build_schema
-from services import db, outbox, runtime
+from services import db, outbox, redis_breaker, runtime
 from services.crypto import Crypto
 from services.events import Hub
 from services.home_visits import calendar
@@ -40,18 +38,12 @@ from services.identity.tokens import TokenKeys
 from services.scheduler import Scheduler
 from services.wellbeing.feed import AlertFeed
 
-#: A scheduler loop silent for longer than this makes the process not ready.
-SCHEDULER_STALE_SECONDS = 10
-
 log = logging.getLogger("coedu.app")
 
 
 def redis_client(url: str) -> Redis:
-    # Fail fast when Redis is down: PostgreSQL is the source of truth and requests go on without it.
-    return Redis.from_url(
-        url, decode_responses=True, socket_connect_timeout=1, socket_timeout=2,
-        retry=Retry(NoBackoff(), 1), health_check_interval=30,
-    )
+    # Fail fast when Redis is down or hung: PostgreSQL is the source of truth and requests go on without it.
+    return redis_breaker.connect(url)
 
 
 def build_runtime(settings: Settings, redis: Redis) -> runtime.Runtime:
@@ -81,46 +73,20 @@ class Live:
         hub = Hub(redis)
         return cls(hub, AlertFeed(hub), Scheduler(owner=f"{socket.gethostname()}:{os.getpid()}"))
 
-    def start(self, background: Background) -> None:
-        self.hub.start()
-        background.start("outbox-relay", relay_outbox)
-        background.start("alert-feed", self.feed.run)
-        background.start("scheduler", self.scheduler.run)
+    def start(self, supervisor: Supervisor, *, serving: bool = True) -> None:
+        """Every loop of the process, under the supervisor; ``serving`` False for `coedu worker`,
+        which has no subscribers to feed."""
+        supervisor.start("outbox-relay", outbox.relay)
+        supervisor.start("scheduler", self.scheduler.run)
+        if serving:
+            supervisor.start("pubsub-hub", self.hub.run)
+            supervisor.start("alert-feed", self.feed.run)
 
 
-class Background:
-    """Loops every process runs beside the requests; stopped before the database closes."""
-
-    def __init__(self) -> None:
-        self.stopping = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-
-    def start(self, name: str, loop: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-        self._tasks.append(asyncio.create_task(loop(self.stopping), name=name))
-
-    async def stop(self, grace_seconds: float = 10) -> None:
-        self.stopping.set()
-        done, pending = await asyncio.wait(self._tasks, timeout=grace_seconds) if self._tasks else (set(), set())
-        for task in pending:
-            task.cancel()
-        for task in (*done, *pending):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-async def _sleep_unless(stopping: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stopping.wait(), timeout=seconds)
-
-
-async def relay_outbox(stopping: asyncio.Event) -> None:
-    while not stopping.is_set():
-        done = 0
-        try:
-            done = await outbox.relay_once()
-        except (RedisError, OSError, BaseORMException):
-            log.warning("outbox relay failed; retrying")
-        await _sleep_unless(stopping, 0 if done else 0.5)
+def exit_on_fatal(reason: str) -> None:
+    """A loop the process cannot bring back: stop serving (SIGTERM drains the requests in hand) so
+    that the supervisor of the process starts a fresh one; the CLI exits non-zero."""
+    signal.raise_signal(signal.SIGTERM)
 
 
 class RequestContextMiddleware:
@@ -159,7 +125,7 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, on_fatal: Callable[[str], None] = exit_on_fatal) -> Starlette:
     if not (settings.database_url and settings.redis_url):
         raise ValueError("resolve the embedded servers before create_app")
     production = settings.is_production
@@ -168,9 +134,10 @@ def create_app(settings: Settings) -> Starlette:
     redis = redis_client(settings.redis_url)
     live = Live.build(redis)
     trusted = TrustedDocuments.load(settings.trusted_documents_dir) if settings.trusted_documents_dir else None
-    http = GraphQLHttp(schema, HttpSettings(settings.request_timeout_s, trusted, production), metrics, live)
+    http = GraphQLHttp(schema, HttpSettings(settings.request_timeout_s, trusted, production,
+                                            Failpoints(settings.failpoints)), metrics, live)
     websocket = GraphQLWebSocket(schema, allowed_origins=settings.allowed_origins, live=live, metrics=metrics)
-    background = Background()
+    supervisor = Supervisor(metrics, on_fatal)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -179,7 +146,7 @@ def create_app(settings: Settings) -> Starlette:
             await db.migrate(settings.database_url)
         await db.init(settings.database_url, pool_size=settings.db_pool_size,
                       statement_timeout_ms=settings.statement_timeout_ms)
-        live.start(background)
+        live.start(supervisor)
         # Everything made at start-up lives as long as the process: keep it out of the collector's
         # scans, and collect young objects less often (a live feed allocates in bursts).
         gc.freeze()
@@ -189,8 +156,7 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             # SIGTERM: stop claiming work, finish the job in hand, then let go of the database.
-            await background.stop()
-            await live.hub.stop()
+            await supervisor.stop()
             await db.close()
             await redis.aclose()
 
@@ -198,9 +164,11 @@ def create_app(settings: Settings) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
+        """Ready = can serve: PostgreSQL answers and every loop turns. Redis is reported, not
+        required (requests and the feed go on without it, see services.redis_breaker)."""
         checks = {"postgres": await _check_postgres(), "redis": await _check_redis(redis),
-                  "scheduler": "ok" if live.scheduler.seconds_since_beat < SCHEDULER_STALE_SECONDS else "stale"}
-        ready = all(v == "ok" for v in checks.values())
+                  "loops": supervisor.health()}
+        ready = checks["postgres"] == "ok" and all(v == "ok" for v in checks["loops"].values())
         return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                             status_code=200 if ready else 503)
 
@@ -216,6 +184,7 @@ def create_app(settings: Settings) -> Starlette:
         if pool is not None:
             metrics.pool_size.set(pool.get_size())
             metrics.pool_idle.set(pool.get_idle_size())
+        supervisor.observe(metrics)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app = Starlette(
@@ -232,6 +201,7 @@ def create_app(settings: Settings) -> Starlette:
     app.add_middleware(RequestContextMiddleware)
     app.state.schema = schema
     app.state.live = live
+    app.state.supervisor = supervisor
     return app
 
 
@@ -240,14 +210,17 @@ async def _check_postgres() -> str:
         async with asyncio.timeout(2):
             await connections.get("default").execute_query("SELECT 1")
         return "ok"
-    except (TimeoutError, OSError, BaseORMException):
+    except Exception:  # noqa: BLE001 - a probe: whatever asyncpg raises mid-restart means "not now"
         return "unavailable"
 
 
 async def _check_redis(redis: Redis) -> str:
+    breaker = getattr(redis, "breaker", None)
+    if breaker is not None and breaker.is_open:
+        return "unavailable"  # known down: a probe would only wait
     try:
-        async with asyncio.timeout(2):
+        async with asyncio.timeout(1):
             await redis.ping()
         return "ok"
-    except (TimeoutError, OSError, RedisError):
+    except Exception:  # noqa: BLE001 - a probe, as above
         return "unavailable"

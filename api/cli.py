@@ -27,6 +27,7 @@ def serve(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.embedded import embedded_services
     from api.observability import configure_logging
+    from api.supervision import EXIT_LOOP_FAILED
 
     settings = _settings()
     configure_logging(settings.log_level)
@@ -37,7 +38,15 @@ def serve(args: argparse.Namespace) -> int:
                            redis_url=settings.redis_url) as (database_url, redis_url):
         if args.demo:
             asyncio.run(_demo_if_empty(settings, database_url, redis_url))
-        app = create_app(settings.with_urls(database_url=database_url, redis_url=redis_url))
+        gave_up: list[str] = []
+
+        def stop_serving(reason: str) -> None:
+            # A background loop cannot be brought back: drain the requests in hand and exit non-zero,
+            # so that whatever supervises this process starts a fresh one.
+            gave_up.append(reason)
+            server.should_exit = True
+
+        app = create_app(settings.with_urls(database_url=database_url, redis_url=redis_url), on_fatal=stop_serving)
         config = uvicorn.Config(
             app,
             host=args.host,
@@ -59,6 +68,9 @@ def serve(args: argparse.Namespace) -> int:
             server.run()
         except SystemExit:
             pass
+        if gave_up:
+            print(f"coedu: {gave_up[0]}; exiting so that a fresh process takes over", file=sys.stderr)
+            return EXIT_LOOP_FAILED
         return 0 if server.started else 1
 
 
@@ -85,32 +97,35 @@ async def _domain(settings: Settings, database_url: str, redis_url: str) -> Asyn
 
 def worker(args: argparse.Namespace) -> int:
     """Deadlines, pushes and the outbox without serving HTTP: scale them apart from the API."""
-    from api.app import Background, Live, relay_outbox
+    from api.app import Live
     from api.embedded import embedded_services
     from api.observability import configure_logging
+    from api.supervision import EXIT_LOOP_FAILED, Supervisor
 
     settings = _settings()
     configure_logging(settings.log_level)
     with embedded_services(settings.data_dir, database_url=settings.database_url,
                            redis_url=settings.redis_url) as (database_url, redis_url):
 
-        async def run() -> None:
+        async def run() -> str | None:
             async with _domain(settings, database_url, redis_url):
                 from services import runtime
 
-                live = Live.build(runtime.current().redis)
-                background = Background()
-                background.start("outbox-relay", relay_outbox)
-                background.start("scheduler", live.scheduler.run)
                 stop = asyncio.Event()
+                supervisor = Supervisor(on_fatal=lambda reason: stop.set())
+                Live.build(runtime.current().redis).start(supervisor, serving=False)
                 loop = asyncio.get_running_loop()
                 for signum in (signal.SIGTERM, signal.SIGINT):
                     loop.add_signal_handler(signum, stop.set)
                 await stop.wait()
                 # Stop claiming; the job in hand is finished before the database closes.
-                await background.stop()
+                await supervisor.stop()
+                return supervisor.fatal
 
-        asyncio.run(run())
+        gave_up = asyncio.run(run())
+    if gave_up:
+        print(f"coedu: {gave_up}; exiting so that a fresh process takes over", file=sys.stderr)
+        return EXIT_LOOP_FAILED
     return 0
 
 

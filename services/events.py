@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-log = logging.getLogger(__name__)
+from services.loops import Beat
 
 #: Sentinel delivered to every listener after a (re)connection: catch up from PostgreSQL.
 RECONNECTED = "\x00reconnected"
@@ -61,7 +59,6 @@ class Hub:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._listeners: dict[str, set[Listener]] = defaultdict(set)
-        self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
         self.connected = asyncio.Event()
 
@@ -79,58 +76,49 @@ class Hub:
             listeners.discard(listener)
             if not listeners:
                 del self._listeners[listener.channel]
+                self._changed.set()
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="pubsub-hub")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    @property
+    def healthy(self) -> bool:
+        """Subscribed, and Redis not known to be failing: wake-ups can be counted on."""
+        breaker = getattr(self._redis, "breaker", None)
+        return self.connected.is_set() and not (breaker is not None and breaker.is_open)
 
     def _dispatch(self, channel: str, message: str) -> None:
         for listener in list(self._listeners.get(channel, ())):
             listener.deliver(message)
 
-    async def _run(self) -> None:
-        backoff = 0.1
-        while True:
-            pubsub = self._redis.pubsub()
-            subscribed: set[str] = set()
-            try:
-                await pubsub.ping()
-                subscribed = set(self._listeners)
-                if subscribed:
-                    await pubsub.subscribe(*subscribed)
-                self.connected.set()
-                backoff = 0.1
-                for channel in list(self._listeners):
-                    self._dispatch(channel, RECONNECTED)
-                while True:
-                    if self._changed.is_set():
-                        self._changed.clear()
-                        wanted = set(self._listeners)
-                        if wanted - subscribed:
-                            await pubsub.subscribe(*(wanted - subscribed))
-                        if subscribed - wanted:
-                            await pubsub.unsubscribe(*(subscribed - wanted))
-                        subscribed = wanted
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.05)
-                    if message is not None and message["type"] == "message":
-                        channel = message["channel"]
-                        data = message["data"]
-                        self._dispatch(
-                            channel.decode() if isinstance(channel, bytes) else channel,
-                            data.decode() if isinstance(data, bytes) else data,
-                        )
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError, ConnectionError) as error:
-                self.connected.clear()
-                log.warning("redis pub/sub connection lost; retrying", extra={"component": type(error).__name__})
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+    async def run(self, beat: Beat, stopping: asyncio.Event) -> None:
+        """The hub's loop (services.loops): one subscription for every channel listened to here.
+        When it is lost the supervisor starts this again, and every listener is told to catch up."""
+        pubsub = self._redis.pubsub()
+        try:
+            await pubsub.ping()
+            subscribed = set(self._listeners)
+            if subscribed:
+                await pubsub.subscribe(*subscribed)
+            self.connected.set()
+            for channel in list(self._listeners):
+                self._dispatch(channel, RECONNECTED)
+            while not stopping.is_set():
+                if self._changed.is_set():
+                    self._changed.clear()
+                    wanted = set(self._listeners)
+                    if wanted - subscribed:
+                        await pubsub.subscribe(*(wanted - subscribed))
+                    if subscribed - wanted:
+                        await pubsub.unsubscribe(*(subscribed - wanted))
+                    subscribed = wanted
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.05)
+                beat()
+                if message is not None and message["type"] == "message":
+                    channel = message["channel"]
+                    data = message["data"]
+                    self._dispatch(
+                        channel.decode() if isinstance(channel, bytes) else channel,
+                        data.decode() if isinstance(data, bytes) else data,
+                    )
+        finally:
+            self.connected.clear()
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()

@@ -18,21 +18,20 @@ Times are the database's (``now()``), never the host's.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import BaseORMException
 from tortoise.fields.db_defaults import Now
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from services.db import is_unavailable
+from services.loops import Beat, pause
 from services.outbox import RedisOutbox, flush
 
 log = logging.getLogger(__name__)
@@ -127,26 +126,16 @@ SELECT id, kind, subject_id, due_at, now() - due_at AS lateness, attempts
 class Scheduler:
     def __init__(self, owner: str) -> None:
         self.owner = owner
-        #: monotonic time of the loop's last turn; /readyz reports a stale loop
-        self.last_beat = time.monotonic()
         self.processed = 0
 
-    @property
-    def seconds_since_beat(self) -> float:
-        return time.monotonic() - self.last_beat
-
-    async def run(self, stopping: asyncio.Event) -> None:
-        """Process due jobs until ``stopping`` is set; the job in hand is always finished first."""
+    async def run(self, beat: Beat, stopping: asyncio.Event) -> None:
+        """Process due jobs until ``stopping`` is set; the job in hand is always finished first.
+        Failures reach the supervisor (services.loops): a job's claim dies with its transaction."""
         while not stopping.is_set():
-            self.last_beat = time.monotonic()
-            try:
-                worked = await self.run_one()
-            except (OSError, BaseORMException):
-                log.warning("scheduler cannot reach PostgreSQL; retrying")
-                worked = False
+            worked = await self.run_one()
+            beat()
             if not worked:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stopping.wait(), POLL_SECONDS)
+                await pause(stopping, POLL_SECONDS)
 
     async def run_one(self) -> bool:
         """Claim and process one due job; False when none is due."""
@@ -168,6 +157,8 @@ class Scheduler:
                     async with in_transaction() as effects:  # a savepoint: a failed handler undoes only itself
                         wakeups = await run(job, effects) or []
                 except Exception as error:  # noqa: BLE001 - one failing job must not stop every deadline
+                    if is_unavailable(error):
+                        raise  # PostgreSQL went away: nothing can be recorded, the claim dies with the connection
                     log.exception("scheduled job failed; it will be retried", extra={"component": job.kind})
                     failure = (job.id, type(error).__name__)
             if failure is None:

@@ -9,6 +9,7 @@ its own Redis key prefix, so nothing depends on test order.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import secrets
 import shutil
@@ -134,7 +135,9 @@ def settings(request: pytest.FixtureRequest, database: str, backing: Backing, ke
 class RunningServer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.app = create_app(settings)
+        #: Why the app gave up on a background loop (it asks to stop serving, as `coedu serve` would).
+        self.gave_up: list[str] = []
+        self.app = create_app(settings, on_fatal=self._give_up)
         self.server = uvicorn.Server(uvicorn.Config(
             self.app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on",
             ws_per_message_deflate=False,
@@ -149,6 +152,10 @@ class RunningServer:
             await asyncio.sleep(0.01)
         port = self.server.servers[0].sockets[0].getsockname()[1]
         return f"127.0.0.1:{port}"
+
+    def _give_up(self, reason: str) -> None:
+        self.gave_up.append(reason)
+        self.server.should_exit = True
 
     async def stop(self) -> None:
         self.server.should_exit = True
@@ -200,12 +207,32 @@ def private_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
 
 
 @pytest.fixture
+def private_postgres(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL of this test alone, so the test can really restart or stop it."""
+    postgres = EmbeddedPostgres(tmp_path / "private-postgres" / "data", delete_on_stop=True)
+    yield postgres
+    postgres.stop()
+
+
+@pytest.fixture
+async def private_postgres_settings(settings: Settings, private_postgres: EmbeddedPostgres) -> Settings:
+    """The test's settings, on a database of the test's own PostgreSQL (migrated when a server starts)."""
+    admin = await asyncpg.connect(host=private_postgres.socket_dir, user="postgres", database="postgres")
+    try:
+        await admin.execute('CREATE DATABASE "coedu"')
+    finally:
+        await admin.close()
+    return dataclasses.replace(settings, database_url=private_postgres.url("coedu"))
+
+
+@pytest.fixture
 async def server_processes(settings: Settings, tmp_path: Path, server: str):
-    """Start extra server processes on the test's database: ``await server_processes("a", "b")``."""
+    """Start extra server processes on the test's database: ``await server_processes("a", "b")``,
+    or with more environment: ``await server_processes("a", env={"COEDU_FAILPOINTS": ...})``."""
     started: list[ServerProcess] = []
 
-    async def start(*names: str) -> list[ServerProcess]:
-        processes = [ServerProcess(settings, tmp_path, name) for name in names]
+    async def start(*names: str, env: dict[str, str] | None = None) -> list[ServerProcess]:
+        processes = [ServerProcess(settings, tmp_path, name, extra_env=env) for name in names]
         started.extend(processes)
         return [await p.ready() for p in processes]
 

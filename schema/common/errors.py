@@ -20,12 +20,15 @@ from graphql.error import GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from schema.common.enums import described_enum
+from services import db
 from services.errors import ErrorCode, Forbidden, Unauthenticated, UserErrors
 from services.messages import Language, translate
 
 log = logging.getLogger("coedu.graphql")
 
 MAX_ERRORS = 5
+#: Codes of failures on the server's side: nothing the client did, and a retry may succeed.
+SERVER_ERROR_CODES = frozenset({"INTERNAL_ERROR", "SERVICE_UNAVAILABLE"})
 
 UserErrorCode = described_enum(
     ErrorCode,
@@ -82,6 +85,15 @@ def present_errors(errors: list[GraphQLError], context: object, *, production: b
     errors[:] = [_present(e, language, request_id, production) for e in errors[:MAX_ERRORS]]
 
 
+def is_server_error(error: GraphQLError) -> bool:
+    """Whether a raw execution error is the server's fault (presented as INTERNAL_ERROR or
+    SERVICE_UNAVAILABLE), rather than the viewer's access, a broken rule or a bad document."""
+    original = error.original_error
+    if original is None or isinstance(original, Unauthenticated | Forbidden | UserErrors):
+        return False
+    return not (isinstance(original, GraphQLError) and (original.extensions or {}).get("code"))
+
+
 def _present(error: GraphQLError, language: Language, request_id: str, production: bool) -> GraphQLError:
     original = error.original_error
     if isinstance(original, Unauthenticated | Forbidden):
@@ -101,6 +113,10 @@ def _present(error: GraphQLError, language: Language, request_id: str, productio
         if production:
             message = _SUGGESTION.sub("", message)  # no schema hints for strangers
         return _rebuild(error, message, {"code": code})
+    if db.is_unavailable(original):
+        # PostgreSQL restarting or out of reach: expected now and then, worth a retry, not a bug.
+        log.warning("database unavailable during a request", extra={"component": type(original).__name__})
+        return _rebuild(error, translate("service_unavailable", language), {"code": "SERVICE_UNAVAILABLE"})
     log.error("unexpected error in resolver", exc_info=original, extra={"path": error.path})
     message = translate("internal_error", language, {"request_id": request_id})
     return _rebuild(error, message, {"code": "INTERNAL_ERROR", "requestId": request_id})

@@ -4,33 +4,34 @@ One Redis subscription per process (services.events.Hub) wakes the feed;
 the feed reads the new events from PostgreSQL once, with what visibility
 needs, and hands them to every local subscriber, which checks each event
 against its own principal. Redis is only the doorbell: if it is down, or a
-wake-up is lost, the feed catches up from the database (on reconnection and
-every few seconds), so no event is skipped and none is delivered twice.
+wake-up is lost, the feed catches up from the database (on reconnection,
+every few seconds, and every half second while Redis is unavailable), so no
+event is skipped and none is delivered twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
+import time
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 
 from tortoise import connections
-from tortoise.exceptions import BaseORMException
 
 from services import access
 from services.access import AlertFacts, AlertTier, Principal
 from services.events import RECONNECTED, Hub
+from services.loops import Beat
 from services.organisation.models import District, School, Student
 from services.wellbeing import events
 from services.wellbeing.models import AlertEvent, WellbeingAlert
 
-log = logging.getLogger(__name__)
-
 BATCH = 500
-#: Even with no wake-up at all, the feed looks at the database this often.
+#: Even with no wake-up at all, the feed looks at the database this often ...
 SAFETY_POLL_SECONDS = 5.0
+#: ... and this often while Redis is unavailable, so that events still arrive within a second.
+DEGRADED_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -94,29 +95,37 @@ class AlertFeed:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.subscribers: set[Subscription] = set()
-        self.cursor = 0
+        #: The last event handed to subscribers; None until the loop has read the head once.
+        self.cursor: int | None = None
 
     def subscribe(self) -> Subscription:
         subscription = Subscription(self)
         self.subscribers.add(subscription)
         return subscription
 
-    async def run(self, stopping: asyncio.Event) -> None:
+    async def run(self, beat: Beat, stopping: asyncio.Event) -> None:
+        """The feed's loop (services.loops). Its cursor outlives a failure: after a restart the
+        feed goes on from the last event it handed out, so a PostgreSQL outage delays events
+        for live subscribers and skips none."""
         listener = self.hub.listen(events.channel())
         try:
-            self.cursor = await head()
+            if self.cursor is None:
+                self.cursor = await head()
             while not stopping.is_set():
-                await _first_of(listener.get(), stopping.wait(), within=SAFETY_POLL_SECONDS)
-                if stopping.is_set():
-                    return
-                try:
-                    await self._dispatch_new()
-                except (OSError, BaseORMException):
-                    log.warning("feed cannot read events; retrying")
+                await self._dispatch_new()
+                read_at = time.monotonic()
+                beat()
+                # Until a wake-up, the safety poll, or (Redis down or hung, so no wake-up will come)
+                # the next half second.
+                while not await _first_of(listener.get(), stopping.wait(), within=DEGRADED_POLL_SECONDS):
+                    beat()
+                    if not self.hub.healthy or time.monotonic() - read_at >= SAFETY_POLL_SECONDS:
+                        break
         finally:
             listener.close()
 
     async def _dispatch_new(self) -> None:
+        assert self.cursor is not None
         while True:
             batch = await events_after(self.cursor)
             if not batch:
@@ -128,13 +137,15 @@ class AlertFeed:
                 return
 
 
-async def _first_of(*waits: Awaitable[object], within: float) -> None:
+async def _first_of(*waits: Awaitable[object], within: float) -> bool:
+    """Wait for the first of ``waits``, at most ``within`` seconds; False when none came."""
     tasks = [asyncio.ensure_future(w) for w in waits]
-    _, pending = await asyncio.wait(tasks, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    done, pending = await asyncio.wait(tasks, timeout=within, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    return bool(done)
 
 
 async def replay_then_live(feed: AlertFeed, after: int | None) -> AsyncIterator[FeedEvent]:
@@ -145,7 +156,7 @@ async def replay_then_live(feed: AlertFeed, after: int | None) -> AsyncIterator[
     """
     subscription = feed.subscribe()
     try:
-        last = after if after is not None else max(feed.cursor, await head())
+        last = after if after is not None else max(feed.cursor or 0, await head())
         caught_up = False
         while True:
             if not caught_up:
