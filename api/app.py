@@ -35,10 +35,15 @@ from services.crypto import Crypto
 from services.events import Hub
 from services.home_visits import calendar
 from services.identity.tokens import TokenKeys
+from services.notifications.service import PUSH_JOB
 from services.scheduler import Scheduler
 from services.wellbeing.feed import AlertFeed
 
 log = logging.getLogger("coedu.app")
+
+#: Deadline jobs a process runs at once when many fall due together (after an outage); each holds a
+#: pool connection while it runs, so this stays well below COEDU_DB_POOL_SIZE.
+DEADLINE_WORKERS = 3
 
 
 def redis_client(url: str) -> Redis:
@@ -62,22 +67,28 @@ def build_runtime(settings: Settings, redis: Redis) -> runtime.Runtime:
 
 @dataclass
 class Live:
-    """The process's live machinery: one Redis subscription, the alert feed, the scheduler."""
+    """The process's live machinery: one Redis subscription, the alert feed, the scheduler's lanes."""
 
     hub: Hub
     feed: AlertFeed
+    #: deadlines and every other job but pushes
     scheduler: Scheduler
+    #: pushes, which wait on the gateway
+    pushes: Scheduler
 
     @classmethod
     def build(cls, redis: Redis) -> Live:
         hub = Hub(redis)
-        return cls(hub, AlertFeed(hub), Scheduler(owner=f"{socket.gethostname()}:{os.getpid()}"))
+        owner = f"{socket.gethostname()}:{os.getpid()}"
+        return cls(hub, AlertFeed(hub), Scheduler(owner, except_kinds=(PUSH_JOB,), concurrency=DEADLINE_WORKERS),
+                   Scheduler(owner, kinds=(PUSH_JOB,)))
 
     def start(self, supervisor: Supervisor, *, serving: bool = True) -> None:
         """Every loop of the process, under the supervisor; ``serving`` False for `coedu worker`,
         which has no subscribers to feed."""
         supervisor.start("outbox-relay", outbox.relay)
         supervisor.start("scheduler", self.scheduler.run)
+        supervisor.start("push-delivery", self.pushes.run)
         if serving:
             supervisor.start("pubsub-hub", self.hub.run)
             supervisor.start("alert-feed", self.feed.run)

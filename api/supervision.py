@@ -36,10 +36,10 @@ log = logging.getLogger("coedu.loops")
 STALE_SECONDS = 30.0
 #: ... and for this long, makes it exit: nothing inside the process will bring it back.
 FATAL_SILENCE_SECONDS = 120.0
-#: Backoff between restarts after a failure: short, so that escalations resume within a second or
-#: two of PostgreSQL answering again, and capped, so that an outage is not hammered.
+#: Backoff between restarts after a failure: short, so that escalations resume within a second of
+#: PostgreSQL answering again, and capped, so that an outage is not hammered.
 FIRST_BACKOFF_SECONDS = 0.1
-MAX_BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 0.5
 #: Exit status of a process that gave up on a loop (EX_SOFTWARE).
 EXIT_LOOP_FAILED = 70
 
@@ -148,6 +148,8 @@ class Supervisor:
                 self._metrics.loop_restarts.labels(loop.name).inc()
 
     def _failed(self, loop: SupervisedLoop, error: Exception) -> None:
+        while isinstance(error, ExceptionGroup):  # a loop of several workers (the scheduler's lanes)
+            error = error.exceptions[0]
         loop.errors += 1
         loop.failing += 1
         if self._metrics is not None:

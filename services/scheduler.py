@@ -31,7 +31,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from services.db import is_unavailable
-from services.loops import Beat, pause
+from services.loops import Beat, first_of, pause
 from services.outbox import RedisOutbox, flush
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ async def cancel(kind: str, subject_id: uuid.UUID, *, using: BaseDBAsyncClient) 
 _CLAIM = """
 SELECT id, kind, subject_id, due_at, now() - due_at AS lateness, attempts
   FROM scheduled_job
- WHERE done_at IS NULL AND due_at <= now()
+ WHERE done_at IS NULL AND due_at <= now() AND (kind = ANY($1::text[])) = $2
  ORDER BY due_at
  LIMIT 1
    FOR UPDATE SKIP LOCKED
@@ -124,18 +124,45 @@ SELECT id, kind, subject_id, due_at, now() - due_at AS lateness, attempts
 
 
 class Scheduler:
-    def __init__(self, owner: str) -> None:
+    """One lane of due jobs. A lane runs its jobs one after another, so work that waits on the
+    outside world (a push gateway answering in seconds) has a lane of its own and never delays a
+    deadline: ``kinds`` are this lane's, or, with ``except_kinds``, every kind but those."""
+
+    def __init__(self, owner: str, *, kinds: tuple[str, ...] = (), except_kinds: tuple[str, ...] = (),
+                 concurrency: int = 1) -> None:
+        assert bool(kinds) != bool(except_kinds), "a lane names its kinds, or the kinds it leaves to others"
         self.owner = owner
+        self._kinds = list(kinds or except_kinds)
+        self._included = bool(kinds)
+        #: Jobs run at once while several are due (after an outage, deadlines fall due together).
+        self.concurrency = concurrency
         self.processed = 0
 
     async def run(self, beat: Beat, stopping: asyncio.Event) -> None:
-        """Process due jobs until ``stopping`` is set; the job in hand is always finished first.
-        Failures reach the supervisor (services.loops): a job's claim dies with its transaction."""
-        while not stopping.is_set():
-            worked = await self.run_one()
-            beat()
-            if not worked:
-                await pause(stopping, POLL_SECONDS)
+        """Process due jobs until ``stopping`` is set; the jobs in hand are always finished first.
+        One worker polls; while it finds work, the others help. Failures reach the supervisor
+        (services.loops): a job's claim dies with its transaction."""
+        busy = asyncio.Event()
+
+        async def lead() -> None:
+            while not stopping.is_set():
+                if await self.run_one():
+                    busy.set()
+                else:
+                    busy.clear()
+                    await pause(stopping, POLL_SECONDS)
+                beat()
+
+        async def helper() -> None:
+            while not stopping.is_set():
+                await first_of(busy.wait(), stopping.wait())
+                if not stopping.is_set() and not await self.run_one():
+                    await pause(stopping, POLL_SECONDS)
+
+        async with asyncio.TaskGroup() as workers:
+            workers.create_task(lead())
+            for _ in range(self.concurrency - 1):
+                workers.create_task(helper())
 
     async def run_one(self) -> bool:
         """Claim and process one due job; False when none is due."""
@@ -143,7 +170,7 @@ class Scheduler:
         wakeups: list[RedisOutbox] = []
         async with in_transaction() as tx:
             await tx.execute_query(f"SET LOCAL idle_in_transaction_session_timeout = '{LEASE_SECONDS}s'")
-            rows = await tx.execute_query_dict(_CLAIM)
+            rows = await tx.execute_query_dict(_CLAIM, [self._kinds, self._included])
             if not rows:
                 return False
             row = rows[0]

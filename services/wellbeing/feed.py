@@ -12,17 +12,16 @@ event is skipped and none is delivered twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from tortoise import connections
 
 from services import access
 from services.access import AlertFacts, AlertTier, Principal
-from services.events import RECONNECTED, Hub
-from services.loops import Beat
+from services.events import RECONNECTED, Hub, Listener
+from services.loops import Beat, first_of
 from services.organisation.models import District, School, Student
 from services.wellbeing import events
 from services.wellbeing.models import AlertEvent, WellbeingAlert
@@ -97,6 +96,7 @@ class AlertFeed:
         self.subscribers: set[Subscription] = set()
         #: The last event handed to subscribers; None until the loop has read the head once.
         self.cursor: int | None = None
+        self._listener: Listener | None = None
 
     def subscribe(self) -> Subscription:
         subscription = Subscription(self)
@@ -107,7 +107,11 @@ class AlertFeed:
         """The feed's loop (services.loops). Its cursor outlives a failure: after a restart the
         feed goes on from the last event it handed out, so a PostgreSQL outage delays events
         for live subscribers and skips none."""
-        listener = self.hub.listen(events.channel())
+        # The wake-up listener outlives failures too: closing and reopening it would unsubscribe
+        # the channel for a moment, and a wake-up sent then would wait for the safety poll.
+        if self._listener is None:
+            self._listener = self.hub.listen(events.channel())
+        listener = self._listener
         try:
             if self.cursor is None:
                 self.cursor = await head()
@@ -117,12 +121,14 @@ class AlertFeed:
                 beat()
                 # Until a wake-up, the safety poll, or (Redis down or hung, so no wake-up will come)
                 # the next half second.
-                while not await _first_of(listener.get(), stopping.wait(), within=DEGRADED_POLL_SECONDS):
+                while not await first_of(listener.get(), stopping.wait(), within=DEGRADED_POLL_SECONDS):
                     beat()
                     if not self.hub.healthy or time.monotonic() - read_at >= SAFETY_POLL_SECONDS:
                         break
         finally:
-            listener.close()
+            if stopping.is_set():
+                listener.close()
+                self._listener = None
 
     async def _dispatch_new(self) -> None:
         assert self.cursor is not None
@@ -135,17 +141,6 @@ class AlertFeed:
                 subscription.offer(batch)
             if len(batch) < BATCH:
                 return
-
-
-async def _first_of(*waits: Awaitable[object], within: float) -> bool:
-    """Wait for the first of ``waits``, at most ``within`` seconds; False when none came."""
-    tasks = [asyncio.ensure_future(w) for w in waits]
-    done, pending = await asyncio.wait(tasks, timeout=within, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    return bool(done)
 
 
 async def replay_then_live(feed: AlertFeed, after: int | None) -> AsyncIterator[FeedEvent]:

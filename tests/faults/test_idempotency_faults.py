@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 
 import httpx
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from services.wellbeing.models import WellbeingAlert
@@ -113,3 +114,21 @@ async def test_a_keyed_mutation_with_user_errors_replays_them_and_changes_nothin
     assert first.json()["data"]["raiseWellbeingAlert"]["userErrors"][0]["field"] == "summary"
     assert second.json() == first.json() and second.headers["idempotent-replayed"] == "true"
     assert await _alerts(world) == 0
+
+
+async def test_the_deadline_covers_the_wait_for_a_pool_connection(settings):
+    import time
+
+    async with _server_with_deadline(settings, db_pool_size=2) as (world, api):
+        pool = connections.get("default")._pool
+        held = [await pool.acquire() for _ in range(2)]  # every connection busy elsewhere
+        try:
+            started = time.perf_counter()
+            response = await api.post("query { viewer { displayName } }", token=world["teacher_a"].token)
+            waited = time.perf_counter() - started
+        finally:
+            for connection in held:
+                await pool.release(connection)
+        assert response.status_code == 504
+        assert response.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"
+        assert 1.0 <= waited < 1.5

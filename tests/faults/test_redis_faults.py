@@ -7,8 +7,6 @@ answers; each test freezes a Redis of its own.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import statistics
 import time
 
@@ -34,7 +32,7 @@ async def test_a_frozen_redis_slows_no_request_and_loses_no_event(api, world, pr
     normal = statistics.median([await _timed(api, VIEWER, token) for _ in range(10)])
     ws = await WsClient.connect(api.address, world["counsellor_a"].token)
     await ws.subscribe(EVENTS)
-    os.kill(private_redis.pid, signal.SIGSTOP)
+    private_redis.freeze()
     try:
         frozen = [await _timed(api, VIEWER, token) for _ in range(20)]
         # One request may wait out a Redis timeout (0.5 s) before the breaker opens; the rest do not.
@@ -49,7 +47,7 @@ async def test_a_frozen_redis_slows_no_request_and_loses_no_event(api, world, pr
         ready = await api.client.get("/readyz")
         assert ready.status_code == 200 and ready.json()["checks"]["redis"] == "unavailable"
     finally:
-        os.kill(private_redis.pid, signal.SIGCONT)
+        private_redis.thaw()
     await ws.close()
 
 
@@ -59,11 +57,11 @@ async def test_an_idempotent_raise_during_a_redis_freeze_happens_once(api, world
                            "category": "SELF_HARM_RISK", "source": "TEACHER_OBSERVATION",
                            "summary": "自述有轻生念头", "details": None}}
     headers = {"idempotency-key": "raise-during-freeze"}
-    os.kill(private_redis.pid, signal.SIGSTOP)
+    private_redis.freeze()
     try:
         first = await api.post(RAISE, variables, token=world["teacher_a"].token, headers=headers)
     finally:
-        os.kill(private_redis.pid, signal.SIGCONT)
+        private_redis.thaw()
     retry = await api.post(RAISE, variables, token=world["teacher_a"].token, headers=headers)
     assert first.status_code == retry.status_code == 200
     assert retry.headers["idempotent-replayed"] == "true"

@@ -13,11 +13,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from tortoise import connections
 
 from services.notifications.service import quiet_hours_release
 from tests.conftest import RunningServer
 from tests.helpers import Api, contract_operation, make_person, user_error_codes
-from tests.wellbeing.helpers import eventually, raise_alert
+from tests.wellbeing.helpers import eventually, raise_alert, row_id
 
 INBOX = contract_operation("notifications.graphql", "Inbox")
 MARK_READ = contract_operation("notifications.graphql", "MarkNotificationsRead")
@@ -85,11 +86,12 @@ def test_quiet_hours_hold_pushes_until_morning(local, released):
 class Gateway:
     """A push gateway that answers with the given statuses, in turn, and records what it got."""
 
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int], *, answers_after: float = 0) -> None:
         self.statuses = statuses
         self.received: list[tuple[dict, str]] = []
 
         async def push(request: Request) -> JSONResponse:
+            await asyncio.sleep(answers_after)
             self.received.append((await request.json(), request.headers.get("idempotency-key", "")))
             status = self.statuses.pop(0) if self.statuses else 200
             return JSONResponse({}, status_code=status)
@@ -133,6 +135,42 @@ async def test_alert_pushes_reach_the_gateway_with_retries_and_one_idempotency_k
 
 async def _count(gateway: Gateway, n: int) -> bool:
     return len(gateway.received) >= n
+
+
+async def test_a_slow_push_gateway_never_delays_a_deadline(settings):
+    from tests.wellbeing.helpers import make_due_in
+
+    gateway = Gateway([], answers_after=3)  # every push takes 3 s
+    async with gateway as url:
+        running = RunningServer(dataclasses.replace(settings, push_gateway_url=url))
+        address = await running.start()
+        try:
+            from tests.helpers import build_world
+
+            world = await build_world()
+            async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+                api = Api(client, address)
+                for who in ("counsellor_a", "district_counsellor_a"):
+                    for device in range(3):
+                        await api.data(REGISTER, {"platform": "ANDROID", "token": f"{who}-{device}"},
+                                       token=world[who].token)
+                alert = await raise_alert(api, world, severity="CRITICAL")  # six urgent pushes, 18 s of gateway
+                # The deadline falls due while the pushes, due first, are still being delivered.
+                due = await make_due_in(alert["id"], 1)
+                await eventually(lambda: _escalated(alert["id"]), within=10)
+                lateness = await connections.get("default").execute_query_dict(
+                    "SELECT max(at) - $2 AS late FROM wellbeing_alert_event WHERE alert_id = $1 AND kind = 'ESCALATED'",
+                    [row_id(alert["id"]), due])
+                assert lateness[0]["late"] < dt.timedelta(seconds=1)
+                assert len(gateway.received) < 6  # the pushes were indeed still under way
+        finally:
+            await running.stop()
+
+
+async def _escalated(alert_gid: str) -> bool:
+    from tests.wellbeing.helpers import event_kinds
+
+    return "ESCALATED" in await event_kinds(alert_gid)
 
 
 async def test_without_a_gateway_pushes_are_skipped(api, world):
