@@ -22,13 +22,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from tortoise import connections
 
+from api.documents import DocumentRegistry
 from api.failpoints import Failpoints
 from api.graphql_http import GraphQLHttp, HttpSettings
 from api.graphql_ws import GraphQLWebSocket
 from api.observability import Metrics, new_request_id, request_id_var
 from api.settings import Settings
 from api.supervision import Supervisor
-from api.trusted import TrustedDocuments
 from schema import build_schema
 from services import db, outbox, redis_breaker, runtime
 from services.crypto import Crypto
@@ -144,10 +144,11 @@ def create_app(settings: Settings, *, on_fatal: Callable[[str], None] = exit_on_
     metrics = Metrics()
     redis = redis_client(settings.redis_url)
     live = Live.build(redis)
-    trusted = TrustedDocuments.load(settings.trusted_documents_dir) if settings.trusted_documents_dir else None
-    http = GraphQLHttp(schema, HttpSettings(settings.request_timeout_s, trusted, production,
+    documents = DocumentRegistry.load(list(settings.trusted_documents))
+    http = GraphQLHttp(schema, HttpSettings(settings.request_timeout_s, documents, production,
                                             Failpoints(settings.failpoints)), metrics, live)
-    websocket = GraphQLWebSocket(schema, allowed_origins=settings.allowed_origins, live=live, metrics=metrics)
+    websocket = GraphQLWebSocket(schema, allowed_origins=settings.allowed_origins, live=live, metrics=metrics,
+                                 documents=documents)
     supervisor = Supervisor(metrics, on_fatal)
 
     @asynccontextmanager

@@ -241,6 +241,21 @@ def export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def persisted_documents(args: argparse.Namespace) -> int:
+    """The apps' operations as a persisted-document manifest, for the apps' build and the server."""
+    import json
+    from pathlib import Path
+
+    from api.documents import manifest
+
+    folder = Path(args.operations)
+    if not folder.is_dir():
+        print(f"coedu: {folder} is not a folder of .graphql operations", file=sys.stderr)
+        return 2
+    sys.stdout.write(json.dumps(manifest(folder, style=args.format), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
 def generate_keys(args: argparse.Namespace) -> int:
     material = generate_key_material()
     print("# Store the signing key in a file and point COEDU_SIGNING_KEY_FILE at it:")
@@ -278,6 +293,13 @@ def build_parser() -> argparse.ArgumentParser:
     admin.set_defaults(run=create_admin)
 
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(run=export_schema)
+    documents = commands.add_parser("persisted-documents",
+                                    help="print the apps' operations as a persisted-document manifest")
+    documents.add_argument("--format", choices=("apollo", "codegen"), default="apollo",
+                           help="apollo: Apollo's persisted-query manifest; codegen: GraphQL Codegen's "
+                                "persisted-documents map")
+    documents.add_argument("--operations", default="clients/operations", help="folder of .graphql operations")
+    documents.set_defaults(run=persisted_documents)
     commands.add_parser("generate-keys", help="print fresh production keys").set_defaults(run=generate_keys)
     return parser
 

@@ -1,33 +1,40 @@
-"""POST /graphql: the HTTP transport.
+"""/graphql over HTTP, as the GraphQL-over-HTTP specification has it and clients speak it.
 
-Operations only by POST with a JSON body (no GET, form or multipart: no
-CSRF), one operation per request (batches refused), bodies capped, a
-deadline for the whole request, trusted documents in production, and
-Stripe-style ``Idempotency-Key`` replay for mutations (services.idempotency).
+- POST with a JSON body, or GET with the parameters in the URL for queries
+  (never mutations: 405), one operation per request (batches refused),
+  bodies capped, a deadline for the whole request.
+- Responses are ``application/graphql-response+json`` when the client accepts
+  it (request errors: 400) and ``application/json`` otherwise (200), as the
+  specification says for each.
+- Documents are named by text or by id (api.documents); in production only
+  trusted ones run.
+- Stripe-style ``Idempotency-Key`` replay for mutations (services.idempotency).
+- In development, a browser asking for /graphql gets GraphiQL.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from graphql import OperationDefinitionNode, OperationType, parse
+from graphql import DocumentNode, OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 from starlette.requests import Request
-from starlette.responses import Response
-from strawberry.schema.exceptions import InvalidOperationTypeError
-from strawberry.types.graphql import OperationType as StrawberryOperationType
+from starlette.responses import HTMLResponse, Response
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types.execution import PreExecutionError
 
 from api.auth import authenticate
+from api.documents import MAX_TOKENS, DocumentRefused, DocumentRegistry
+from api.documents import Request as DocumentRequest
 from api.failpoints import Failpoints
 from api.observability import Metrics, request_id_var
-from api.trusted import TrustedDocuments
 from schema.common.errors import SERVER_ERROR_CODES
 from schema.context import Context
 from schema.loaders import Loaders
@@ -37,24 +44,65 @@ from services.messages import Language, language_from_header, translate
 log = logging.getLogger("coedu.http")
 
 MAX_BODY_BYTES = 64 * 1024
-_HTTP_OPERATIONS = frozenset({StrawberryOperationType.QUERY, StrawberryOperationType.MUTATION})
+#: Longest URL query string a GET may carry (a document, its variables and extensions).
+MAX_QUERY_STRING = 16 * 1024
 _JSON = "application/json"
+_GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 @dataclass
 class HttpSettings:
     request_timeout_s: float
-    trusted: TrustedDocuments | None
+    documents: DocumentRegistry
     production: bool
     failpoints: Failpoints = field(default_factory=Failpoints)
 
 
-def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type=_JSON, headers=headers)
+class _Refused(Exception):  # noqa: N818 - a request refused before execution
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    return _json({"errors": [{"message": message, "extensions": {"code": code}}]}, status, headers)
+@dataclass(frozen=True)
+class Operation:
+    """What a request asks to run, once its document is known."""
+
+    query: str
+    variables: dict | None
+    operation_name: str | None
+    kind: OperationType
+    #: the chosen operation's own name (for metrics), whether or not the request named it
+    name: str | None
+
+
+def response_media_type(accept: str | None) -> str:
+    """``application/graphql-response+json`` when the client prefers it, else ``application/json``."""
+    best, best_q = _JSON, 0.0
+    for part in (accept or "").split(","):
+        media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if media == _GRAPHQL_RESPONSE and q > best_q:
+            best, best_q = _GRAPHQL_RESPONSE, q
+        elif media in (_JSON, "*/*", "application/*") and q > best_q:
+            best, best_q = _JSON, q
+    return best
+
+
+def _body(payload: Any, status: int, media_type: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type=media_type, headers=headers)
+
+
+def _refusal(refused: _Refused, media_type: str) -> Response:
+    return _body({"errors": [{"message": refused.message, "extensions": {"code": refused.code}}]}, refused.status,
+                 media_type, refused.headers)
 
 
 async def read_capped_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
@@ -71,6 +119,90 @@ async def read_capped_body(request: Request, limit: int = MAX_BODY_BYTES) -> byt
     return b"".join(chunks)
 
 
+async def _parameters(request: Request) -> dict[str, Any]:
+    """The request's GraphQL parameters, from the JSON body (POST) or the URL (GET)."""
+    if request.method == "GET":
+        if len(request.url.query) > MAX_QUERY_STRING:
+            raise _Refused(414, "REQUEST_TOO_LARGE", f"The query string may be at most {MAX_QUERY_STRING} bytes.")
+        data: dict[str, Any] = dict(request.query_params)
+        for name in ("variables", "extensions"):
+            if name in data:
+                try:
+                    data[name] = orjson.loads(data[name])
+                except orjson.JSONDecodeError as error:
+                    raise _Refused(400, "BAD_REQUEST", f"{name} is not valid JSON.") from error
+        return data
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != _JSON:
+        raise _Refused(415, "UNSUPPORTED_MEDIA_TYPE", "The body must be application/json.")
+    body = await read_capped_body(request)
+    if body is None:
+        raise _Refused(413, "REQUEST_TOO_LARGE", f"The body may be at most {MAX_BODY_BYTES} bytes.")
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise _Refused(400, "BAD_REQUEST", "The body is not valid JSON.") from error
+    if isinstance(data, list):
+        raise _Refused(400, "BATCH_NOT_SUPPORTED", "Send one operation per request.")
+    if not isinstance(data, dict):
+        raise _Refused(400, "BAD_REQUEST", "The body must be a JSON object.")
+    return data
+
+
+def _chosen_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        if len(operations) != 1:
+            raise _Refused(400, "BAD_REQUEST", "The document has several operations: name one in operationName.")
+        return operations[0]
+    for operation in operations:
+        if operation.name is not None and operation.name.value == operation_name:
+            return operation
+    raise _Refused(400, "BAD_REQUEST", "operationName names no operation of the document.")
+
+
+def operation_of(documents: DocumentRegistry, data: dict[str, Any], *, method: str) -> Operation:
+    """The operation a request runs: its document resolved (and trusted, in production), its name
+    checked, mutations and subscriptions refused where they do not belong."""
+    query, variables = data.get("query"), data.get("variables")
+    operation_name, extensions = data.get("operationName"), data.get("extensions")
+    document_id = data.get("documentId")
+    if not (isinstance(query, str | None) and isinstance(variables, dict | None)
+            and isinstance(operation_name, str | None) and isinstance(extensions, dict | None)
+            and isinstance(document_id, str | None)):
+        raise _Refused(400, "BAD_REQUEST", "query, variables, operationName, extensions or documentId has the "
+                                           "wrong type.")
+    operation_name = operation_name or None  # "" names no operation: as if absent
+    try:
+        text = documents.resolve(DocumentRequest(query, operation_name, extensions, document_id))
+    except DocumentRefused as refused:
+        raise _Refused(refused.status, refused.code, refused.message) from refused
+    try:
+        document = _parsed(text)
+    except GraphQLError as error:
+        raise _Refused(400, "GRAPHQL_PARSE_FAILED", error.message) from error
+    chosen = _chosen_operation(document, operation_name)
+    kind = chosen.operation
+    if kind is OperationType.SUBSCRIPTION:
+        raise _Refused(400, "BAD_REQUEST", "Subscriptions use the graphql-transport-ws WebSocket protocol on /graphql.")
+    if kind is OperationType.MUTATION and method == "GET":
+        raise _Refused(405, "METHOD_NOT_ALLOWED", "Mutations are sent with POST.", {"Allow": "POST"})
+    return Operation(text, variables, operation_name, kind, chosen.name.value if chosen.name else None)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str) -> DocumentNode:
+    """The apps send the same few dozen documents over and over: each is parsed once here."""
+    return parse(text, max_tokens=MAX_TOKENS)
+
+
+def _is_request_error(result: Any) -> bool:
+    """Errors before execution (document, validation, variables): the response has no data."""
+    if isinstance(result, PreExecutionError):
+        return True
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+
+
 class GraphQLHttp:
     def __init__(self, schema: Any, settings: HttpSettings, metrics: Metrics, live: Any) -> None:
         self.schema = schema
@@ -81,47 +213,30 @@ class GraphQLHttp:
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         language = language_from_header(request.headers.get("accept-language"))
-        if request.method != "POST":
-            return _error(405, "METHOD_NOT_ALLOWED", "GraphQL operations are sent with POST.", {"Allow": "POST"})
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != _JSON:
-            return _error(415, "UNSUPPORTED_MEDIA_TYPE", "The body must be application/json.")
-        body = await read_capped_body(request)
-        if body is None:
-            return _error(413, "REQUEST_TOO_LARGE", f"The body may be at most {MAX_BODY_BYTES} bytes.")
+        media_type = response_media_type(request.headers.get("accept"))
+        if request.method not in ("GET", "POST"):
+            return _refusal(_Refused(405, "METHOD_NOT_ALLOWED", "GraphQL requests are sent with POST or GET.",
+                                     {"Allow": "GET, POST"}), media_type)
+        if self._wants_ide(request):
+            return HTMLResponse(get_graphql_ide_html("graphiql"))
         try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return _error(400, "BAD_REQUEST", "The body is not valid JSON.")
-        if isinstance(data, list):
-            return _error(400, "BATCH_NOT_SUPPORTED", "Send one operation per request.")
-        if not isinstance(data, dict):
-            return _error(400, "BAD_REQUEST", "The body must be a JSON object.")
-        query, variables = data.get("query"), data.get("variables")
-        operation_name, extensions = data.get("operationName"), data.get("extensions")
-        if not (isinstance(query, str | None) and isinstance(variables, dict | None)
-                and isinstance(operation_name, str | None) and isinstance(extensions, dict | None)):
-            return _error(400, "BAD_REQUEST", "query, variables, operationName or extensions has the wrong type.")
-        if self.settings.trusted is not None:
-            query = self.settings.trusted.resolve(query, operation_name, extensions)
-            if query is None:
-                return _error(400, "UNTRUSTED_DOCUMENT", "Only the apps' registered operations are accepted.")
-        if not query:
-            return _error(400, "BAD_REQUEST", "No GraphQL query in the request.")
+            operation = operation_of(self.settings.documents, await _parameters(request), method=request.method)
+        except _Refused as refused:
+            self.metrics.errors.labels(refused.code).inc()
+            return _refusal(refused, media_type)
 
-        label = self.metrics.operation_label(operation_name or _first_operation_name(query),
-                                             trusted=self.settings.trusted is not None)
+        label = self.metrics.operation_label(operation.name, trusted=self.settings.documents.enforcing)
         statements = [0]
         db.statements.per_request.set(statements)
         try:
             # The deadline covers everything that may wait: the principal, a pool connection, the
             # execution and, for an idempotent mutation, its commit.
             async with asyncio.timeout(self.settings.request_timeout_s):
-                response = await self._respond(request, language, query, variables, operation_name, label)
+                response = await self._respond(request, language, media_type, operation, label)
         except TimeoutError:
             self.metrics.requests.labels(label, "timeout").inc()
             self.metrics.errors.labels("TIMEOUT").inc()
-            response = _error(504, "TIMEOUT", translate("request_timeout", language))
+            response = _refusal(_Refused(504, "TIMEOUT", translate("request_timeout", language)), media_type)
         except Exception as error:
             if not db.is_unavailable(error):
                 raise
@@ -129,8 +244,8 @@ class GraphQLHttp:
             log.warning("database unavailable", extra={"component": type(error).__name__})
             self.metrics.requests.labels(label, "unavailable").inc()
             self.metrics.errors.labels("SERVICE_UNAVAILABLE").inc()
-            response = _error(503, "SERVICE_UNAVAILABLE", translate("service_unavailable", language),
-                              {"Retry-After": "1"})
+            response = _refusal(_Refused(503, "SERVICE_UNAVAILABLE", translate("service_unavailable", language),
+                                         {"Retry-After": "1"}), media_type)
         self.metrics.latency.labels(label).observe(time.perf_counter() - started)
         if not self.settings.production:
             # Lets tests and benchmarks see N+1 regressions; production does not disclose it.
@@ -138,11 +253,16 @@ class GraphQLHttp:
             response.headers["x-sql-statements"] = str(statements[0])
         return response
 
-    async def _respond(self, request: Request, language: Language, query: str, variables: dict | None,
-                       operation_name: str | None, label: str) -> Response:
+    def _wants_ide(self, request: Request) -> bool:
+        return (not self.settings.production and request.method == "GET" and not request.url.query
+                and "text/html" in request.headers.get("accept", ""))
+
+    async def _respond(self, request: Request, language: Language, media_type: str, operation: Operation,
+                       label: str) -> Response:
         key = request.headers.get("idempotency-key")
         if key is not None and not (1 <= len(key) <= 128 and key.isprintable()):
-            return _error(400, "BAD_REQUEST", "Idempotency-Key must be 1 to 128 printable characters.")
+            return _refusal(_Refused(400, "BAD_REQUEST", "Idempotency-Key must be 1 to 128 printable characters."),
+                            media_type)
         principal, _ = await authenticate(request.headers.get("authorization"))
         context = Context(
             principal=principal,
@@ -153,71 +273,49 @@ class GraphQLHttp:
             live=self.live,
         )
         audit.request_origin.set(audit.RequestOrigin(context.client_address, context.request_id))
-        if key is None or principal is None or not _is_mutation(query, operation_name):
-            payload, status = await self._execute(context, query, variables, operation_name, label)
-            return _json(payload, status)
+        if key is None or principal is None or operation.kind is not OperationType.MUTATION:
+            payload, status = await self._execute(context, operation, label, media_type)
+            return _body(payload, status, media_type)
 
         async def mutation() -> idempotency.Response:
-            payload, status = await self._execute(context, query, variables, operation_name, label)
+            payload, status = await self._execute(context, operation, label, media_type)
             if status == 200 and not _has_server_error(payload):
                 return idempotency.Response(orjson.dumps(payload).decode(), status, keep=True)
             # Rolled back: nothing happened, and no data read inside (audited reads included) goes out.
             return idempotency.Response(orjson.dumps({"errors": payload.get("errors", []), "data": None}).decode(),
                                         status, keep=False)
 
-        digest = hashlib.sha256(
-            orjson.dumps({"q": query, "v": variables, "o": operation_name}, option=orjson.OPT_SORT_KEYS)
-        ).hexdigest()
+        digest = hashlib.sha256(orjson.dumps(
+            {"q": operation.query, "v": operation.variables, "o": operation.operation_name},
+            option=orjson.OPT_SORT_KEYS)).hexdigest()
         result = await idempotency.run_once(principal.user_id, key, digest, mutation)
         if result.outcome is idempotency.Outcome.DONE:
             await self.settings.failpoints.reach("kill-after-commit")
             await self.settings.failpoints.reach("stall-after-commit")
         if result.outcome is idempotency.Outcome.MISMATCH:
-            return _error(422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request.")
+            return _refusal(_Refused(422, "IDEMPOTENCY_KEY_REUSED",
+                                     "This Idempotency-Key was used for a different request."), media_type)
         if result.outcome is idempotency.Outcome.IN_FLIGHT:
-            return _error(409, "IDEMPOTENCY_KEY_IN_USE", "A request with this Idempotency-Key is still running.")
+            return _refusal(_Refused(409, "IDEMPOTENCY_KEY_IN_USE",
+                                     "A request with this Idempotency-Key is still running."), media_type)
         headers = {"Idempotent-Replayed": "true"} if result.outcome is idempotency.Outcome.REPLAY else None
-        return Response(result.response, status_code=result.status_code, media_type=_JSON, headers=headers)
+        return Response(result.response, status_code=result.status_code, media_type=media_type, headers=headers)
 
-    async def _execute(self, context: Context, query: str, variables: dict | None, operation_name: str | None,
-                       label: str) -> tuple[dict[str, Any], int]:
-        try:
-            result = await self.schema.execute(
-                query, variable_values=variables, context_value=context, operation_name=operation_name,
-                allowed_operation_types=_HTTP_OPERATIONS,
-            )
-        except InvalidOperationTypeError:
-            self.metrics.requests.labels(label, "refused").inc()
-            message = "Subscriptions use the graphql-transport-ws WebSocket protocol on /graphql."
-            return {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}, 400
+    async def _execute(self, context: Context, operation: Operation, label: str, media_type: str
+                       ) -> tuple[dict[str, Any], int]:
+        result = await self.schema.execute(operation.query, variable_values=operation.variables,
+                                           context_value=context, operation_name=operation.operation_name)
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [e.formatted for e in result.errors]
             for error in result.errors:
                 self.metrics.errors.labels((error.extensions or {}).get("code", "UNKNOWN")).inc()
-        payload["data"] = result.data
         self.metrics.requests.labels(label, "error" if result.errors else "ok").inc()
+        if _is_request_error(result):
+            # No execution happened, so no data entry; graphql-response+json says so with a 400.
+            return payload, 400 if media_type == _GRAPHQL_RESPONSE else 200
+        payload["data"] = result.data
         return payload, 200
-
-
-_OPERATION_NAME = re.compile(r"\b(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def _first_operation_name(query: str) -> str | None:
-    match = _OPERATION_NAME.search(query)
-    return match.group(1) if match else None
-
-
-def _is_mutation(query: str, operation_name: str | None) -> bool:
-    try:
-        document = parse(query, max_tokens=5000)
-    except GraphQLError:
-        return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = next((o for o in operations if o.name and o.name.value == operation_name), None)
-    if chosen is None and len(operations) == 1:
-        chosen = operations[0]
-    return chosen is not None and chosen.operation is OperationType.MUTATION
 
 
 def _has_server_error(payload: dict[str, Any]) -> bool:

@@ -1,15 +1,15 @@
 """GraphQL over WebSocket: graphql-transport-ws only, authenticated in connection_init.
 
-A connection lives only as long as its access: it is closed when its token
-expires, and when its user's access changes (sign-out, password change, role
-revoked) and the session no longer holds.
+A connection lives as long as its sign-in session: it outlives the access
+token that opened it, and is closed at once when the session ends (sign-out,
+password change, revocation). Operations are named and trusted exactly as
+over HTTP (api.documents).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 from datetime import timedelta
 from typing import Any
@@ -20,9 +20,12 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types.unset import UNSET
 
 from api.auth import authenticate
+from api.documents import DocumentRefused, DocumentRegistry
+from api.documents import Request as DocumentRequest
 from api.observability import Metrics, new_request_id
 from schema.context import Context
 from schema.loaders import Loaders
@@ -36,8 +39,9 @@ log = logging.getLogger("coedu.ws")
 
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 10
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
-#: Close codes (graphql-transport-ws uses 44xx for the application's reasons).
-CLOSE_TOKEN_EXPIRED = 4401
+#: Close codes (README, "The live feed"): graphql-transport-ws uses 44xx for the protocol's and the
+#: application's reasons; 4403 (the session ended) is one graphql-ws retries, and a retry with a
+#: signed-out token is refused at connection_init.
 CLOSE_ACCESS_REVOKED = 4403
 #: How often an open connection's session is checked again without a signal, and how soon after a
 #: check that could not be made (PostgreSQL unreachable).
@@ -45,8 +49,41 @@ ACCESS_RECHECK_SECONDS = 30
 ACCESS_RETRY_SECONDS = 2
 
 
+class _TrustedOperations(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws with the documents of api.documents: an operation is named by text or by
+    id exactly as over HTTP, and in production only a trusted one runs."""
+
+    async def handle_subscribe(self, message: Any) -> None:
+        payload = message.get("payload") or {}
+        query, operation_name = payload.get("query"), payload.get("operationName") or None
+        extensions, document_id = payload.get("extensions"), payload.get("documentId")
+        if not (isinstance(query, str | None) and isinstance(operation_name, str | None)
+                and isinstance(extensions, dict | None) and isinstance(document_id, str | None)):
+            await self._refuse(message, "BAD_REQUEST", "query, operationName, extensions or documentId has the "
+                                                       "wrong type.")
+            return
+        documents: DocumentRegistry = self.view.documents  # type: ignore[attr-defined]
+        try:
+            text = documents.resolve(DocumentRequest(query, operation_name, extensions, document_id))
+        except DocumentRefused as refused:
+            await self._refuse(message, refused.code, refused.message)
+            return
+        await super().handle_subscribe({**message, "payload": {**payload, "query": text,
+                                                                "operationName": operation_name}})
+
+    async def _refuse(self, message: Any, code: str, text: str) -> None:
+        if not self.connection_acknowledged:
+            await self.websocket.close(code=4401, reason="Unauthorized")
+            return
+        await self.send_message({"id": message.get("id"), "type": "error",  # type: ignore[typeddict-item]
+                                 "payload": [{"message": text, "extensions": {"code": code}}]})
+
+
 class GraphQLWebSocket(GraphQL):
-    def __init__(self, schema: Any, *, allowed_origins: tuple[str, ...], live: Any, metrics: Metrics) -> None:
+    graphql_transport_ws_handler_class = _TrustedOperations
+
+    def __init__(self, schema: Any, *, allowed_origins: tuple[str, ...], live: Any, metrics: Metrics,
+                 documents: DocumentRegistry) -> None:
         super().__init__(
             schema,
             graphql_ide=None,
@@ -58,6 +95,7 @@ class GraphQLWebSocket(GraphQL):
         )
         self.live = live
         self.metrics = metrics
+        self.documents = documents
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "websocket":
@@ -105,19 +143,21 @@ class GraphQLWebSocket(GraphQL):
         return UNSET
 
     async def _watch(self, context: Context, claims: AccessClaims) -> None:
-        """Close the connection when its token expires or its access ends."""
+        """Keep the connection while its session holds; close it when the session ends.
+
+        The access token authenticated the connection once; after that the session decides, so a
+        counsellor's feed lasts a whole shift across token expiry. Sign-out, revocation and role
+        changes reach the connection at once (the access-changed signal), and the session is
+        checked again every ``ACCESS_RECHECK_SECONDS`` in case a signal was lost.
+        """
         websocket: WebSocket = context.websocket
         listener = self.live.hub.listen(runtime.current().key("access-changed"))
         self.metrics.websockets.inc()
         recheck = ACCESS_RECHECK_SECONDS
         try:
             while True:
-                remaining = (claims.expires_at - dt.datetime.now(dt.UTC)).total_seconds()
-                if remaining <= 0:
-                    await _close(websocket, CLOSE_TOKEN_EXPIRED, "token expired")
-                    return
                 try:
-                    message = await asyncio.wait_for(listener.get(), timeout=min(remaining, recheck))
+                    message = await asyncio.wait_for(listener.get(), timeout=recheck)
                 except TimeoutError:
                     message = RECONNECTED  # re-check now and then, in case a message was lost
                 if message not in (str(claims.user_id), RECONNECTED):

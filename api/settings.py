@@ -45,7 +45,8 @@ class Settings:
     redis_prefix: str = "coedu:"
     keys: Keys | None = None
     allowed_origins: tuple[str, ...] = ()
-    trusted_documents_dir: Path | None = None
+    #: Folders of .graphql files and manifests (api.documents); empty: every document runs.
+    trusted_documents: tuple[Path, ...] = ()
     public_url: str = "http://127.0.0.1:8000"
     push_gateway_url: str | None = None
     password_hashing: str = "standard"
@@ -98,7 +99,7 @@ class Settings:
             redis_prefix=env.get("COEDU_REDIS_PREFIX", "coedu:"),
             keys=keys,
             allowed_origins=tuple(o.strip() for o in env.get("COEDU_ALLOWED_ORIGINS", "").split(",") if o.strip()),
-            trusted_documents_dir=Path(documents) if documents else None,
+            trusted_documents=tuple(Path(p.strip()) for p in (documents or "").split(",") if p.strip()),
             public_url=env.get("COEDU_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             push_gateway_url=env.get("PUSH_GATEWAY_URL") or None,
             password_hashing=password_hashing,

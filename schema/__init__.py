@@ -23,6 +23,7 @@ from schema.common.errors import ErrorPresentation, present_errors
 from schema.common.guard import guard_root_fields
 from schema.common.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCost
 from schema.common.node import Node, resolve_node
+from schema.common.scalars import SCALARS
 from schema.common.shared_objects import Executor
 from schema.context import Context
 from schema.dashboard import DashboardQueries
@@ -116,7 +117,7 @@ def build_schema(*, production: bool = False) -> CoeduSchema:
         subscription=Subscription,
         types=NODE_TYPES,
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         execution_context_class=Executor,
     )
     built.production = production

@@ -153,6 +153,17 @@ def is_unavailable(error: BaseException) -> bool:
     return False
 
 
+def is_bad_value(error: BaseException) -> bool:
+    """Whether PostgreSQL refused a value itself (SQLSTATE class 22: a NUL byte in text, a number out
+    of range, an impossible date): a value the client sent, since nothing else reaches a statement."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, asyncpg.exceptions.DataError):
+            return True
+        seen = seen.__cause__
+    return False
+
+
 def unique_violation_columns(error: Exception) -> frozenset[str]:
     """The columns of the unique constraint an IntegrityError broke (empty for any other error)."""
     cause = error.__cause__

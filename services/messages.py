@@ -25,6 +25,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "internal_error": ("服务器内部错误，请稍后再试（请求编号 {request_id}）。",
                        "Internal server error; please try again later (request {request_id})."),
     "request_timeout": ("请求处理超时。", "The request took too long."),
+    "bad_user_input": ("输入值无效（{field}），请检查后重试。",
+                       "An input value is not valid ({field}); check it and retry."),
     "service_unavailable": ("服务暂时不可用，请稍后重试。", "The service is briefly unavailable; please try again."),
     "invalid_first": ("first 应在 0 到 {max} 之间。", "first must be between 0 and {max}."),
     "invalid_cursor": ("分页游标无效。", "The pagination cursor is not valid."),

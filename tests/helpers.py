@@ -234,7 +234,7 @@ def contract_operation(file_name: str, operation: str) -> str:
     """An operation of the client contract, with the fragments it uses, as the apps send it."""
     from graphql import parse
 
-    from api.trusted import canonical_operations
+    from api.documents import operations
 
     path = CLIENTS / "operations" / file_name
-    return canonical_operations(parse(path.read_text(encoding="utf-8")))[operation]
+    return operations(parse(path.read_text(encoding="utf-8")))[operation]

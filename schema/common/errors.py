@@ -85,19 +85,48 @@ def present_errors(errors: list[GraphQLError], context: object, *, production: b
     errors[:] = [_present(e, language, request_id, production) for e in errors[:MAX_ERRORS]]
 
 
-def is_server_error(error: GraphQLError) -> bool:
-    """Whether a raw execution error is the server's fault (presented as INTERNAL_ERROR or
-    SERVICE_UNAVAILABLE), rather than the viewer's access, a broken rule or a bad document."""
+def classify(error: GraphQLError) -> str:
+    """The code of a raw error: whose fault it is, decided once for presentation and delivery."""
     original = error.original_error
-    if original is None or isinstance(original, Unauthenticated | Forbidden | UserErrors):
-        return False
-    return not (isinstance(original, GraphQLError) and (original.extensions or {}).get("code"))
+    if isinstance(original, Unauthenticated):
+        return "UNAUTHENTICATED"
+    if isinstance(original, Forbidden):
+        return "FORBIDDEN"
+    if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
+        return str(original.extensions["code"])  # type: ignore[index]
+    if isinstance(original, UserErrors):
+        return original.errors[0].code.value
+    if original is None:
+        if (error.extensions or {}).get("code"):
+            return str(error.extensions["code"])  # type: ignore[index]
+        if _COERCION.match(error.message):
+            return "BAD_USER_INPUT"  # a variable missing, null where it may not be, or of the wrong type
+        return "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
+    if error.path is None or db.is_bad_value(original):
+        # Coercion of the client's values before execution, or a value PostgreSQL refused (a NUL byte,
+        # a number out of range): the client's mistake, not the server's.
+        return "BAD_USER_INPUT"
+    if db.is_unavailable(original):
+        return "SERVICE_UNAVAILABLE"
+    return "INTERNAL_ERROR"
+
+
+def is_server_error(error: GraphQLError) -> bool:
+    """Whether a raw execution error is the server's fault, rather than the viewer's access, a broken
+    rule, a bad document or a bad value."""
+    return classify(error) in SERVER_ERROR_CODES
+
+
+#: graphql-core's words for a variable whose value cannot be used (validation errors say other things).
+_COERCION = re.compile(r"Variable '\$\w+' (got invalid value|of required type .* was not provided|"
+                       r"of non-null type .* must not be null)")
+_WHERE = re.compile(r"Variable '\$(\w+)'(?: got invalid value .*? at '([^']+)')?")
 
 
 def _present(error: GraphQLError, language: Language, request_id: str, production: bool) -> GraphQLError:
+    code = classify(error)
     original = error.original_error
-    if isinstance(original, Unauthenticated | Forbidden):
-        code = "UNAUTHENTICATED" if isinstance(original, Unauthenticated) else "FORBIDDEN"
+    if code in ("UNAUTHENTICATED", "FORBIDDEN") and isinstance(original, Unauthenticated | Forbidden):
         return _rebuild(error, translate(code.lower(), language), {"code": code})
     if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
         return _rebuild(error, original.message, original.extensions)
@@ -105,18 +134,24 @@ def _present(error: GraphQLError, language: Language, request_id: str, productio
         first = original.errors[0]
         return _rebuild(error, translate(first.message, language, first.params),
                         {"code": first.code.value, "field": first.field})
+    if code == "BAD_USER_INPUT":
+        # Logged without the values (they may be phones, passwords, a child's name), and not as a fault.
+        log.info("client input refused", extra={"error_code": code, "component": type(original).__name__})
+        where = _WHERE.search(error.message)
+        field = (where.group(2) or where.group(1)) if where else None
+        return _rebuild(error, translate("bad_user_input", language, {"field": field or "-"}),
+                        {"code": code, "field": field})
     if original is None:
         if (error.extensions or {}).get("code"):
             return error
-        code = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
         message = error.message
         if production:
             message = _SUGGESTION.sub("", message)  # no schema hints for strangers
         return _rebuild(error, message, {"code": code})
-    if db.is_unavailable(original):
+    if code == "SERVICE_UNAVAILABLE":
         # PostgreSQL restarting or out of reach: expected now and then, worth a retry, not a bug.
         log.warning("database unavailable during a request", extra={"component": type(original).__name__})
-        return _rebuild(error, translate("service_unavailable", language), {"code": "SERVICE_UNAVAILABLE"})
+        return _rebuild(error, translate("service_unavailable", language), {"code": code})
     log.error("unexpected error in resolver", exc_info=original, extra={"path": error.path})
     message = translate("internal_error", language, {"request_id": request_id})
     return _rebuild(error, message, {"code": "INTERNAL_ERROR", "requestId": request_id})

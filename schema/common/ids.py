@@ -57,6 +57,8 @@ def from_global_id(global_id: str) -> tuple[str, uuid.UUID] | None:
         raw = base64.urlsafe_b64decode(global_id + "=")
     except (binascii.Error, ValueError):
         return None
+    if len(raw) < 2:  # "=" padding alone decodes to nothing
+        return None
     type_name = _TYPE_NAMES.get(raw[0])
     if type_name is None:
         return None

@@ -4,6 +4,7 @@ certificates and ratings."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import uuid
 from collections import defaultdict
@@ -234,6 +235,9 @@ async def enroll(actor: Principal, course_id: uuid.UUID | None) -> Enrollment:
         return await Enrollment.get(course_id=course.id, guardian_id=actor.user_id)
 
 
+_CERTIFICATE_NUMBER = re.compile(rf"JTJY-\d{{4}}-[{_CERTIFICATE_ALPHABET}]{{8}}")
+
+
 def _certificate_number(year: int) -> str:
     return f"JTJY-{year}-" + "".join(secrets.choice(_CERTIFICATE_ALPHABET) for _ in range(8))
 
@@ -312,8 +316,8 @@ def mask_name(name: str) -> str:
 async def verify_certificate(number: str) -> Certificate | None:
     """The public check of a certificate number."""
     clean = (number or "").strip().upper()
-    if not clean or len(clean) > 32:
-        return None
+    if not _CERTIFICATE_NUMBER.fullmatch(clean):
+        return None  # not a number we issue (and nothing worth sending to the database)
     enrollment = await Enrollment.get_or_none(certificate_number=clean)
     if enrollment is None or enrollment.completed_at is None:
         return None

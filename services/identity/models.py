@@ -68,6 +68,8 @@ class RefreshToken(Model):
     issued_at = fields.DatetimeField(db_default=Now())
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
+    #: The refresh token that replaced this one (sealed), given again to a refresh within the grace period.
+    successor_sealed = fields.BinaryField(null=True)
 
     class Meta:
         table = "refresh_token"

@@ -52,13 +52,22 @@ async def start(user_id: uuid.UUID, *, using: BaseDBAsyncClient) -> IssuedSessio
 _SPEND = """
 UPDATE refresh_token SET used_at = now()
  WHERE token_digest = $1 AND used_at IS NULL AND expires_at > now()
-RETURNING session_id
+RETURNING id, session_id
 """
+
+#: A refresh repeated this soon after the first gets the same new refresh token: an app's HTTP and
+#: WebSocket clients refreshing at once, or a retry after a lost answer, are not a theft.
+REUSE_GRACE = dt.timedelta(seconds=30)
+
+
+def _seal_successor(token: str, row_id: uuid.UUID) -> bytes:
+    return runtime.current().crypto.sealer.seal(token, table="refresh_token", column="successor", row=row_id)
 
 
 async def refresh(refresh_token: str) -> IssuedSession:
-    """Swap a refresh token for a new pair. A spent token ends the whole sign-in (it was stolen,
-    or replayed by a confused client: either way the session can no longer be trusted)."""
+    """Swap a refresh token for a new pair. Spent again within ``REUSE_GRACE`` it gives the same new
+    refresh token (while that one is unspent); spent again later, it ends the whole sign-in (it was
+    stolen, or replayed by a confused client: either way the session can no longer be trusted)."""
     rt = runtime.current()
     digest = rt.crypto.token_digest(refresh_token)
     revoked_user: uuid.UUID | None = None
@@ -69,16 +78,37 @@ async def refresh(refresh_token: str) -> IssuedSession:
             now = await db.now(tx)
             if session.revoked_at is None and session.expires_at > now:
                 token = await _issue_refresh_token(session.id, now, tx)
+                await RefreshToken.filter(id=spent[0]["id"]).using_db(tx).update(
+                    successor_sealed=_seal_successor(token, spent[0]["id"]))
                 access, expires_at = issue_access_token(session.user_id, session.id, now)  # type: ignore[attr-defined]
                 return IssuedSession(session.user_id, session.id, access, expires_at, token)  # type: ignore[attr-defined]
         else:
             known = await RefreshToken.get_or_none(token_digest=digest).using_db(tx).select_related("session")
             if known is not None and known.used_at is not None and known.session.revoked_at is None:
+                again = await _within_grace(known, tx)
+                if again is not None:
+                    return again
                 await _revoke(known.session, "refresh_token_reuse", tx)
                 revoked_user = known.session.user_id  # type: ignore[attr-defined]
         entries = await principals.access_changed(revoked_user, using=tx) if revoked_user else []
     await outbox.flush(entries)
     raise UserErrors.one(ErrorCode.INVALID_CREDENTIALS, "invalid_refresh_token", "refreshToken")
+
+
+async def _within_grace(spent: RefreshToken, tx: BaseDBAsyncClient) -> IssuedSession | None:
+    """The pair a token spent moments ago was swapped for, if its successor is still unspent."""
+    now = await db.now(tx)
+    session = spent.session
+    if spent.successor_sealed is None or spent.used_at + REUSE_GRACE < now or session.expires_at <= now:
+        return None
+    successor = runtime.current().crypto.sealer.open(spent.successor_sealed, table="refresh_token",
+                                                     column="successor", row=spent.id)
+    unspent = await RefreshToken.filter(token_digest=runtime.current().crypto.token_digest(successor),
+                                        used_at__isnull=True).using_db(tx).exists()
+    if not unspent:
+        return None
+    access, expires_at = issue_access_token(session.user_id, session.id, now)  # type: ignore[attr-defined]
+    return IssuedSession(session.user_id, session.id, access, expires_at, successor)  # type: ignore[attr-defined]
 
 
 async def _revoke(session: AuthSession, reason: str, using: BaseDBAsyncClient) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from services.identity.models import Invitation
+from services.identity.models import Invitation, RefreshToken
 from tests.helpers import PASSWORD, error_codes, make_person, user_error_codes
 
 ASSIGN_ROLE = """
@@ -143,13 +143,42 @@ async def test_refresh_rotates_and_a_spent_token_ends_the_sign_in(api, world):
     assert first["userErrors"] == []
     assert first["session"]["refreshToken"] != teacher.refresh_token
     assert await _works(api, first["session"]["accessToken"])
-    # the old refresh token is spent: presenting it again ends the whole sign-in
+    # presented again at once (the app's other client refreshing too), it gives the same new refresh token
+    again = (await api.data(REFRESH, {"refreshToken": teacher.refresh_token}))["refreshSession"]
+    assert again["userErrors"] == [] and again["session"]["refreshToken"] == first["session"]["refreshToken"]
+    # past the grace period, the spent token ends the whole sign-in
+    await RefreshToken.filter(used_at__isnull=False).update(used_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=31))
     replay = (await api.data(REFRESH, {"refreshToken": teacher.refresh_token}))["refreshSession"]
     assert user_error_codes(replay) == [("INVALID_CREDENTIALS", "refreshToken")]
     assert not await _works(api, first["session"]["accessToken"])
     assert not await _works(api, teacher.token)
     after = (await api.data(REFRESH, {"refreshToken": first["session"]["refreshToken"]}))["refreshSession"]
     assert user_error_codes(after) == [("INVALID_CREDENTIALS", "refreshToken")]
+
+
+async def test_refreshes_racing_each_other_keep_the_sign_in(api, world):
+    import asyncio
+
+    teacher = world["teacher_a"]
+    answers = await asyncio.gather(*[api.data(REFRESH, {"refreshToken": teacher.refresh_token}) for _ in range(8)])
+    sessions = [a["refreshSession"]["session"] for a in answers]
+    assert all(s is not None for s in sessions)
+    assert len({s["refreshToken"] for s in sessions}) == 1
+    assert all([await _works(api, s["accessToken"]) for s in sessions])
+    # the chain goes on from the one new refresh token
+    next_pair = (await api.data(REFRESH, {"refreshToken": sessions[0]["refreshToken"]}))["refreshSession"]
+    assert next_pair["userErrors"] == []
+
+
+async def test_a_grace_refresh_never_revives_a_successor_already_spent(api, world):
+    teacher = world["teacher_a"]
+    first = (await api.data(REFRESH, {"refreshToken": teacher.refresh_token}))["refreshSession"]["session"]
+    second = (await api.data(REFRESH, {"refreshToken": first["refreshToken"]}))["refreshSession"]["session"]
+    assert second is not None
+    # the first token again, within its grace, but its successor has moved on: a theft, not a double tap
+    replay = (await api.data(REFRESH, {"refreshToken": teacher.refresh_token}))["refreshSession"]
+    assert user_error_codes(replay) == [("INVALID_CREDENTIALS", "refreshToken")]
+    assert not await _works(api, second["accessToken"])
 
 
 async def test_an_unknown_refresh_token_is_refused(api, world):

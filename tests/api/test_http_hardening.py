@@ -12,9 +12,13 @@ from tests.helpers import CLIENTS, Api, contract_operation, error_codes
 VIEWER = "query Viewer { viewer { id } }"
 
 
-async def test_only_post_with_json_runs_operations(api, world):
+async def test_queries_run_by_post_or_get_and_mutations_only_by_post(api, world):
     get = await api.client.get("/graphql", params={"query": "{ privacyNotice { version } }"})
-    assert get.status_code == 405
+    assert get.status_code == 200 and get.json()["data"]["privacyNotice"]["version"]
+    mutation = "mutation { refreshSession(input: {refreshToken: \"x\"}) { userErrors { code } } }"
+    refused = await api.client.get("/graphql", params={"query": mutation})
+    assert refused.status_code == 405 and refused.headers["allow"] == "POST"
+    assert (await api.client.put("/graphql", json={"query": "{ __typename }"})).status_code == 405
     form = await api.client.post("/graphql", data={"query": "{ privacyNotice { version } }"})
     assert form.status_code == 415
     multipart = await api.client.post("/graphql", files={"operations": ("o.json", b"{}")})
@@ -22,6 +26,44 @@ async def test_only_post_with_json_runs_operations(api, world):
     text = await api.client.post("/graphql", content=b'{"query":"{ privacyNotice { version } }"}',
                                  headers={"content-type": "text/plain"})
     assert text.status_code == 415
+
+
+async def test_get_takes_variables_and_extensions_as_json(api, world):
+    query = ("query Near($km: Float!) { serviceStationsNear(latitude: 40.6, longitude: 109.8, radiusKm: $km, "
+             "first: 5) { __typename } }")
+    ok = await api.client.get("/graphql", params={"query": query, "variables": '{"km": 5}'})
+    assert ok.status_code == 200 and error_codes(ok.json()) == ["UNAUTHENTICATED"]  # the variables were taken
+    bad = await api.client.get("/graphql", params={"query": query, "variables": "{nope"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_responses_follow_the_media_type_the_client_accepts(api, world):
+    accept = {"accept": "application/graphql-response+json, application/json;q=0.9"}
+    ok = await api.client.post("/graphql", json={"query": "{ privacyNotice { version } }"}, headers=accept)
+    assert ok.status_code == 200 and ok.headers["content-type"].startswith("application/graphql-response+json")
+    invalid = await api.client.post("/graphql", json={"query": "{ nothing }"}, headers=accept)
+    assert invalid.status_code == 400 and "data" not in invalid.json()  # a request error: no execution
+    legacy = await api.client.post("/graphql", json={"query": "{ nothing }"})
+    assert legacy.status_code == 200 and legacy.headers["content-type"].startswith("application/json")
+    assert "data" not in legacy.json() and legacy.json()["errors"][0]["extensions"]["code"] == \
+        "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_the_operation_name_must_name_an_operation(api, world):
+    two = "query A { privacyNotice { version } } query B { __typename }"
+    unnamed = await api.client.post("/graphql", json={"query": two})
+    assert unnamed.status_code == 400 and unnamed.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    unknown = await api.client.post("/graphql", json={"query": two, "operationName": "C"})
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    chosen = await api.client.post("/graphql", json={"query": two, "operationName": "B"})
+    assert chosen.json() == {"data": {"__typename": "Query"}}
+    empty = await api.client.post("/graphql", json={"query": "{ __typename }", "operationName": ""})
+    assert empty.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_graphiql_answers_a_browser_in_development(api, world):
+    page = await api.client.get("/graphql", headers={"accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
 
 
 async def test_batched_requests_are_refused(api, world):
@@ -93,7 +135,7 @@ async def test_in_development_field_suggestions_and_introspection_help(api, worl
 @pytest.fixture
 async def production_api(settings):
     production = dataclasses.replace(settings, environment="production",
-                                     trusted_documents_dir=CLIENTS / "operations")
+                                     trusted_documents=(CLIENTS / "operations",))
     running = RunningServer(production)
     address = await running.start()
     import httpx
@@ -128,13 +170,14 @@ async def test_production_accepts_a_persisted_query_hash(production_api):
     assert error_codes(response.json()) == ["UNAUTHENTICATED"]
     unknown = await production_api.client.post("/graphql", json={
         "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}})
-    assert unknown.status_code == 400
+    assert unknown.status_code == 200  # as Apollo's clients expect, so that they send the text
+    assert error_codes(unknown.json()) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
 async def test_production_masks_suggestions(production_api, settings):
-    from api.trusted import TrustedDocuments
+    from api.documents import DocumentRegistry
 
-    assert len(TrustedDocuments.load(CLIENTS / "operations")) > 50
+    assert len(DocumentRegistry.load([CLIENTS / "operations"])) > 50
     body = await production_api.post("query { privacyNotic { version } }")
     assert body.status_code == 400  # not even validated: untrusted
 

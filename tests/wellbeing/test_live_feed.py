@@ -9,6 +9,7 @@ import json
 import httpx
 import jwt
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from api.embedded import EmbeddedRedis
 from tests.helpers import Api, contract_operation, make_person
@@ -86,15 +87,27 @@ async def test_a_subscription_ends_when_its_session_is_revoked(api, world):
     assert await client.closed(within=3) == 4403
 
 
-async def test_a_subscription_ends_when_its_token_expires(api, world, keys):
+async def test_a_subscription_outlives_its_access_token_while_the_session_holds(api, world, keys, monkeypatch):
+    from api import graphql_ws
+
+    monkeypatch.setattr(graphql_ws, "ACCESS_RECHECK_SECONDS", 0.5)  # the session is checked twice a second
     token = world["counsellor_a"].token
     claims = jwt.decode(token, options={"verify_signature": False})
-    claims["exp"] = int(dt.datetime.now(dt.UTC).timestamp()) + 2
+    claims["exp"] = int(dt.datetime.now(dt.UTC).timestamp()) - 8  # expired, but within the 10 s clock leeway
     kid = jwt.get_unverified_header(token)["kid"]
     short = jwt.encode(claims, keys.signing_key, algorithm="EdDSA", headers={"kid": kid})
     client = await WsClient.connect(api.address, short)
     await client.subscribe(EVENTS)
-    assert await client.closed(within=6) == 4401
+    await asyncio.sleep(3)  # past the token's expiry and leeway, and several session checks later
+    alert = await raise_alert(api, world)
+    event = (await client.next_data())["wellbeingAlertEvents"]
+    assert (event["kind"], event["alert"]["id"]) == ("RAISED", alert["id"])
+    # ... but a new connection with the expired token is refused, and signing out closes this one
+    with pytest.raises(ConnectionClosed) as refused:
+        await WsClient.connect(api.address, short)
+    assert refused.value.rcvd.code == 4403
+    await api.data(LOGOUT, {"refreshToken": world["counsellor_a"].refresh_token, "allDevices": True})
+    assert await client.closed(within=3) == 4403
 
 
 async def test_a_connection_carries_at_most_ten_subscriptions(api, world):
