@@ -118,14 +118,16 @@ def is_server_error(error: GraphQLError) -> bool:
 
 
 #: graphql-core's words for a variable whose value cannot be used (validation errors say other things).
-_COERCION = re.compile(r"Variable '\$\w+' (got invalid value|of required type .* was not provided|"
-                       r"of non-null type .* must not be null)")
-_WHERE = re.compile(r"Variable '\$(\w+)'(?: got invalid value .*? at '([^']+)')?")
+_COERCION = re.compile(r"Variable '\$\w+' (has invalid value|got invalid value|of required type .* was not "
+                       r"provided|of non-null type .* must not be null)")
+_WHERE = re.compile(r"Variable '\$(\w+)'(?: has invalid value at \.([^:]+):)?")
 
 
 def _present(error: GraphQLError, language: Language, request_id: str, production: bool) -> GraphQLError:
-    code = classify(error)
     original = error.original_error
+    if original is None and (error.extensions or {}).get("code"):
+        return error  # presented already (a request error passes here twice)
+    code = classify(error)
     if code in ("UNAUTHENTICATED", "FORBIDDEN") and isinstance(original, Unauthenticated | Forbidden):
         return _rebuild(error, translate(code.lower(), language), {"code": code})
     if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
@@ -138,12 +140,10 @@ def _present(error: GraphQLError, language: Language, request_id: str, productio
         # Logged without the values (they may be phones, passwords, a child's name), and not as a fault.
         log.info("client input refused", extra={"error_code": code, "component": type(original).__name__})
         where = _WHERE.search(error.message)
-        field = (where.group(2) or where.group(1)) if where else None
+        field = ".".join(part for part in (where.group(1), where.group(2)) if part) if where else None
         return _rebuild(error, translate("bad_user_input", language, {"field": field or "-"}),
                         {"code": code, "field": field})
     if original is None:
-        if (error.extensions or {}).get("code"):
-            return error
         message = error.message
         if production:
             message = _SUGGESTION.sub("", message)  # no schema hints for strangers
