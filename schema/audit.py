@@ -80,7 +80,7 @@ class AuditQueries:
         self, info: Info, first: First, after: After = None,
         filter: Annotated[AuditEventFilter | None, strawberry.argument(description="Narrows the trail.")] = None,
     ) -> Connection[AuditEvent]:
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         wanted = audit.AuditFilter()
         if filter is not None:
             actor = decode_id(filter.actor_id, "User") if filter.actor_id else None
@@ -90,7 +90,7 @@ class AuditQueries:
                 impossible=(filter.actor_id is not None and actor is None)
                 or (filter.subject_id is not None and subject is None),
             )
-        return connection(await audit.events(wanted, first=size, offset=offset), AuditEvent.of)
+        return connection(await audit.events(wanted, first=size, after=position), AuditEvent.of)
 
 
 def _any_row(global_id: str) -> uuid.UUID | None:

@@ -88,7 +88,7 @@ class AuditFilter:
     impossible: bool = False
 
 
-async def events(filter: AuditFilter, *, first: int, offset: int) -> paging.Page[AuditEvent]:
+async def events(filter: AuditFilter, *, first: int, after: paging.Position | None) -> paging.Page[AuditEvent]:
     """The trail, newest first (city administrators; the operation rule decides that)."""
     query = AuditEvent.all()
     if filter.impossible:
@@ -103,4 +103,4 @@ async def events(filter: AuditFilter, *, first: int, offset: int) -> paging.Page
         query = query.filter(at__gte=filter.since)
     if filter.until:
         query = query.filter(at__lt=filter.until)
-    return await paging.fetch(query.order_by("-at", "-id"), first=first, offset=offset)
+    return await paging.fetch(query, order=("-at", "-id"), first=first, after=after)

@@ -1,17 +1,26 @@
-"""Relay connections: ``first``/``after``, edges, nodes, pageInfo and a lazy totalCount."""
+"""Relay connections: ``first``/``after``, edges, nodes, pageInfo and a lazy totalCount.
+
+Cursors are keyset positions (services.paging), sealed so that clients see
+an opaque string and cannot forge or read one (they hold row ids).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
+import orjson
 import strawberry
 
 from schema.common.errors import ApiError
+from services import runtime
+from services.crypto import DecryptionError
 from services.messages import Language
-from services.paging import MAX_PAGE, Page
+from services.paging import MAX_PAGE, Page, Position
 
 T = TypeVar("T")
 
@@ -31,25 +40,56 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The item.")
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
+def encode_cursor(position: Position) -> str:
+    """A page position, sealed: opaque to clients (it holds row ids) and tamper-proof."""
+    values = [_tagged(value) for value in position]
+    sealed = runtime.current().crypto.sealer.seal(orjson.dumps(values).decode(), table="cursor", column="position",
+                                                  row=_NO_ROW)
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, language: Language) -> int:
-    """Offset just past ``cursor`` (0 when absent)."""
+def decode_cursor(cursor: str | None, language: Language) -> Position | None:
+    """The position ``cursor`` stands for (None when absent); INVALID_INPUT for anything else."""
     if cursor is None:
-        return 0
+        return None
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if text[0] == "o" and text[1:].isdigit():
-            return int(text[1:]) + 1
-    except (binascii.Error, ValueError, UnicodeDecodeError, IndexError):
+        sealed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        text = runtime.current().crypto.sealer.open(sealed, table="cursor", column="position", row=_NO_ROW)
+        values = orjson.loads(text) if text is not None else None
+        if isinstance(values, list):
+            return tuple(_untagged(value) for value in values)
+    except (binascii.Error, ValueError, TypeError, DecryptionError):
         pass
     raise ApiError("INVALID_INPUT", "invalid_cursor", language)
 
 
-def page_window(first: int, after: str | None, language: Language) -> tuple[int, int]:
-    """Validated (first, offset) of a connection's arguments."""
+_NO_ROW = uuid.UUID(int=0)
+
+
+def _tagged(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"d": value.isoformat()}
+    if isinstance(value, uuid.UUID):
+        return {"u": value.hex}
+    return value
+
+
+def _untagged(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "t" in value:
+            return dt.datetime.fromisoformat(value["t"])
+        if "d" in value:
+            return dt.date.fromisoformat(value["d"])
+        if "u" in value:
+            return uuid.UUID(hex=value["u"])
+        raise ValueError("not a cursor value")
+    return value
+
+
+def page_window(first: int, after: str | None, language: Language) -> tuple[int, Position | None]:
+    """Validated (first, position after which the page starts) of a connection's arguments."""
     if not 0 <= first <= MAX_PAGE:
         raise ApiError("INVALID_INPUT", "invalid_first", language, max=MAX_PAGE)
     return first, decode_cursor(after, language)
@@ -62,8 +102,8 @@ class Connection(Generic[T]):
 
     @strawberry.field(description="Items of this page with their cursors.")
     def edges(self) -> list[Edge[T]]:
-        start = self._page.offset
-        return [Edge(cursor=encode_cursor(start + i), node=self._wrap(row)) for i, row in enumerate(self._page.items)]
+        return [Edge(cursor=encode_cursor(position), node=self._wrap(row))
+                for row, position in zip(self._page.items, self._page.positions, strict=True)]
 
     @strawberry.field(description="Items of this page.")
     def nodes(self) -> list[T]:
@@ -71,8 +111,7 @@ class Connection(Generic[T]):
 
     @strawberry.field(description="Where this page sits in the list.")
     def page_info(self) -> PageInfo:
-        count = len(self._page.items)
-        end = encode_cursor(self._page.offset + count - 1) if count else None
+        end = encode_cursor(self._page.positions[-1]) if self._page.positions else None
         return PageInfo(has_next_page=self._page.has_next, end_cursor=end)
 
     @strawberry.field(description="Number of items in the whole list (what the viewer may see of it).")

@@ -121,8 +121,8 @@ class FamilyEducationQueries:
         self, info: Info, first: First, after: After = None,
         filter: Annotated[inputs.CourseFilter | None, strawberry.argument(description="Narrows the list.")] = None,
     ) -> Connection[Course]:
-        size, offset = page_window(first, after, info.context.language)
-        page = await courses.catalogue(info.context.principal, _course_filter(filter), first=size, offset=offset)
+        size, position = page_window(first, after, info.context.language)
+        page = await courses.catalogue(info.context.principal, _course_filter(filter), first=size, after=position)
         return connection(page, Course.of)
 
     @strawberry.field(description="The public check of a course certificate: null if no such certificate exists.")
@@ -151,8 +151,8 @@ class FamilyEducationQueries:
         self, info: Info, first: First, after: After = None,
         filter: Annotated[inputs.InstructorFilter | None, strawberry.argument(description="Narrows the list.")] = None,
     ) -> Connection[Instructor]:
-        size, offset = page_window(first, after, info.context.language)
-        page = await instructors.directory(_instructor_filter(filter), first=size, offset=offset)
+        size, position = page_window(first, after, info.context.language)
+        page = await instructors.directory(_instructor_filter(filter), first=size, after=position)
         return connection(page, Instructor.of)
 
     @strawberry.field(description="The viewer's consultations (as the family or as the instructor), by start.")
@@ -161,10 +161,10 @@ class FamilyEducationQueries:
         filter: Annotated[inputs.ConsultationFilter | None,
                           strawberry.argument(description="Narrows the list.")] = None,
     ) -> Connection[Consultation]:
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         window = consultations.ConsultationWindow(starts=filter.from_ if filter else None,
                                                   ends=filter.to if filter else None)
-        page = await consultations.consultations(info.context.principal, window, first=size, offset=offset)
+        page = await consultations.consultations(info.context.principal, window, first=size, after=position)
         return connection(page, Consultation.of)
 
 

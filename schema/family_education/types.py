@@ -128,10 +128,10 @@ class Course(Node):
     @strawberry.field(description="In-person sessions still to come, soonest first.")
     async def upcoming_sessions(self, info: Info, first: First = 10, after: After = None
                                 ) -> Connection[CourseSession]:
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         everyone = await info.context.loaders.upcoming_sessions_by_course.load(self._row.id)
-        return connection(paging.fixed(everyone[offset:offset + size + 1], first=size, offset=offset,
-                                       total=len(everyone)), CourseSession.of)
+        return connection(paging.fixed(everyone, key=lambda s: (s.starts_at, s.id), first=size, after=position),
+                          CourseSession.of)
 
     @strawberry.field(description="The signed-in parent's enrolment in it, if any.")
     async def viewer_enrollment(self, info: Info) -> Enrollment | None:
@@ -218,12 +218,12 @@ class CourseSession(Node):
                                   "instructor and the administrators of the venue.")
     async def registrations(self, info: Info, first: First = 50, after: After = None
                             ) -> Connection[SessionRegistration] | None:
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         if not await self._manageable(info):
             return None
         everyone = await info.context.loaders.registrations_by_session.load(self._row.id)
-        return connection(paging.fixed(everyone[offset:offset + size + 1], first=size, offset=offset,
-                                       total=len(everyone)), SessionRegistration.of)
+        return connection(paging.fixed(everyone, key=lambda r: (r.registered_at, r.id), first=size, after=position),
+                          SessionRegistration.of)
 
     async def _manageable(self, info: Info) -> bool:
         return info.context.principal is not None and await info.context.loaders.session_manageable.load(self._row)
@@ -338,9 +338,9 @@ class Instructor(Node):
         self, info: Info, first: First = 20, after: After = None,
         filter: Annotated[CourseSessionFilter | None, strawberry.argument(description="Narrows the list.")] = None,
     ) -> Connection[CourseSession]:
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         page = await sessions.taught_by(self._row, upcoming=bool(filter and filter.upcoming), first=size,
-                                        offset=offset)
+                                        after=position)
         return connection(page, CourseSession.of)
 
 

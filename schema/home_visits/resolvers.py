@@ -74,8 +74,8 @@ class HomeVisitQueries:
         self, info: Info, first: First, after: After = None,
         filter: Annotated[inputs.HomeVisitFilter | None, strawberry.argument(description="Narrows the list.")] = None,
     ) -> Connection[HomeVisit]:
-        size, offset = page_window(first, after, info.context.language)
-        page = await queries.visits(info.context.principal, visit_filter(filter), first=size, offset=offset)
+        size, position = page_window(first, after, info.context.language)
+        page = await queries.visits(info.context.principal, visit_filter(filter), first=size, after=position)
         return connection(page, HomeVisit.of)
 
     @strawberry.field(description="Home-visit figures of a year, for the city, a district or a school "

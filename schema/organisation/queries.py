@@ -27,7 +27,7 @@ class OrganisationQueries:
         self, info: Info, first: First, after: After = None,
         filter: Annotated[SchoolFilter | None, strawberry.argument(description="Narrows the directory.")] = None,
     ) -> Connection[School]:
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         wanted = queries.SchoolFilter()
         if filter is not None:
             district_id = decode_id(filter.district_id, "District") if filter.district_id else None
@@ -38,4 +38,4 @@ class OrganisationQueries:
                 stage=filter.stage,
                 impossible=filter.district_id is not None and district_id is None,
             )
-        return connection(await queries.schools(wanted, first=size, offset=offset), School.of)
+        return connection(await queries.schools(wanted, first=size, after=position), School.of)

@@ -244,9 +244,9 @@ class User(Node):
 
         if not _viewer_is(info, self._row.id):
             return None
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         page = await notifications.inbox(info.context.principal, unread_only=bool(unread_only), first=size,
-                                         offset=offset)
+                                         after=position)
         language = info.context.language
         return connection(page, lambda row: Item.of(row, language))
 
@@ -297,8 +297,8 @@ class User(Node):
 
         if not _viewer_is(info, self._row.id):
             return None
-        size, offset = page_window(first, after, info.context.language)
-        return connection(await courses.my_enrollments(info.context.principal, first=size, offset=offset), Item.of)
+        size, position = page_window(first, after, info.context.language)
+        return connection(await courses.my_enrollments(info.context.principal, first=size, after=position), Item.of)
 
     @strawberry.field(description="For the signed-in parent: their seats in course sessions, soonest first; "
                                   "`upcoming` for the live ones still to come.")
@@ -314,9 +314,9 @@ class User(Node):
 
         if not _viewer_is(info, self._row.id):
             return None
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         page = await sessions.my_registrations(info.context.principal, upcoming=bool(filter and filter.upcoming),
-                                               first=size, offset=offset)
+                                               first=size, after=position)
         return connection(page, Item.of)
 
 
@@ -345,9 +345,9 @@ class SchoolClass(Node):
 
     @strawberry.field(description="Students of the class the viewer may see, by name.")
     async def students(self, info: Info, first: First = 50, after: After = None) -> Connection[Student]:
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         if info.context.principal is None:
-            return connection(paging.fixed([], first=size, offset=offset), Student.of)
+            return connection(paging.fixed([], key=_by_name, first=size, after=position), Student.of)
         loaders = info.context.loaders
         # Their class is this one: a student's class and grade resolve at once, without a coroutine each;
         # so does their school (and its district) when asked for, read alongside the students.
@@ -358,8 +358,11 @@ class SchoolClass(Node):
                                                loaders.school_and_district(self._row.school_id))
         else:
             everyone = await loaders.visible_students_by_class.load(self._row.id)
-        rows = everyone[offset:offset + size + 1]
-        return connection(paging.fixed(rows, first=size, offset=offset, total=len(everyone)), Student.of)
+        return connection(paging.fixed(everyone, key=_by_name, first=size, after=position), Student.of)
+
+
+def _by_name(student: models.Student) -> paging.Position:
+    return (student.display_name, student.id)
 
 
 @strawberry.type(description="A student of a school. Students have no account; their guardians do.")
@@ -406,17 +409,16 @@ class Student(Node):
         from schema.home_visits.types import HomeVisit as Visit
         from services.home_visits import queries as visits
 
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         if info.context.principal is None:
-            return connection(paging.fixed([], first=size, offset=offset), Visit.of)
+            return connection(paging.fixed([], key=visits.position, first=size, after=position), Visit.of)
         wanted = visit_filter(filter)
         if wanted == visits.VisitFilter(upcoming=True):
             # The parent's home screen: batched for all children in one statement.
             everyone = await info.context.loaders.upcoming_visits_by_student.load(self._row.id)
-            rows = everyone[offset:offset + size + 1]
-            return connection(paging.fixed(rows, first=size, offset=offset, total=len(everyone)), Visit.of)
+            return connection(paging.fixed(everyone, key=visits.position, first=size, after=position), Visit.of)
         page = await visits.visits(info.context.principal, dataclasses.replace(wanted, student_id=self._row.id),
-                                   first=size, offset=offset)
+                                   first=size, after=position)
         return connection(page, Visit.of)
 
     @strawberry.field(description="The student's latest home visit the viewer may see.")

@@ -74,7 +74,7 @@ class WellbeingQueries:
         filter: Annotated[inputs.WellbeingAlertFilter | None, strawberry.argument(description="Narrows the queue.")]
         = None,
     ) -> Connection[WellbeingAlert]:
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         wanted = queries.AlertFilter()
         if filter is not None:
             school_id = decode_id(filter.school_id, "School") if filter.school_id else None
@@ -85,7 +85,7 @@ class WellbeingQueries:
                 impossible=(filter.school_id is not None and school_id is None)
                 or (filter.student_id is not None and student_id is None),
             )
-        page = await queries.alerts(info.context.principal, wanted, first=size, offset=offset)
+        page = await queries.alerts(info.context.principal, wanted, first=size, after=position)
         return connection(page, WellbeingAlert.of)
 
     @strawberry.field(description="Acknowledgement deadlines per severity.")

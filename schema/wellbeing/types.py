@@ -247,9 +247,9 @@ class StudentWellbeing:
 
     @strawberry.field(description="The student's alerts the viewer may see, newest first.")
     async def alerts(self, info: Info, first: First = 20, after: After = None) -> Connection[WellbeingAlert]:
-        size, offset = page_window(first, after, info.context.language)
+        size, position = page_window(first, after, info.context.language)
         page = await queries.alerts(info.context.principal, queries.AlertFilter(student_id=self._student_id),
-                                    first=size, offset=offset)
+                                    first=size, after=position)
         return connection(page, WellbeingAlert.of)
 
 

@@ -248,14 +248,14 @@ class ConsultationWindow:
     ends: dt.datetime | None = None
 
 
-async def consultations(viewer: Principal, window: ConsultationWindow, *, first: int, offset: int
+async def consultations(viewer: Principal, window: ConsultationWindow, *, first: int, after: paging.Position | None
                         ) -> paging.Page[Consultation]:
     query = Consultation.filter(access.visible_consultations(viewer))
     if window.starts:
         query = query.filter(ends_at__gt=window.starts)
     if window.ends:
         query = query.filter(starts_at__lt=window.ends)
-    return await paging.fetch(query.order_by("starts_at", "id"), first=first, offset=offset)
+    return await paging.fetch(query, order=("starts_at", "id"), first=first, after=after)
 
 
 async def visible_consultations_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[Consultation | None]:

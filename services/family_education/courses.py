@@ -116,7 +116,8 @@ class CatalogueFilter:
     impossible: bool = False
 
 
-async def catalogue(viewer: Principal, wanted: CatalogueFilter, *, first: int, offset: int) -> paging.Page[Course]:
+async def catalogue(viewer: Principal, wanted: CatalogueFilter, *, first: int, after: paging.Position | None
+                    ) -> paging.Page[Course]:
     query = Course.all()
     if wanted.impossible:
         query = query.filter(access.NOTHING)
@@ -133,7 +134,7 @@ async def catalogue(viewer: Principal, wanted: CatalogueFilter, *, first: int, o
         terms = query_terms(wanted.search[:50])
         if terms:
             query = query.filter(search_terms__contains=terms)
-    return await paging.fetch(query.order_by("-created_at", "id"), first=first, offset=offset)
+    return await paging.fetch(query, order=("-created_at", "id"), first=first, after=after)
 
 
 async def _grade_of_visible_student(viewer: Principal, student_id: uuid.UUID) -> int | None:
@@ -207,9 +208,9 @@ async def completed_lessons(enrollment_ids: Sequence[uuid.UUID]) -> list[list[uu
     return [grouped.get(i, []) for i in enrollment_ids]
 
 
-async def my_enrollments(viewer: Principal, *, first: int, offset: int) -> paging.Page[Enrollment]:
-    return await paging.fetch(Enrollment.filter(access.own_family_rows(viewer)).order_by("-enrolled_at", "id"),
-                              first=first, offset=offset)
+async def my_enrollments(viewer: Principal, *, first: int, after: paging.Position | None) -> paging.Page[Enrollment]:
+    return await paging.fetch(Enrollment.filter(access.own_family_rows(viewer)), order=("-enrolled_at", "id"),
+                              first=first, after=after)
 
 
 async def visible_enrollments_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[Enrollment | None]:

@@ -222,7 +222,8 @@ class InstructorFilter:
     impossible: bool = False
 
 
-async def directory(wanted: InstructorFilter, *, first: int, offset: int) -> paging.Page[Instructor]:
+async def directory(wanted: InstructorFilter, *, first: int, after: paging.Position | None
+                    ) -> paging.Page[Instructor]:
     """Certified instructors, those who can be booked (active) first."""
     query = Instructor.all()
     if wanted.impossible:
@@ -237,8 +238,8 @@ async def directory(wanted: InstructorFilter, *, first: int, offset: int) -> pag
     # Those who can be booked (active) first: the order is computed in SQL, by the programme's date.
     ordered = query.annotate(inactive=RawSQL(
         "(suspended_at IS NOT NULL OR expires_on < (now() AT TIME ZONE 'Asia/Shanghai')::date)"
-    )).order_by("inactive", "certificate_number", "id")
-    return await paging.fetch(ordered, first=first, offset=offset)
+    ))
+    return await paging.fetch(ordered, order=("inactive", "certificate_number", "id"), first=first, after=after)
 
 
 async def instructors_by_id(ids: Sequence[uuid.UUID]) -> list[Instructor | None]:

@@ -238,11 +238,12 @@ async def upcoming_of_courses(course_ids: Sequence[uuid.UUID]) -> list[list[Cour
     return [grouped.get(i, []) for i in course_ids]
 
 
-async def taught_by(instructor: Instructor, *, upcoming: bool, first: int, offset: int) -> paging.Page[CourseSession]:
+async def taught_by(instructor: Instructor, *, upcoming: bool, first: int, after: paging.Position | None
+                    ) -> paging.Page[CourseSession]:
     query = CourseSession.filter(instructor_id=instructor.id)
     if upcoming:
         query = query.filter(ends_at__gt=await db.now())
-    return await paging.fetch(query.order_by("starts_at", "id"), first=first, offset=offset)
+    return await paging.fetch(query, order=("starts_at", "id"), first=first, after=after)
 
 
 async def registrations_of(session_ids: Sequence[uuid.UUID]) -> list[list[SessionRegistration]]:
@@ -253,12 +254,13 @@ async def registrations_of(session_ids: Sequence[uuid.UUID]) -> list[list[Sessio
     return [grouped.get(i, []) for i in session_ids]
 
 
-async def my_registrations(viewer: Principal, *, upcoming: bool, first: int, offset: int
+async def my_registrations(viewer: Principal, *, upcoming: bool, first: int, after: paging.Position | None
                            ) -> paging.Page[SessionRegistration]:
     query = SessionRegistration.filter(access.own_family_rows(viewer))
     if upcoming:
         query = query.filter(session__ends_at__gt=dt.datetime.now(dt.UTC), status=RegistrationStatus.REGISTERED)
-    return await paging.fetch(query.order_by("session__starts_at", "id"), first=first, offset=offset)
+    return await paging.fetch(query.select_related("session"), order=("session__starts_at", "id"), first=first,
+                              after=after)
 
 
 async def manageable(viewer: Principal, sessions: Sequence[CourseSession]) -> list[bool]:

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import RawSQL, Subquery
 from tortoise.transactions import in_transaction
 
 from services import access, audit, db, paging
@@ -67,13 +67,23 @@ def _filtered(viewer: Principal, wanted: VisitFilter, now: dt.datetime):  # type
     return query
 
 
-async def visits(viewer: Principal, wanted: VisitFilter, *, first: int, offset: int) -> paging.Page[VisibleVisit]:
+#: Visits without a window yet sort last, as PostgreSQL sorts NULLs.
+_NO_WINDOW = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+_STARTS = RawSQL("coalesce(window_start, '9999-12-31 00:00:00+00'::timestamptz)")
+
+
+def position(visit: VisibleVisit) -> paging.Position:
+    """A visit's place in the lists of visits (soonest first), as ``visits`` orders them."""
+    return (visit.row.window_start or _NO_WINDOW, visit.row.id)
+
+
+async def visits(viewer: Principal, wanted: VisitFilter, *, first: int, after: paging.Position | None
+                 ) -> paging.Page[VisibleVisit]:
     """Visits the viewer may see, in the order they may happen."""
     now = dt.datetime.now(dt.UTC)
-    page = await paging.fetch(_filtered(viewer, wanted, now).order_by("window_start", "id"), first=first,
-                              offset=offset)
-    page.items = [v for v in await _tiers(viewer, page.items) if v]
-    return page
+    page = await paging.fetch(_filtered(viewer, wanted, now).annotate(starts=_STARTS), order=("starts", "id"),
+                              first=first, after=after)
+    return page.keep(await _tiers(viewer, page.items))
 
 
 async def visible_visits_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[VisibleVisit | None]:

@@ -94,11 +94,12 @@ def render(notification: Notification, language: Language) -> tuple[str, str]:
 # The inbox.
 
 
-async def inbox(viewer: Principal, *, unread_only: bool, first: int, offset: int) -> paging.Page[Notification]:
+async def inbox(viewer: Principal, *, unread_only: bool, first: int, after: paging.Position | None
+                ) -> paging.Page[Notification]:
     query = Notification.filter(user_id=viewer.user_id)
     if unread_only:
         query = query.filter(read_at__isnull=True)
-    return await paging.fetch(query.order_by("-created_at", "-id"), first=first, offset=offset)
+    return await paging.fetch(query, order=("-created_at", "-id"), first=first, after=after)
 
 
 async def unread_count(user_id: uuid.UUID) -> int:

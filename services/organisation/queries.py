@@ -87,7 +87,7 @@ class SchoolFilter:
     impossible: bool = False
 
 
-async def schools(filter: SchoolFilter, *, first: int, offset: int) -> paging.Page[School]:
+async def schools(filter: SchoolFilter, *, first: int, after: paging.Position | None) -> paging.Page[School]:
     """The school directory (public within the programme), filtered, by name."""
     query = School.all()
     if filter.impossible:
@@ -100,7 +100,7 @@ async def schools(filter: SchoolFilter, *, first: int, offset: int) -> paging.Pa
         query = query.filter(stage=filter.stage)
     if filter.search and filter.search.strip():
         query = query.filter(name__icontains=filter.search.strip()[:50])
-    return await paging.fetch(query.order_by("name", "id"), first=first, offset=offset)
+    return await paging.fetch(query, order=("name", "id"), first=first, after=after)
 
 
 async def student_counts(school_ids: Sequence[uuid.UUID]) -> list[int]:

@@ -58,7 +58,8 @@ class AlertFilter:
     impossible: bool = False
 
 
-async def alerts(viewer: Principal, wanted: AlertFilter, *, first: int, offset: int) -> paging.Page[VisibleAlert]:
+async def alerts(viewer: Principal, wanted: AlertFilter, *, first: int, after: paging.Position | None
+                 ) -> paging.Page[VisibleAlert]:
     """The alerts the viewer may see, newest first, filtered before pagination."""
     query = WellbeingAlert.filter(access.visible_alerts(viewer))
     if wanted.impossible:
@@ -75,10 +76,9 @@ async def alerts(viewer: Principal, wanted: AlertFilter, *, first: int, offset: 
         query = query.filter(student_id=wanted.student_id)
     if wanted.raised_by_me:
         query = query.filter(raised_by_id=viewer.user_id)
-    page = await paging.fetch(query.select_related("student__school").order_by("-raised_at", "-id"),
-                              first=first, offset=offset)
-    page.items = [v for v in (_with_tier(viewer, row) for row in page.items) if v]
-    return page
+    page = await paging.fetch(query.select_related("student__school"), order=("-raised_at", "-id"), first=first,
+                              after=after)
+    return page.keep([_with_tier(viewer, row) for row in page.items])
 
 
 async def visible_alerts_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[VisibleAlert | None]:
