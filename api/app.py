@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gc
 import logging
 import os
@@ -12,11 +13,13 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from email.utils import format_datetime
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -61,7 +64,7 @@ def build_runtime(settings: Settings, redis: Redis) -> runtime.Runtime:
         signing=TokenKeys.build(keys.signing_key, keys.previous_verifying_keys),
         password_hashing=settings.password_hashing,
         push_gateway_url=settings.push_gateway_url,
-        public_url=settings.public_url,
+        public_url=settings.public_url or "http://127.0.0.1:8000",
     )
 
 
@@ -185,11 +188,15 @@ def create_app(settings: Settings, *, on_fatal: Callable[[str], None] = exit_on_
                             status_code=200 if ready else 503)
 
     async def calendar_feed(request: Request) -> Response:
-        body = await calendar.render(request.path_params["token"])
-        if body is None:
+        feed = await calendar.render(request.path_params["token"])
+        if feed is None:
             return Response("Not found", status_code=404, media_type="text/plain")
-        return Response(body, media_type="text/calendar; charset=utf-8",
-                        headers={"Cache-Control": "private, max-age=300"})
+        headers = {"Cache-Control": "private, max-age=300", "ETag": feed.etag}
+        if feed.last_modified is not None:
+            headers["Last-Modified"] = format_datetime(feed.last_modified.astimezone(dt.UTC), usegmt=True)
+        if feed.etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+            return Response(status_code=304, headers=headers)  # the phone's copy is current
+        return Response(feed.ics, media_type="text/calendar; charset=utf-8", headers=headers)
 
     async def metrics_endpoint(request: Request) -> Response:
         pool = getattr(connections.get("default"), "_pool", None)
@@ -211,6 +218,14 @@ def create_app(settings: Settings, *, on_fatal: Callable[[str], None] = exit_on_
         lifespan=lifespan,
     )
     app.add_middleware(RequestContextMiddleware)
+    if settings.allowed_origins:
+        # An administrators' console on its own origin: bearer tokens, never cookies, so no credentials.
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(settings.allowed_origins), allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "accept", "accept-language", "idempotency-key",
+                           "x-request-id"],
+            expose_headers=["x-request-id", "idempotent-replayed", "retry-after"], max_age=600,
+        )
     app.state.schema = schema
     app.state.live = live
     app.state.supervisor = supervisor

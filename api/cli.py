@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import signal
 import sys
@@ -46,6 +47,9 @@ def serve(args: argparse.Namespace) -> int:
             gave_up.append(reason)
             server.should_exit = True
 
+        if settings.public_url is None:  # calendar links point where this server listens
+            shown = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host  # noqa: S104 - a comparison
+            settings = dataclasses.replace(settings, public_url=f"http://{shown}:{args.port}")
         app = create_app(settings.with_urls(database_url=database_url, redis_url=redis_url), on_fatal=stop_serving)
         config = uvicorn.Config(
             app,

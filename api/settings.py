@@ -47,7 +47,8 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     #: Folders of .graphql files and manifests (api.documents); empty: every document runs.
     trusted_documents: tuple[Path, ...] = ()
-    public_url: str = "http://127.0.0.1:8000"
+    #: Where clients reach the server (calendar links); None: the address `coedu serve` listens on.
+    public_url: str | None = None
     push_gateway_url: str | None = None
     password_hashing: str = "standard"
     db_pool_size: int = 10
@@ -100,7 +101,7 @@ class Settings:
             keys=keys,
             allowed_origins=tuple(o.strip() for o in env.get("COEDU_ALLOWED_ORIGINS", "").split(",") if o.strip()),
             trusted_documents=tuple(Path(p.strip()) for p in (documents or "").split(",") if p.strip()),
-            public_url=env.get("COEDU_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            public_url=(env.get("COEDU_PUBLIC_URL") or "").rstrip("/") or None,
             push_gateway_url=env.get("PUSH_GATEWAY_URL") or None,
             password_hashing=password_hashing,
             db_pool_size=_int(env, "COEDU_DB_POOL_SIZE", 10),

@@ -229,6 +229,8 @@ def language_from_header(header: str | None) -> Language:
         except ValueError:
             weight = 0.0
         primary = tag.strip().lower().split("-")[0]
+        if weight <= 0:
+            continue  # q=0: "not this one"
         if primary in ("zh", "en") and weight > best_q:
             best, best_q = primary, weight
     return "en" if best == "en" else "zh"

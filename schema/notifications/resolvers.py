@@ -44,10 +44,11 @@ class MarkNotificationsReadPayload:
 @strawberry.type
 class NotificationMutations:
     @strawberry.mutation(description="Register the phone's push token after sign-in; registering it again is "
-                                     "harmless.")
+                                     "harmless. Pushes to it are written in the request's Accept-Language.")
     async def register_push_device(self, info: Info, input: RegisterPushDeviceInput) -> RegisterPushDevicePayload:
         async def action() -> RegisterPushDevicePayload:
-            row = await service.register_device(info.context.principal, input.platform, input.token)
+            row = await service.register_device(info.context.principal, input.platform, input.token,
+                                                info.context.language)
             return RegisterPushDevicePayload(device=PushDevice.of(row))
 
         return await run(info, RegisterPushDevicePayload, action)

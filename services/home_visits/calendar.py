@@ -9,8 +9,10 @@ child, and carries no address: calendars sync to third-party clouds.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -68,8 +70,20 @@ async def reset(viewer: Principal) -> str:
         return _url(await _issue(viewer.user_id))
 
 
-async def render(token: str) -> bytes | None:
-    """The feed behind a token, or None for an unknown or revoked one."""
+@dataclass(frozen=True)
+class Feed:
+    ics: bytes
+    #: the latest change of any visit in it (for Last-Modified); None for an empty feed
+    last_modified: dt.datetime | None
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.ics).hexdigest()[:32] + '"'
+
+
+async def render(token: str) -> Feed | None:
+    """The feed behind a token, or None for an unknown or revoked one. A cancelled visit stays in it,
+    marked cancelled, so that the phone shows the visit called off rather than silently gone."""
     if not token or len(token) > 64:
         return None
     feed = await CalendarFeed.get_or_none(token_digest=_digest(token), revoked_at__isnull=True)
@@ -80,7 +94,8 @@ async def render(token: str) -> bytes | None:
     since = dt.datetime.now(dt.UTC) - KEEP_PAST
     visits = await HomeVisit.filter(
         Q(lead_teacher_id=teacher_id) | Q(id__in=companion_of),
-        status__in=[HomeVisitStatus.CONFIRMED, HomeVisitStatus.COMPLETED], scheduled_start__gte=since,
+        status__in=[HomeVisitStatus.CONFIRMED, HomeVisitStatus.COMPLETED, HomeVisitStatus.CANCELLED],
+        scheduled_start__gte=since,
     ).order_by("scheduled_start")
     students = {s.id: s for s in await Student.filter(id__in={v.student_id for v in visits})}  # type: ignore[attr-defined]
     classes = {c.id: c for c in await SchoolClass.filter(id__in={s.school_class_id for s in students.values()})}  # type: ignore[attr-defined]
@@ -99,7 +114,7 @@ async def render(token: str) -> bytes | None:
         event.add("dtstart", visit.scheduled_start.astimezone(ZONE))  # type: ignore[union-attr]
         event.add("dtend", visit.scheduled_end.astimezone(ZONE))  # type: ignore[union-attr]
         event.add("summary", f"家访（{school_class.name}）")
-        event.add("status", "CONFIRMED")
+        event.add("status", "CANCELLED" if visit.status == HomeVisitStatus.CANCELLED else "CONFIRMED")
         calendar.add_component(event)
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    return Feed(calendar.to_ical(), max((v.updated_at for v in visits), default=None))

@@ -40,6 +40,8 @@ class PushDevice(Model):
     #: HMAC of the push token (a token moves to whoever registers it last); the token itself sealed.
     token_digest = fields.CharField(max_length=64, unique=True)
     token_sealed = fields.BinaryField()
+    #: The language pushes to this device are written in: the app's, as it registered.
+    language = fields.CharField(max_length=8, default="zh")
     registered_at = fields.DatetimeField(db_default=Now())
 
     class Meta:

@@ -175,8 +175,10 @@ async def live(hub: Hub, user_id: uuid.UUID) -> AsyncIterator[Notification]:
 # Push.
 
 
-async def register_device(viewer: Principal, platform: DevicePlatform, token: str) -> PushDevice:
-    """Register (or re-register) a push token for the viewer; a token moves to whoever registers it."""
+async def register_device(viewer: Principal, platform: DevicePlatform, token: str, language: Language = "zh"
+                          ) -> PushDevice:
+    """Register (or re-register) a push token for the viewer, with the language of the app that
+    registers it (pushes are written in it); a token moves to whoever registers it."""
     checks = Checks()
     clean = checks.text("token", token, max_length=512)
     checks.raise_if_any()
@@ -190,9 +192,11 @@ async def register_device(viewer: Principal, platform: DevicePlatform, token: st
             device_id = new_id()
             sealed = crypto.sealer.seal(clean, table="push_device", column="token", row=device_id)
             return await PushDevice.create(id=device_id, user_id=viewer.user_id, platform=platform,
-                                           token_digest=digest, token_sealed=sealed, using_db=tx)
-        if device.user_id != viewer.user_id or device.platform != platform:  # type: ignore[attr-defined]
-            await PushDevice.filter(id=device.id).using_db(tx).update(user_id=viewer.user_id, platform=platform)
+                                           token_digest=digest, token_sealed=sealed, language=language, using_db=tx)
+        if (device.user_id != viewer.user_id or device.platform != platform  # type: ignore[attr-defined]
+                or device.language != language):
+            await PushDevice.filter(id=device.id).using_db(tx).update(user_id=viewer.user_id, platform=platform,
+                                                                      language=language)
             await device.refresh_from_db(using_db=tx)
         return device
 
@@ -211,7 +215,7 @@ async def deliver_push(job: scheduler.Job, tx: BaseDBAsyncClient) -> None:
         await PushDelivery.filter(id=delivery.id).using_db(tx).update(status="skipped")
         return
     device, notification = delivery.device, delivery.notification
-    title, body = render(notification, "zh")
+    title, body = render(notification, "en" if device.language == "en" else "zh")
     token = rt.crypto.sealer.open(device.token_sealed, table="push_device", column="token", row=device.id)
     payload = {
         "deliveryId": str(delivery.id),

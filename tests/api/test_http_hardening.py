@@ -187,3 +187,44 @@ async def test_every_response_carries_a_request_id(api, world):
     assert response.headers["x-request-id"] == "abc-12345-xyz"
     generated = await api.post("{ privacyNotice { version } }")
     assert len(generated.headers["x-request-id"]) == 16
+
+
+async def test_an_allowed_origin_may_call_the_api_from_a_browser(settings):
+    console = "https://console.example.edu.cn"
+    running = RunningServer(dataclasses.replace(settings, allowed_origins=(console,)))
+    address = await running.start()
+    try:
+        import httpx
+
+        async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+            preflight = await client.options("/graphql", headers={
+                "origin": console, "access-control-request-method": "POST",
+                "access-control-request-headers": "authorization, content-type, idempotency-key"})
+            assert preflight.status_code == 200
+            assert preflight.headers["access-control-allow-origin"] == console
+            assert "idempotency-key" in preflight.headers["access-control-allow-headers"].lower()
+            answer = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"origin": console})
+            assert answer.headers["access-control-allow-origin"] == console
+            assert "x-request-id" in answer.headers["access-control-expose-headers"].lower()
+            stranger = await client.post("/graphql", json={"query": "{ __typename }"},
+                                         headers={"origin": "https://evil.example"})
+            assert "access-control-allow-origin" not in stranger.headers
+    finally:
+        await running.stop()
+
+
+async def test_without_allowed_origins_no_browser_elsewhere_is_let_in(api, world):
+    answer = await api.client.post("/graphql", json={"query": "{ __typename }"},
+                                   headers={"origin": "https://console.example.edu.cn"})
+    assert "access-control-allow-origin" not in answer.headers
+
+
+async def test_english_is_chosen_only_when_it_is_wanted(api, world):
+    unwanted = await api.gql(DASHBOARD_YEAR_ZERO, headers={"accept-language": "en;q=0, zh-CN"},
+                             token=world["city_admin"].token)
+    wanted = await api.gql(DASHBOARD_YEAR_ZERO, headers={"accept-language": "en-US"}, token=world["city_admin"].token)
+    assert unwanted["errors"][0]["message"].startswith("取值应在")
+    assert wanted["errors"][0]["message"].startswith("Must be between")
+
+
+DASHBOARD_YEAR_ZERO = "query { programmeDashboard(year: 0) { pilotSchools { actual } } }"

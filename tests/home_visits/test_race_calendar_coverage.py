@@ -156,3 +156,27 @@ async def test_the_feed_needs_no_sign_in_but_its_token(api, world):
         assert (await client.get("/calendar/" + "x" * 100 + ".ics")).status_code == 404
     rows = await connections.get("default").execute_query_dict("SELECT count(*) AS n FROM calendar_feed")
     assert rows[0]["n"] == 0
+
+
+async def test_a_cancelled_visit_stays_on_the_phone_marked_cancelled_and_the_feed_revalidates(api, world):
+    visit = await propose(api, world, slots=[slot(2, 10)])
+    await accept(api, world, visit)
+    url = (await api.data(CALENDAR, token=world["teacher_a"].token))["viewer"]["homeVisitCalendarUrl"]
+    path = "/" + url.split("/", 3)[3]
+    first = await api.client.get(path)
+    assert "STATUS:CONFIRMED" in first.text and first.headers["last-modified"].endswith("GMT")
+    unchanged = await api.client.get(path, headers={"if-none-match": first.headers["etag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    await api.data(CANCEL, {"homeVisitId": visit["id"], "reason": "家里有事"}, token=world["parent_a"].token)
+    after = await api.client.get(path, headers={"if-none-match": first.headers["etag"]})
+    assert after.status_code == 200 and "STATUS:CANCELLED" in after.text and "STATUS:CONFIRMED" not in after.text
+    assert after.headers["etag"] != first.headers["etag"]
+
+
+async def test_calendar_links_point_where_the_server_listens(api, world, server_processes):
+    [process] = await server_processes("calendar-links")
+    async with httpx.AsyncClient(base_url=f"http://{process.address}") as client:
+        body = await client.post("/graphql", json={"query": CALENDAR},
+                                 headers={"authorization": f"Bearer {world['teacher_a'].token}"})
+    url = body.json()["data"]["viewer"]["homeVisitCalendarUrl"]
+    assert url.startswith(f"http://127.0.0.1:{process.port}/calendar/")

@@ -183,3 +183,26 @@ async def test_without_a_gateway_pushes_are_skipped(api, world):
         return await PushDelivery.filter(status="skipped").count() == 1
 
     await eventually(skipped, within=5)
+
+
+async def test_pushes_speak_the_language_of_the_app_that_registered_the_device(settings):
+    gateway = Gateway([])
+    async with gateway as url:
+        running = RunningServer(dataclasses.replace(settings, push_gateway_url=url))
+        address = await running.start()
+        try:
+            from tests.helpers import build_world
+
+            world = await build_world()
+            async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+                api = Api(client, address)
+                await api.data(REGISTER, {"platform": "IOS", "token": "english-phone"},
+                               token=world["counsellor_a"].token, headers={"accept-language": "en-GB,en;q=0.9"})
+                await api.data(REGISTER, {"platform": "ANDROID", "token": "chinese-phone"},
+                               token=world["counsellor_a"].token, headers={"accept-language": "en;q=0, zh-CN"})
+                await raise_alert(api, world)
+                await eventually(lambda: _count(gateway, 2), within=10)
+        finally:
+            await running.stop()
+    titles = {payload["token"]: payload["title"] for payload, _ in gateway.received}
+    assert titles == {"english-phone": "Wellbeing alert", "chinese-phone": "心理健康预警"}
