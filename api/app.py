@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -65,6 +66,7 @@ def build_runtime(settings: Settings, redis: Redis) -> runtime.Runtime:
         password_hashing=settings.password_hashing,
         push_gateway_url=settings.push_gateway_url,
         public_url=settings.public_url or "http://127.0.0.1:8000",
+        tokens=dataclasses.replace(runtime.Runtime.tokens, access_ttl_seconds=settings.access_token_seconds),
     )
 
 

@@ -56,6 +56,8 @@ class Settings:
     request_timeout_s: float = 10.0
     migrate_on_start: bool = True
     log_level: str = "INFO"
+    #: How long an access token lives; apps refresh it with their refresh token.
+    access_token_seconds: int = 600
     #: Faults to inject on purpose (api.failpoints); tests only.
     failpoints: frozenset[str] = frozenset()
 
@@ -85,6 +87,8 @@ class Settings:
                 "COEDU_ENV=production needs COEDU_TRUSTED_DOCUMENTS: the folder of the clients' "
                 ".graphql operations, the only documents production executes"
             )
+        if _int(env, "COEDU_ACCESS_TOKEN_SECONDS", 600) < 1:
+            raise ConfigurationError("COEDU_ACCESS_TOKEN_SECONDS must be at least 1")
         failpoints = frozenset(name.strip() for name in env.get("COEDU_FAILPOINTS", "").split(",") if name.strip())
         if production and failpoints:
             raise ConfigurationError("COEDU_FAILPOINTS injects faults for tests; production refuses it")
@@ -110,6 +114,7 @@ class Settings:
             migrate_on_start=env.get("COEDU_MIGRATE_ON_START", "1") not in ("0", "false", "no"),
             log_level=env.get("COEDU_LOG_LEVEL", "INFO").upper(),
             failpoints=failpoints,
+            access_token_seconds=_int(env, "COEDU_ACCESS_TOKEN_SECONDS", 600),
         )
 
 

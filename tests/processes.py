@@ -21,16 +21,18 @@ class ServerProcess:
     """`coedu serve` in a process of its own, on the test's database, Redis and keys."""
 
     def __init__(self, settings: Settings, tmp_path: Path, name: str, command: list[str] | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, port: int | None = None) -> None:
         """``command``: another module to run the same way (``["-m", "bench.floor"]``); `coedu serve` by
         default. ``extra_env``: more of the environment (``COEDU_FAILPOINTS``, say)."""
         keys = settings.keys
         key_file = tmp_path / f"{name}-signing.pem"
         key_file.write_bytes(keys.signing_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        if port is None:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+        self.port = port  # given: a process that takes over from one stopped on this port
         env = {k: v for k, v in os.environ.items() if not k.startswith("COEDU_")}
         env.update({
             "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
