@@ -28,6 +28,7 @@ def serve(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.embedded import embedded_services
     from api.observability import configure_logging
+    from api.serving import uvicorn_config
     from api.supervision import EXIT_LOOP_FAILED
 
     settings = _settings()
@@ -51,19 +52,7 @@ def serve(args: argparse.Namespace) -> int:
             shown = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host  # noqa: S104 - a comparison
             settings = dataclasses.replace(settings, public_url=f"http://{shown}:{args.port}")
         app = create_app(settings.with_urls(database_url=database_url, redis_url=redis_url), on_fatal=stop_serving)
-        config = uvicorn.Config(
-            app,
-            host=args.host,
-            port=args.port,
-            log_config=None,
-            access_log=False,
-            proxy_headers=True,
-            forwarded_allow_ips=args.forwarded_allow_ips,
-            timeout_graceful_shutdown=20,
-            ws_max_size=64 * 1024,
-            ws_per_message_deflate=False,
-        )
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(uvicorn_config(app, settings, host=args.host, port=args.port))
         # uvicorn drains requests on SIGTERM/SIGINT, then re-raises the signal; turning that into a
         # SystemExit lets the embedded servers stop cleanly on the way out.
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -276,8 +265,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="run the API server (embedded PostgreSQL/Redis if no URLs)")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
-    serve_parser.add_argument("--forwarded-allow-ips", default="127.0.0.1",
-                              help="proxies whose X-Forwarded-For is trusted (comma-separated, or *)")
     serve_parser.add_argument("--demo", action="store_true",
                               help="on first run, load the demo data and print its accounts")
     serve_parser.set_defaults(run=serve)

@@ -8,6 +8,7 @@ directory; production refuses to start without real ones.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
 import secrets
@@ -56,6 +57,8 @@ class Settings:
     request_timeout_s: float = 10.0
     migrate_on_start: bool = True
     log_level: str = "INFO"
+    #: Proxies whose X-Forwarded-For is believed (addresses or networks); none: the peer is the client.
+    trusted_proxies: tuple[str, ...] = ()
     #: How long an access token lives; apps refresh it with their refresh token.
     access_token_seconds: int = 600
     #: Faults to inject on purpose (api.failpoints); tests only.
@@ -115,7 +118,21 @@ class Settings:
             log_level=env.get("COEDU_LOG_LEVEL", "INFO").upper(),
             failpoints=failpoints,
             access_token_seconds=_int(env, "COEDU_ACCESS_TOKEN_SECONDS", 600),
+            trusted_proxies=_networks(env.get("COEDU_TRUSTED_PROXIES", "")),
         )
+
+
+def _networks(text: str) -> tuple[str, ...]:
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as error:
+            # "*" included: trusting everyone would take the client's own words for its address.
+            raise ConfigurationError(f"COEDU_TRUSTED_PROXIES: {item!r} is not an address or a network") from error
+    return tuple(networks)
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:

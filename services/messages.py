@@ -32,6 +32,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "invalid_cursor": ("分页游标无效。", "The pagination cursor is not valid."),
     "forbidden": ("您无权执行此操作。", "You are not allowed to do this."),
     "rate_limited": ("尝试次数过多，请稍后再试。", "Too many attempts; please try again later."),
+    "rate_limited_for": ("尝试次数过多，请 {seconds} 秒后再试。", "Too many attempts; try again in {seconds} s."),
     # identity
     "invalid_phone": ("请输入有效的中国大陆手机号码。", "Enter a valid mainland China mobile number."),
     "invalid_credentials": ("手机号或密码不正确。", "The phone number or password is incorrect."),

@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 
 from api.app import create_app
 from api.embedded import EmbeddedPostgres, EmbeddedRedis
+from api.serving import uvicorn_config
 from api.settings import Keys, Settings
 from services import db
 from tests.helpers import Api
@@ -138,10 +139,7 @@ class RunningServer:
         #: Why the app gave up on a background loop (it asks to stop serving, as `coedu serve` would).
         self.gave_up: list[str] = []
         self.app = create_app(settings, on_fatal=self._give_up)
-        self.server = uvicorn.Server(uvicorn.Config(
-            self.app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on",
-            ws_per_message_deflate=False,
-        ))
+        self.server = uvicorn.Server(uvicorn_config(self.app, settings, host="127.0.0.1", port=0))
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> str:

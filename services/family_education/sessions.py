@@ -184,10 +184,9 @@ async def check_in(actor: Principal, session_id: uuid.UUID | None, code: str) ->
     if not session.starts_at - CHECK_IN_OPENS <= now <= session.ends_at or session.closed_at is not None:
         raise UserErrors.one(ErrorCode.INVALID_STATE, "check_in_closed", "sessionId")
     guesser = f"{session.id}:{actor.user_id}"
-    if await CHECK_IN_GUESSES.is_blocked(guesser):
+    if not await CHECK_IN_GUESSES.allow(guesser):
         raise UserErrors.one(ErrorCode.RATE_LIMITED, "rate_limited", "code")
     if not hmac.compare_digest((code or "").strip().encode(), session.check_in_code.encode()):
-        await CHECK_IN_GUESSES.hit(guesser)
         raise UserErrors.one(ErrorCode.INVALID_INPUT, "check_in_code_wrong", "code")
     await SessionRegistration.filter(id=registration.id, status=RegistrationStatus.REGISTERED).update(
         status=RegistrationStatus.ATTENDED, checked_in_at=now)

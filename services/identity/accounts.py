@@ -19,7 +19,7 @@ from services.identity.models import Invitation, PrivacyNoticeAcceptance, User
 from services.identity.passwords import check_policy, hash_password, verify_password
 from services.ids import new_id
 from services.organisation.models import RoleAssignment
-from services.ratelimit import ACTIVATION_PER_PHONE, SIGN_IN_PER_ADDRESS, SIGN_IN_PER_PHONE
+from services.ratelimit import INVITATIONS, PASSWORDS, Guard
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
 # No 0/O, 1/I/L: the code is read out or typed from an SMS.
@@ -97,6 +97,13 @@ async def invite_if_inactive(user: User, *, invited_by: uuid.UUID | None,
 # Sign-in.
 
 
+async def _admitted(guard: Guard, account: str, address: str) -> None:
+    """Count the attempt before the secret is checked; refuse it while a delay holds."""
+    wait = await guard.admit(account, address)
+    if wait:
+        raise UserErrors.one(ErrorCode.RATE_LIMITED, "rate_limited_for", seconds=wait)
+
+
 async def login(raw_phone: str, password: str, client_address: str | None) -> tuple[sessions.IssuedSession, User]:
     checks = Checks()
     phone = require_phone(checks, "phone", raw_phone)
@@ -104,15 +111,12 @@ async def login(raw_phone: str, password: str, client_address: str | None) -> tu
     assert phone is not None
     account = phone_index(phone)
     address = client_address or "unknown"
-    if await SIGN_IN_PER_PHONE.is_blocked(account) or await SIGN_IN_PER_ADDRESS.is_blocked(address):
-        raise UserErrors.one(ErrorCode.RATE_LIMITED, "rate_limited")
+    await _admitted(PASSWORDS, account, address)
     user = await User.get_or_none(phone_index=account)
     # An unknown phone costs the same hash check and gets the same answer as a wrong password.
     if not await verify_password(user.password_hash if user else None, password) or user is None:
-        await SIGN_IN_PER_PHONE.hit(account)
-        await SIGN_IN_PER_ADDRESS.hit(address)
         raise UserErrors.one(ErrorCode.INVALID_CREDENTIALS, "invalid_credentials")
-    await SIGN_IN_PER_PHONE.clear(account)
+    await PASSWORDS.succeeded(account, address)
     async with in_transaction() as tx:
         issued = await sessions.start(user.id, using=tx)
         await audit.record(AuditAction.SIGN_IN, actor_id=user.id, subject_type="User", subject_id=user.id, using=tx)
@@ -139,14 +143,11 @@ async def activate(raw_phone: str, code: str, password: str, client_address: str
     assert phone is not None
     account = phone_index(phone)
     address = client_address or "unknown"
-    if await ACTIVATION_PER_PHONE.is_blocked(account) or await SIGN_IN_PER_ADDRESS.is_blocked(address):
-        raise UserErrors.one(ErrorCode.RATE_LIMITED, "rate_limited")
+    await _admitted(INVITATIONS, account, address)
     invalid = UserErrors.one(ErrorCode.INVALID_CREDENTIALS, "invalid_invitation", "invitationCode")
     user = await User.get_or_none(phone_index=account)
     invitation = await Invitation.get_or_none(code_digest=_code_digest(code))
     if user is None or invitation is None or invitation.user_id != user.id:  # type: ignore[attr-defined]
-        await ACTIVATION_PER_PHONE.hit(account)
-        await SIGN_IN_PER_ADDRESS.hit(address)
         raise invalid
     if user.password_hash is not None:
         raise UserErrors.one(ErrorCode.INVALID_STATE, "already_activated")
@@ -161,7 +162,7 @@ async def activate(raw_phone: str, code: str, password: str, client_address: str
             await PrivacyNoticeAcceptance.create(user_id=user.id, version=privacy.CURRENT_VERSION, using_db=tx)
         issued = await sessions.start(user.id, using=tx)
         await audit.record(AuditAction.SIGN_IN, actor_id=user.id, subject_type="User", subject_id=user.id, using=tx)
-    await ACTIVATION_PER_PHONE.clear(account)
+    await INVITATIONS.succeeded(account, address)
     return issued, user
 
 
@@ -177,15 +178,14 @@ async def logout(refresh_token: str, *, all_devices: bool) -> None:
     await sessions.end(session, all_devices=all_devices, reason="logout_all" if all_devices else "logout")
 
 
-async def change_password(actor: Principal, current: str, new: str) -> None:
+async def change_password(actor: Principal, current: str, new: str, client_address: str | None = None) -> None:
     """Set a new password; every other session of the user ends at once, this one continues."""
     user = await User.get(id=actor.user_id)
-    account = user.phone_index
-    if await SIGN_IN_PER_PHONE.is_blocked(account):
-        raise UserErrors.one(ErrorCode.RATE_LIMITED, "rate_limited")
+    address = client_address or "unknown"
+    await _admitted(PASSWORDS, user.phone_index, address)
     if not await verify_password(user.password_hash, current):
-        await SIGN_IN_PER_PHONE.hit(account)
         raise UserErrors.one(ErrorCode.INVALID_CREDENTIALS, "wrong_current_password", "currentPassword")
+    await PASSWORDS.succeeded(user.phone_index, address)
     checks = Checks()
     phone = runtime.current().crypto.sealer.open(user.phone_sealed, table="app_user", column="phone", row=user.id)
     check_policy(checks, "newPassword", new, phone=phone)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
+from typing import TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from services import runtime
-from services.errors import Checks
+from services.errors import Checks, ErrorCode, UserErrors
+
+T = TypeVar("T")
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -33,18 +38,40 @@ def _profile() -> str:
     return runtime.current().password_hashing
 
 
+#: argon2 takes tens of milliseconds of CPU and 64 MiB per hash: one at a time per process, on a
+#: thread of its own, so that a flood of sign-ins leaves the event loop (every other request) a core.
+_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
+#: Sign-ins waiting for that thread beyond this are refused at once (RATE_LIMITED) instead of queuing.
+MAX_WAITING = 16
+_waiting = 0
+
+
+async def _on_hashing_thread(work: Callable[..., T], *args: object) -> T:
+    global _waiting
+    if _waiting >= MAX_WAITING:
+        raise UserErrors.one(ErrorCode.RATE_LIMITED, "rate_limited")
+    _waiting += 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_HASHING, work, *args)
+    finally:
+        _waiting -= 1
+
+
 async def hash_password(password: str) -> str:
-    # argon2 takes ~50 ms of CPU: off the event loop, so other requests keep flowing.
-    return await asyncio.to_thread(_hasher(_profile()).hash, password)
+    return await _on_hashing_thread(_hasher(_profile()).hash, password)
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
     if password_hash is None:
         # Spend the same time on unknown accounts, so timing does not reveal them.
-        await asyncio.to_thread(_dummy_verify, password)
+        await _on_hashing_thread(_dummy_verify, password)
         return False
+    return await _on_hashing_thread(_verify, password_hash, password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
     try:
-        return await asyncio.to_thread(_hasher(_profile()).verify, password_hash, password)
+        return _hasher(_profile()).verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.helpers import PASSWORD, error_codes, make_person, user_error_codes
 
 LOGIN = """
@@ -57,25 +59,38 @@ async def test_a_malformed_phone_is_invalid_input(api, world):
     ]
 
 
-async def test_repeated_failures_for_one_phone_are_rate_limited_even_with_the_right_password(api, world):
+async def test_repeated_failures_delay_the_next_attempt_without_locking_anyone_out(api, world):
     phone = world["teacher_a"].phone
     for _ in range(5):
         body = await api.data(LOGIN, {"phone": phone, "password": "Wrong-password-1"})
         assert user_error_codes(body["login"]) == [("INVALID_CREDENTIALS", None)]
     body = await api.data(LOGIN, {"phone": phone, "password": PASSWORD})
     assert user_error_codes(body["login"]) == [("RATE_LIMITED", None)]
+    assert body["login"]["userErrors"][0]["message"] == "尝试次数过多，请 1 秒后再试。"
     assert body["login"]["session"] is None
-    # another account from the same address is not blocked yet
+    # another account from the same address is not held back
     other = await api.data(LOGIN, {"phone": world["teacher_b"].phone, "password": PASSWORD})
     assert other["login"]["userErrors"] == []
+    # a delay, not a lockout: once it has passed, the right password works
+    await asyncio.sleep(1.1)
+    again = await api.data(LOGIN, {"phone": phone, "password": PASSWORD})
+    assert again["login"]["userErrors"] == []
 
 
-async def test_repeated_failures_from_one_address_are_rate_limited_across_phones(api, world):
+async def test_repeated_failures_from_one_address_are_slowed_across_phones(api, world):
     for index in range(30):
         body = await api.data(LOGIN, {"phone": f"1370000{index:04d}", "password": "Wrong-password-1"})
         assert user_error_codes(body["login"]) == [("INVALID_CREDENTIALS", None)]
     body = await api.data(LOGIN, {"phone": world["teacher_b"].phone, "password": PASSWORD})
     assert user_error_codes(body["login"]) == [("RATE_LIMITED", None)]
+
+
+async def test_thirty_guesses_at_once_get_five_password_checks(api, world):
+    phone = world["teacher_a"].phone
+    answers = await asyncio.gather(*[api.data(LOGIN, {"phone": phone, "password": f"Wrong-password-{i}"})
+                                     for i in range(30)])
+    codes = [user_error_codes(a["login"])[0][0] for a in answers]
+    assert codes.count("INVALID_CREDENTIALS") == 5 and codes.count("RATE_LIMITED") == 25
 
 
 async def test_viewer_without_a_token_is_unauthenticated(api, world):
