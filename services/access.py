@@ -457,6 +457,12 @@ def may_raise_alert(p: Principal, *, school_id: uuid.UUID, district_id: uuid.UUI
     )
 
 
+def may_read_share(p: Principal, *, is_guardian: bool, tier: AlertTier | None) -> bool:
+    """A message a counsellor shared with a child's guardians: the child's guardians, and whoever is
+    fully responsible for the alert it came from (its tiers, as for the alert's details)."""
+    return is_guardian or tier is AlertTier.FULL
+
+
 def may_see_wellbeing_record(p: Principal, *, school_id: uuid.UUID, district_id: uuid.UUID) -> bool:
     """The record that follows a student across stages: their counsellors at every level."""
     return school_id in p.counsellor_schools or district_id in p.counsellor_districts or p.is_city_counsellor

@@ -441,7 +441,7 @@ class Student(Node):
 
         if info.context.principal is None:
             return []
-        return [Share.of(s) for s in await shares_for_guardians(info.context.principal, self._row)]
+        return [Share.of(s) for s in await shares_for_guardians(info.context.principal, self._row.id)]
 
     @strawberry.field(description="The student's wellbeing record, for their counsellors at every level.")
     async def wellbeing(

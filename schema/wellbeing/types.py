@@ -274,12 +274,8 @@ async def _alert(context: Context, row_id: uuid.UUID) -> WellbeingAlert | None:
 
 @node_loader("WellbeingShare")
 async def _share(context: Context, row_id: uuid.UUID) -> WellbeingShare | None:
-    from services.organisation.models import Student as StudentRow
-    from services.wellbeing.models import AlertShare
-
-    row = await AlertShare.get_or_none(id=row_id)
-    if row is None:
+    student_id = await queries.share_student(row_id)
+    if student_id is None:
         return None
-    student = await StudentRow.get(id=row.student_id)  # type: ignore[attr-defined]
-    shares = await queries.shares_for_guardians(context.principal, student)
-    return next((WellbeingShare.of(s) for s in shares if s.id == row_id), None)
+    shares = await queries.shares_for_guardians(context.principal, student_id, share_id=row_id)
+    return WellbeingShare.of(shares[0]) if shares else None

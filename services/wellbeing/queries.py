@@ -21,8 +21,8 @@ from services.enums import (
     EscalationLevel,
     WatchLevel,
 )
-from services.organisation.models import Guardianship, Student, StudentTransfer
-from services.wellbeing.alerts import unseal
+from services.organisation.models import Guardianship, StudentTransfer
+from services.wellbeing.alerts import facts, placement, unseal
 from services.wellbeing.models import AlertEvent, AlertShare, WellbeingAlert
 
 RECENT = dt.timedelta(days=90)
@@ -149,18 +149,34 @@ class Share:
     counsellor_id: uuid.UUID
 
 
-async def shares_for_guardians(viewer: Principal, student: Student) -> list[Share]:
-    """What counsellors told this child's guardians: for the guardians, and for the counsellors
-    responsible for the child."""
-    is_guardian = await Guardianship.filter(student_id=student.id, guardian_id=viewer.user_id).exists()
-    district_id = (await student.school).district_id  # type: ignore[attr-defined]
-    if not is_guardian and not access.may_see_wellbeing_record(viewer, school_id=student.school_id,  # type: ignore[attr-defined]
-                                                               district_id=district_id):
+async def shares_for_guardians(viewer: Principal, student_id: uuid.UUID, *, share_id: uuid.UUID | None = None
+                               ) -> list[Share]:
+    """What counsellors told this child's guardians (one message, with ``share_id``), as far as the
+    viewer may read it (access.may_read_share). Each message read is audited before it is opened."""
+    is_guardian = await Guardianship.filter(student_id=student_id, guardian_id=viewer.user_id).exists()
+    query = AlertShare.filter(student_id=student_id).select_related("alert")
+    if share_id is not None:
+        query = query.filter(id=share_id)
+    rows = await query.order_by("-shared_at", "-id")
+    if not rows:
         return []
+    where = await placement(student_id)
+    readable = [r for r in rows if access.may_read_share(
+        viewer, is_guardian=is_guardian, tier=access.alert_tier(viewer, facts(r.alert, where)))]
+    if not readable:
+        return []
+    async with in_transaction() as tx:
+        await audit.record_many(AuditAction.READ_ALERT, actor_id=viewer.user_id, subject_type="WellbeingShare",
+                                subject_ids=[r.id for r in readable], using=tx)
     sealer = runtime.current().crypto.sealer
-    rows = await AlertShare.filter(student_id=student.id).order_by("-shared_at", "-id")
     return [Share(r.id, r.shared_at, sealer.open(r.message_sealed, table="wellbeing_share", column="message", row=r.id),
-                  r.counsellor_id) for r in rows]  # type: ignore[attr-defined]
+                  r.counsellor_id) for r in readable]  # type: ignore[attr-defined]
+
+
+async def share_student(share_id: uuid.UUID) -> uuid.UUID | None:
+    """The child a shared message is about (to find it by id)."""
+    row = await AlertShare.get_or_none(id=share_id)
+    return row.student_id if row else None  # type: ignore[attr-defined]
 
 
 async def watch_levels(student_ids: Sequence[uuid.UUID]) -> list[WatchLevel]:

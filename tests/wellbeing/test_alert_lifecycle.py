@@ -258,3 +258,33 @@ async def test_a_read_whose_audit_row_cannot_be_written_fails(api, world, settin
     body = await api.gql(DETAIL, {"id": alert["id"]}, token=world["counsellor_a"].token)
     assert "INTERNAL_ERROR" in error_codes(body)
     assert "近两周成绩下滑" not in str(body)
+
+
+async def test_shared_messages_follow_the_alerts_tiers_and_every_read_is_audited(api, world):
+    from services.audit import AuditEvent
+    from tests.wellbeing.helpers import row_id
+
+    alert = await raise_alert(api, world)  # HIGH, at school level
+    await api.data(SHARE, {"alertId": alert["id"], "message": "请家长本周与班主任面谈。"},
+                   token=world["counsellor_a"].token)
+    share_id = (await api.data(SHARES, {"studentId": world.gid(world.students["a"])},
+                               token=world["parent_a"].token))["node"]["wellbeingSharesWithGuardians"][0]["id"]
+    child = world.gid(world.students["a"])
+
+    async def messages(who):
+        node = (await api.data(SHARES, {"studentId": child}, token=world[who].token))["node"]
+        return node and [s["message"] for s in node["wellbeingSharesWithGuardians"]]
+
+    # the district centre sees the record, but not a HIGH alert still at school level: nor its message
+    assert await messages("district_counsellor_a") == []
+    assert (await api.data("query($id: ID!) { node(id: $id) { id } }", {"id": share_id},
+                           token=world["district_counsellor_a"].token))["node"] is None
+    assert await messages("city_counsellor") == []
+    assert await messages("counsellor_a") == ["请家长本周与班主任面谈。"]
+    # once the alert is the district's, so is the message
+    await api.data(ESCALATE, {"alertId": alert["id"], "reason": "需要区级介入"}, token=world["counsellor_a"].token)
+    assert await messages("district_counsellor_a") == ["请家长本周与班主任面谈。"]
+    reads = await AuditEvent.filter(action="READ_ALERT", subject_type="WellbeingShare",
+                                    subject_id=row_id(share_id)).values_list("actor_id", flat=True)
+    assert sorted(map(str, reads)) == sorted(str(world[who].user.id) for who in
+                                             ("parent_a", "counsellor_a", "district_counsellor_a"))
