@@ -120,8 +120,8 @@ class Loaders:
         return self._get("student", organisation.students_by_id)
 
     @property
-    def student_count_by_school(self) -> DataLoader[Any, Any]:
-        return self._get("student_count_by_school", organisation.student_counts)
+    def visible_student_count(self) -> DataLoader[Any, Any]:
+        return self._get("visible_student_count", self._viewer(organisation.visible_student_counts))
 
     @property
     def teachers_by_class(self) -> DataLoader[Any, Any]:
@@ -132,8 +132,8 @@ class Loaders:
         return self._get("guardianships_by_student", organisation.guardianships_of_students)
 
     @property
-    def grants_by_user(self) -> DataLoader[Any, Any]:
-        return self._get("grants_by_user", organisation.grants_of_users)
+    def visible_grants_by_user(self) -> DataLoader[Any, Any]:
+        return self._get("visible_grants_by_user", self._viewer(organisation.visible_grants_of_users))
 
     @property
     def transfers_by_student(self) -> DataLoader[Any, Any]:

@@ -23,7 +23,7 @@ from functools import cached_property
 
 from tortoise.expressions import Q, Subquery
 
-from services.enums import AlertSeverity, EscalationLevel, Role
+from services.enums import AlertSeverity, EscalationLevel, Role, Side
 from services.errors import Forbidden, Unauthenticated
 
 
@@ -591,3 +591,56 @@ def is_self(p: Principal | None, user_id: uuid.UUID) -> bool:
 def own_family_rows(p: Principal) -> Q:
     """Enrolments and session registrations are the parent's own."""
     return Q(guardian_id=p.user_id)
+
+
+# --------------------------------------------------------------------------
+# What may be done to an object the viewer already sees (services found it by the rules above;
+# these say which of its actions the viewer's relation to it allows).
+
+
+def may_answer_visit(tier: VisitTier | None) -> bool:
+    """The family answers a proposal and rates the visit."""
+    return tier is VisitTier.FAMILY
+
+
+def may_reschedule_visit(p: Principal, facts: VisitFacts) -> bool:
+    """Only the lead teacher moves a visit."""
+    return p.user_id == facts.lead_id
+
+
+def cancelling_side(p: Principal, tier: VisitTier | None, facts: VisitFacts) -> Side | None:
+    """Who calls a visit off, for the statistics: the family, or the school through its lead teacher;
+    None for anyone else."""
+    if tier is VisitTier.FAMILY:
+        return Side.FAMILY
+    return Side.SCHOOL if p.user_id == facts.lead_id else None
+
+
+def may_record_visit(tier: VisitTier | None) -> bool:
+    """A visiting teacher records the visit."""
+    return tier is VisitTier.VISITING
+
+
+def is_consultation_instructor(p: Principal, instructor_user_id: uuid.UUID) -> bool:
+    """Only the instructor answers and completes a consultation (the family books and cancels)."""
+    return p.user_id == instructor_user_id
+
+
+def is_instructor(p: Principal) -> bool:
+    return p.has(Role.INSTRUCTOR)
+
+
+def is_school_staff(p: Principal, *, school_id: uuid.UUID, district_id: uuid.UUID) -> bool:
+    """Teachers of the school and the counsellors responsible for it: alerts they raise are staff
+    observations, not a guardian's report."""
+    return school_id in p.teacher_schools or may_see_wellbeing_record(p, school_id=school_id, district_id=district_id)
+
+
+def may_have_calendar_feed(p: Principal) -> bool:
+    """Teachers (and school administrators) subscribe their phones to their home visits."""
+    return p.has(Role.TEACHER, Role.SCHOOL_ADMIN)
+
+
+def own_rows(p: Principal) -> Q:
+    """What is the user's alone: their notifications, push devices, calendar feeds."""
+    return Q(user_id=p.user_id)

@@ -21,11 +21,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from schema import schema
+from schema.common.ids import to_global_id
 from services import access
 from services.enums import Role
 from services.identity.accounts import invite_if_inactive
+from services.notifications.models import Notification
 from services.organisation.models import SchoolClass
 from tests.helpers import (
     PASSWORD,
@@ -94,6 +97,56 @@ async def _teacher_at(school) -> Any:
 
 async def node_student(world, which, role):
     return {"id": world.gid(side(world, which)["student"])}
+
+
+async def _shared_alert(world, which):
+    """An alert (HIGH, still at school level) on the side's student, with a message shared with its guardians."""
+    from services.enums import AlertCategory, AlertSeverity, AlertSource
+    from services.identity import principals
+    from services.wellbeing import alerts as alerts_service
+
+    student = side(world, which)["student"]
+    teacher = await principals.of_user(world["teacher_a" if which == "own" else "teacher_b"].user.id)
+    counsellor = await principals.of_user(world["counsellor_a" if which == "own" else "counsellor_b"].user.id)
+    alert = await alerts_service.raise_alert(teacher, student_id=student.id, severity=AlertSeverity.HIGH,
+                                             category=AlertCategory.OTHER, source=AlertSource.TEACHER_OBSERVATION,
+                                             summary="矩阵", details=None)
+    await alerts_service.share_with_guardians(counsellor, alert.id, "请多陪伴孩子。")
+    return student
+
+
+async def share_node(world, which, role):
+    from services.wellbeing.models import AlertShare
+
+    student = await _shared_alert(world, which)
+    share = await AlertShare.filter(student_id=student.id).order_by("-shared_at").first()
+    return {"id": to_global_id("WellbeingShare", share.id)}
+
+
+async def shares_of_student(world, which, role):
+    return {"id": world.gid(await _shared_alert(world, which))}
+
+
+async def own_notification(world, which, role):
+    """A notification of the caller's own ("own"), or of someone else ("other")."""
+    from services.notifications.service import notify
+
+    owner = world[ROLES[role] or "parent_a"] if which == "own" else world["parent_b"]
+    async with in_transaction() as tx:
+        await notify([owner.user.id], kind="ALERT", title_key="alert_title", body_key="alert_body",
+                     params={"school": "x", "severity": "x", "level": "x"}, using=tx)
+    row = await Notification.filter(user_id=owner.user.id).order_by("-created_at").first()
+    return {"id": to_global_id("Notification", row.id)}
+
+
+async def own_device(world, which, role):
+    from services.access import Principal
+    from services.notifications.service import register_device
+
+    owner = world[ROLES[role] or "parent_a"] if which == "own" else world["parent_b"]
+    device = await register_device(Principal(user_id=owner.user.id, session_id=owner.user.id, display_name="x",
+                                             grants=()), "IOS", f"matrix-{role}-{which}")
+    return {"id": to_global_id("PushDevice", device.id)}
 
 
 async def schools_in_district(world, which, role):
@@ -595,6 +648,19 @@ MATRIX: dict[str, Case] = {
     "viewer": Case(contract_operation("account.graphql", "Viewer"), static(), _everyone("OK", "OK")),
     "privacyNotice": Case("query { privacyNotice { version } }", static(), _everyone("OK", "OK", anonymous="OK")),
     "node": Case("query Node($id: ID!) { node(id: $id) { id } }", node_student, STUDENT_VISIBILITY),
+    # a message shared with a child's guardians follows its alert's tiers, by id and on the child
+    "shareNode": Case("query Share($id: ID!) { shareNode: node(id: $id) { id } }", share_node,
+                      _everyone("NULL", "NULL") | {"parent": ("OK", "NULL"), "counsellor": ("OK", "NULL")}),
+    "sharesOfStudent": Case(
+        "query Shares($id: ID!) { sharesOfStudent: node(id: $id) { ... on Student { wellbeingSharesWithGuardians "
+        "{ id message } } } }", shares_of_student,
+        STUDENT_VISIBILITY
+        | dict.fromkeys(("teacher", "district_counsellor", "school_admin", "district_admin"), ("EMPTY", "NULL"))
+        | {"city_counsellor": ("EMPTY", "EMPTY"), "city_admin": ("EMPTY", "EMPTY")}),
+    "notificationNode": Case("query N($id: ID!) { notificationNode: node(id: $id) { id } }", own_notification,
+                             _everyone("OK", "NULL")),
+    "deviceNode": Case("query D($id: ID!) { deviceNode: node(id: $id) { id } }", own_device,
+                       _everyone("OK", "NULL")),
     "districts": Case(contract_operation("organisation.graphql", "Districts"), static(), _everyone("OK", "OK")),
     "schools": Case(contract_operation("organisation.graphql", "Schools"), schools_in_district, _everyone("OK", "OK")),
     "auditEvents": Case(contract_operation("wellbeing.graphql", "AuditTrail"), audit_events,
@@ -747,6 +813,8 @@ def _outcome(body: dict[str, Any], field: str) -> str:
         return "NULL"
     if isinstance(value, dict) and value.get("totalCount") == 0:
         return "EMPTY"
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value.values())) == []:
+        return "EMPTY"  # a list under the object (a child's shared messages) that is empty for this viewer
     if isinstance(value, dict) and "userErrors" in value:
         return value["userErrors"][0]["code"] if value["userErrors"] else "OK"
     return "OK"

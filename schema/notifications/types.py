@@ -12,7 +12,7 @@ from schema.common.ids import TYPE_CODES, to_global_id
 from schema.common.node import Node, gid, node_loader, resolve_node
 from schema.context import Context
 from services import enums
-from services.notifications import models
+from services.notifications import models, service
 from services.notifications.service import render
 
 Info = strawberry.Info[Context, None]
@@ -63,11 +63,11 @@ class PushDevice(Node):
 
 @node_loader("Notification")
 async def _notification(context: Context, row_id: uuid.UUID) -> Notification | None:
-    row = await models.Notification.get_or_none(id=row_id, user_id=context.principal.user_id)
+    row = await service.notification_of(context.principal, row_id)
     return Notification.of(row, context.language) if row else None
 
 
 @node_loader("PushDevice")
 async def _device(context: Context, row_id: uuid.UUID) -> PushDevice | None:
-    row = await models.PushDevice.get_or_none(id=row_id, user_id=context.principal.user_id)
+    row = await service.device_of(context.principal, row_id)
     return PushDevice.of(row) if row else None

@@ -28,6 +28,7 @@ from services.identity.accounts import accepted_notice_version
 from services.identity.models import User as UserRow
 from services.notifications import service as notifications
 from services.organisation import models, queries
+from services.wellbeing import queries as wellbeing_queries
 from services.wellbeing.queries import shares_for_guardians
 
 if TYPE_CHECKING:
@@ -114,11 +115,9 @@ class School(Node):
 
     @strawberry.field(description="Number of students enrolled; only for staff of the school and its administrators.")
     async def student_count(self, info: Info) -> int | None:
-        principal = info.context.principal
-        district_id = self._row.district_id  # type: ignore[attr-defined]
-        if principal is None or not access.may_see_school_figures(principal, self._row.id, district_id):
+        if info.context.principal is None:
             return None
-        return await info.context.loaders.student_count_by_school.load(self._row.id)
+        return await info.context.loaders.visible_student_count.load(self._row.id)
 
 
 @strawberry.type(description="A point on the map (WGS-84).")
@@ -222,12 +221,10 @@ class User(Node):
 
     @strawberry.field(description="Roles the person holds; others see only the roles in their own scope.")
     async def roles(self, info: Info) -> list[RoleAssignmentType]:
-        principal = info.context.principal
-        if principal is None:
+        if info.context.principal is None:
             return []
-        grants = await info.context.loaders.grants_by_user.load(self._row.id)
-        return [RoleAssignmentType(role=g.role, _grant=g) for g in grants
-                if access.visible_grant(principal, self._row.id, g)]
+        grants = await info.context.loaders.visible_grants_by_user.load(self._row.id)
+        return [RoleAssignmentType(role=g.role, _grant=g) for g in grants]
 
     @strawberry.field(description="For the signed-in person: how many notifications are unread.")
     async def unread_notification_count(self, info: Info) -> int | None:
@@ -451,9 +448,7 @@ class Student(Node):
 
         principal = info.context.principal
         school = await info.context.loaders.school.load(self._row.school_id)  # type: ignore[attr-defined]
-        if principal is None or not access.may_see_wellbeing_record(
-            principal, school_id=school.id, district_id=school.district_id  # type: ignore[attr-defined]
-        ):
+        if principal is None or not wellbeing_queries.may_see_record(principal, school):
             return None
         return Record(_student_id=self._row.id)
 

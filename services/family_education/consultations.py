@@ -29,7 +29,7 @@ from services.enums import (
     ConsultationStatus,
     NotificationKind,
 )
-from services.errors import Checks, ErrorCode, Forbidden, UserErrors
+from services.errors import Checks, ErrorCode, UserErrors
 from services.family_education.instructors import (
     book_instructor,
     instructor_status,
@@ -125,8 +125,7 @@ async def respond(actor: Principal, consultation_id: uuid.UUID | None, accept: b
                   ) -> Consultation:
     async with in_transaction() as tx:
         consultation, instructor = await _locked(actor, consultation_id, tx)
-        if actor.user_id != instructor.user_id:  # type: ignore[attr-defined]
-            raise Forbidden()
+        access.require(access.is_consultation_instructor(actor, instructor.user_id))  # type: ignore[attr-defined]
         if consultation.status != ConsultationStatus.REQUESTED:
             raise UserErrors.one(ErrorCode.INVALID_STATE, "consultation_wrong_state", "consultationId")
         checks = Checks()
@@ -171,8 +170,7 @@ async def complete(actor: Principal, consultation_id: uuid.UUID | None, notes: s
                    follow_up_recommended: bool) -> Consultation:
     async with in_transaction() as tx:
         consultation, instructor = await _locked(actor, consultation_id, tx)
-        if actor.user_id != instructor.user_id:  # type: ignore[attr-defined]
-            raise Forbidden()
+        access.require(access.is_consultation_instructor(actor, instructor.user_id))  # type: ignore[attr-defined]
         if consultation.status != ConsultationStatus.CONFIRMED or consultation.starts_at > await db.now(tx):
             raise UserErrors.one(ErrorCode.INVALID_STATE, "consultation_wrong_state", "consultationId")
         checks = Checks()

@@ -19,9 +19,9 @@ import icalendar
 from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
-from services import runtime
+from services import access, runtime
 from services.access import Principal
-from services.enums import HomeVisitStatus, Role
+from services.enums import HomeVisitStatus
 from services.home_visits.models import CalendarFeed, HomeVisit, HomeVisitCompanion
 from services.ids import new_id
 from services.organisation.models import SchoolClass, Student
@@ -49,11 +49,11 @@ async def _issue(user_id: uuid.UUID) -> str:
 
 async def feed_url(viewer: Principal) -> str | None:
     """The viewer's feed address, made on first use; teachers (and school administrators) only."""
-    if not viewer.has(Role.TEACHER, Role.SCHOOL_ADMIN):
+    if not access.may_have_calendar_feed(viewer):
         return None
     async with in_transaction() as tx:
         await tx.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [f"calendar:{viewer.user_id}"])
-        feed = await CalendarFeed.filter(user_id=viewer.user_id, revoked_at__isnull=True).using_db(tx).first()
+        feed = await CalendarFeed.filter(access.own_rows(viewer), revoked_at__isnull=True).using_db(tx).first()
         if feed is not None:
             token = runtime.current().crypto.sealer.open(feed.token_sealed, table="calendar_feed", column="token",
                                                          row=feed.id)
@@ -66,7 +66,7 @@ async def reset(viewer: Principal) -> str:
     async with in_transaction() as tx:
         await tx.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [f"calendar:{viewer.user_id}"])
         now = (await tx.execute_query_dict("SELECT now() AS now"))[0]["now"]
-        await CalendarFeed.filter(user_id=viewer.user_id, revoked_at__isnull=True).using_db(tx).update(revoked_at=now)
+        await CalendarFeed.filter(access.own_rows(viewer), revoked_at__isnull=True).using_db(tx).update(revoked_at=now)
         return _url(await _issue(viewer.user_id))
 
 

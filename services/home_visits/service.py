@@ -37,7 +37,7 @@ from services.enums import (
     Role,
     Side,
 )
-from services.errors import Checks, ErrorCode, Forbidden, UserErrors
+from services.errors import Checks, ErrorCode, UserErrors
 from services.home_visits.models import (
     HomeVisit,
     HomeVisitBooking,
@@ -283,8 +283,7 @@ async def respond(actor: Principal, visit_id: uuid.UUID | None, decision: HomeVi
                   accepted: Window | None, alternatives: list[Window] | None, reason: str | None) -> HomeVisit:
     async with in_transaction() as tx:
         visit, tier, facts = await _locked(actor, visit_id, tx)
-        if tier is not VisitTier.FAMILY:
-            raise Forbidden()
+        access.require(access.may_answer_visit(tier))
         if visit.status != HomeVisitStatus.PROPOSED:
             raise _wrong_state()
         checks = Checks()
@@ -362,8 +361,7 @@ async def reschedule(actor: Principal, visit_id: uuid.UUID | None, slots: list[W
     """New slots for a proposed visit, after the family asked for others, or to move a confirmed one."""
     async with in_transaction() as tx:
         visit, tier, facts = await _locked(actor, visit_id, tx)
-        if actor.user_id != facts.lead_id:
-            raise Forbidden()
+        access.require(access.may_reschedule_visit(actor, facts))
         if visit.status not in OPEN:
             raise _wrong_state()
         checks = Checks()
@@ -388,12 +386,10 @@ async def cancel(actor: Principal, visit_id: uuid.UUID | None, reason: str) -> H
     """The lead teacher or the family calls the visit off; who did is kept for the statistics."""
     async with in_transaction() as tx:
         visit, tier, facts = await _locked(actor, visit_id, tx)
-        if tier is VisitTier.FAMILY:
-            side, tell = Side.FAMILY, [facts.lead_id, *facts.companion_ids]
-        elif actor.user_id == facts.lead_id:
-            side, tell = Side.SCHOOL, await _guardians(visit.student_id, tx)  # type: ignore[attr-defined]
-        else:
-            raise Forbidden()
+        side = access.cancelling_side(actor, tier, facts)
+        access.require(side is not None)
+        tell = ([facts.lead_id, *facts.companion_ids] if side is Side.FAMILY
+                else await _guardians(visit.student_id, tx))  # type: ignore[attr-defined]
         if visit.status not in OPEN:
             raise _wrong_state()
         checks = Checks()
@@ -427,8 +423,7 @@ async def record(actor: Principal, visit_id: uuid.UUID | None, entry: VisitRecor
     raised with it commits with it."""
     async with in_transaction() as tx:
         visit, tier, _ = await _locked(actor, visit_id, tx)
-        if tier is not VisitTier.VISITING:
-            raise Forbidden()
+        access.require(access.may_record_visit(tier))
         now = await _now(tx)
         if visit.status != HomeVisitStatus.CONFIRMED:
             raise _wrong_state()
@@ -470,8 +465,7 @@ async def record(actor: Principal, visit_id: uuid.UUID | None, entry: VisitRecor
 async def give_feedback(actor: Principal, visit_id: uuid.UUID | None, stars: int, comment: str | None) -> HomeVisit:
     async with in_transaction() as tx:
         visit, tier, _ = await _locked(actor, visit_id, tx)
-        if tier is not VisitTier.FAMILY:
-            raise Forbidden()
+        access.require(access.may_answer_visit(tier))
         if visit.status != HomeVisitStatus.COMPLETED:
             raise _wrong_state()
         if visit.feedback_at is not None:

@@ -20,7 +20,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from services import outbox, paging, runtime, scheduler
+from services import access, outbox, paging, runtime, scheduler
 from services.access import Principal
 from services.clock import PROGRAMME_ZONE
 from services.enums import DevicePlatform, NotificationKind
@@ -96,7 +96,7 @@ def render(notification: Notification, language: Language) -> tuple[str, str]:
 
 async def inbox(viewer: Principal, *, unread_only: bool, first: int, after: paging.Position | None
                 ) -> paging.Page[Notification]:
-    query = Notification.filter(user_id=viewer.user_id)
+    query = Notification.filter(access.own_rows(viewer))
     if unread_only:
         query = query.filter(read_at__isnull=True)
     return await paging.fetch(query, order=("-created_at", "-id"), first=first, after=after)
@@ -116,7 +116,7 @@ async def mark_read(viewer: Principal, *, ids: Sequence[uuid.UUID | None] | None
     checks.raise_if_any()
     async with in_transaction() as tx:
         now = (await tx.execute_query_dict("SELECT now() AS now"))[0]["now"]
-        mine = Notification.filter(user_id=viewer.user_id, read_at__isnull=True).using_db(tx)
+        mine = Notification.filter(access.own_rows(viewer), read_at__isnull=True).using_db(tx)
         if not everything:
             mine = mine.filter(id__in=[i for i in ids or () if i is not None])
         await mine.update(read_at=now)
@@ -169,6 +169,16 @@ async def live(hub: Hub, user_id: uuid.UUID) -> AsyncIterator[Notification]:
                 yield row
     finally:
         listener.close()
+
+
+async def notification_of(viewer: Principal, notification_id: uuid.UUID) -> Notification | None:
+    """One of the viewer's notifications (anyone else's is not found)."""
+    return await Notification.filter(access.own_rows(viewer), id=notification_id).first()
+
+
+async def device_of(viewer: Principal, device_id: uuid.UUID) -> PushDevice | None:
+    """One of the viewer's push devices."""
+    return await PushDevice.filter(access.own_rows(viewer), id=device_id).first()
 
 
 # --------------------------------------------------------------------------

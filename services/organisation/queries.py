@@ -111,6 +111,21 @@ async def student_counts(school_ids: Sequence[uuid.UUID]) -> list[int]:
     return [counts.get(i, 0) for i in school_ids]
 
 
+async def visible_student_counts(viewer: Principal, school_ids: Sequence[uuid.UUID]) -> list[int | None]:
+    """Students enrolled per school, for those whose figures the viewer may see (None elsewhere)."""
+    districts = dict(await School.filter(id__in=list(school_ids)).values_list("id", "district_id"))
+    allowed = [i for i in school_ids if i in districts and access.may_see_school_figures(viewer, i, districts[i])]
+    counts = dict(zip(allowed, await student_counts(allowed), strict=True)) if allowed else {}
+    return [counts.get(i) for i in school_ids]
+
+
+async def visible_grants_of_users(viewer: Principal, user_ids: Sequence[uuid.UUID]) -> list[list[RoleGrant]]:
+    """Each user's roles as the viewer may see them (their own all; administrators those in scope)."""
+    grants = await grants_of_users(user_ids)
+    return [[g for g in mine if access.visible_grant(viewer, user_id, g)] for user_id, mine in zip(user_ids, grants,
+                                                                                                    strict=True)]
+
+
 async def teachers_of_classes(class_ids: Sequence[uuid.UUID]) -> list[list[User]]:
     rows = await ClassTeacher.filter(school_class_id__in=list(class_ids)).select_related("teacher").order_by(
         "created_at", "id"

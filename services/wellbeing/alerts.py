@@ -169,7 +169,7 @@ async def _set_deadline(change: _Change, now: dt.datetime) -> None:
 
 async def _instructor_consults(actor: Principal, student_id: uuid.UUID, tx: BaseDBAsyncClient) -> bool:
     """Whether the actor, as an instructor, counsels this child's family (a consultation about the child)."""
-    if not actor.has(Role.INSTRUCTOR):
+    if not access.is_instructor(actor):
         return False
     return await consultations.instructor_consults(actor.user_id, student_id, tx)
 
@@ -208,8 +208,7 @@ async def raise_within(actor: Principal, tx: BaseDBAsyncClient, *, student_id: u
     if not access.may_raise_alert(actor, school_id=where.school_id, district_id=where.district_id,
                                   is_guardian=is_guardian, consults_instructor=consults):
         raise not_found
-    is_staff = where.school_id in actor.teacher_schools or access.may_see_wellbeing_record(
-        actor, school_id=where.school_id, district_id=where.district_id)
+    is_staff = access.is_school_staff(actor, school_id=where.school_id, district_id=where.district_id)
     checks = Checks()
     clean_summary = checks.text("summary", summary, max_length=500)
     clean_details = checks.text("details", details, max_length=5000, required=False)

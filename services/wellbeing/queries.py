@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -171,6 +172,11 @@ async def shares_for_guardians(viewer: Principal, student_id: uuid.UUID, *, shar
     sealer = runtime.current().crypto.sealer
     return [Share(r.id, r.shared_at, sealer.open(r.message_sealed, table="wellbeing_share", column="message", row=r.id),
                   r.counsellor_id) for r in readable]  # type: ignore[attr-defined]
+
+
+def may_see_record(viewer: Principal, school: Any) -> bool:
+    """Whether the viewer sees the wellbeing record of a student of ``school`` (their counsellors)."""
+    return access.may_see_wellbeing_record(viewer, school_id=school.id, district_id=school.district_id)
 
 
 async def share_student(share_id: uuid.UUID) -> uuid.UUID | None:
