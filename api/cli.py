@@ -10,6 +10,7 @@ import getpass
 import signal
 import sys
 from collections.abc import AsyncIterator
+from typing import Any
 
 from api.settings import ConfigurationError, Settings, generate_key_material
 
@@ -72,14 +73,15 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _domain(settings: Settings, database_url: str, redis_url: str) -> AsyncIterator[None]:
+async def _domain(settings: Settings, database_url: str, redis_url: str, progress: Any = None
+                  ) -> AsyncIterator[None]:
     """The domain ready to use from a command: migrated database, runtime installed."""
     from api.app import build_runtime, redis_client
     from services import db, runtime
 
     redis = redis_client(redis_url)
     runtime.install(build_runtime(settings, redis))
-    await db.migrate(database_url)
+    await db.migrate(database_url, progress=progress)
     await db.init(database_url, pool_size=2)
     try:
         yield
@@ -149,10 +151,10 @@ def _print_demo_accounts(accounts: list) -> None:
 def seed(args: argparse.Namespace) -> int:
     """Sample data into an empty database: the demo (with its accounts) or the city at full scale."""
     from api.embedded import embedded_services
+    from services.progress import Progress
     from services.seed import CITY, SeedError
     from services.seed import seed as seed_city
     from services.seed.demo import seed_demo
-    from services.seed.load import Progress
 
     settings = _settings()
     if settings.is_production:
@@ -164,8 +166,8 @@ def seed(args: argparse.Namespace) -> int:
         async def run() -> list:
             async with _domain(settings, database_url, redis_url):
                 if args.dataset == "demo":
-                    return await seed_demo(args.seed, progress=Progress(enabled=False))
-                generated = await seed_city(CITY, args.seed, progress=Progress())
+                    return await seed_demo(args.seed, progress=Progress("seed demo", unit="rows"))
+                generated = await seed_city(CITY, args.seed, progress=Progress("seed city"))
                 print(f"city seeded: {sum(generated.counts.values()):,} rows", file=sys.stderr)
                 return []
 
@@ -181,13 +183,38 @@ def seed(args: argparse.Namespace) -> int:
 
 def migrate(args: argparse.Namespace) -> int:
     from api.embedded import embedded_services
-    from services import db
+    from services.progress import Progress
 
     settings = _settings()
     with embedded_services(settings.data_dir, database_url=settings.database_url,
-                           redis_url=settings.redis_url) as (database_url, _):
-        asyncio.run(db.migrate(database_url))
+                           redis_url=settings.redis_url) as (database_url, redis_url):
+        # The migrations that seal existing rows use the keys the server runs with.
+        async def run() -> None:
+            async with _domain(settings, database_url, redis_url, progress=Progress("migrate", unit="migrations")):
+                pass
+
+        asyncio.run(run())
     print("migrations applied")
+    return 0
+
+
+def reseal(args: argparse.Namespace) -> int:
+    """Seal every value again under the newest encryption key, so that older keys can be retired."""
+    from api.embedded import embedded_services
+    from services.sealed import reseal as reseal_all
+
+    settings = _settings()
+    with embedded_services(settings.data_dir, database_url=settings.database_url,
+                           redis_url=settings.redis_url) as (database_url, redis_url):
+
+        async def run() -> dict[str, int]:
+            async with _domain(settings, database_url, redis_url):
+                return await reseal_all(batch=args.batch)
+
+        done = asyncio.run(run())
+    assert settings.keys is not None
+    print(f"resealed {sum(done.values()):,} values under key {settings.keys.current_encryption_key}; "
+          "keys no longer listed first may now be removed from COEDU_ENCRYPTION_KEYS")
     return 0
 
 
@@ -277,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=migrate)
     commands.add_parser("worker", help="run deadlines and deliveries without serving HTTP").set_defaults(run=worker)
+    reseal_parser = commands.add_parser("reseal", help="re-encrypt every sealed value under the newest key")
+    reseal_parser.add_argument("--batch", type=int, default=500, help="values per transaction")
+    reseal_parser.set_defaults(run=reseal)
 
     admin = commands.add_parser("create-admin", help="create the first city administrator")
     admin.add_argument("--phone", required=True)

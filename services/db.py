@@ -19,6 +19,8 @@ from tortoise.expressions import Q
 from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 from tortoise.transactions import in_transaction
 
+from services.progress import Progress
+
 APP = "coedu"
 MODEL_MODULES = [
     "services.identity.models",
@@ -101,8 +103,9 @@ def tortoise_config(database_url: str, *, pool_size: int = 10, statement_timeout
 MIGRATION_CONFIG = tortoise_config(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/coedu")
 
 
-async def migrate(database_url: str) -> None:
-    """Bring the database to the latest migration; safe to run from several processes at once."""
+async def migrate(database_url: str, *, progress: Progress | None = None) -> None:
+    """Bring the database to the latest migration; safe to run from several processes at once.
+    ``progress`` shows the migrations to apply, one step each."""
     params = expand_db_url(database_url)["credentials"]
     lock = await asyncpg.connect(
         host=params.get("host"), port=params.get("port"), user=params.get("user"),
@@ -110,7 +113,18 @@ async def migrate(database_url: str) -> None:
     )
     try:
         await lock.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
-        await tortoise_migrate(config=tortoise_config(database_url, pool_size=2, statement_timeout_ms=0))
+        def planned(connection: str, plan: list[Any], fake: bool, dry_run: bool) -> None:
+            if progress is not None:
+                progress.set(0, len(plan))
+
+        def applied(event: str, app: str, name: str) -> None:
+            if progress is not None and event == "apply_done":
+                progress.advance()
+
+        await tortoise_migrate(config=tortoise_config(database_url, pool_size=2, statement_timeout_ms=0),
+                               reporter=planned, progress=applied)
+        if progress is not None:
+            progress.close()
         await connections.close_all()
     finally:
         await lock.close()

@@ -90,6 +90,37 @@ def test_migrate_applies_the_migrations(database):
                             env=_env(DATABASE_URL=database, REDIS_URL="unix:///nonexistent"))
     assert result.returncode == 0, result.stderr
     assert "migrations applied" in result.stdout
+    # not a terminal: plain progress lines, no carriage returns filling the log
+    assert re.search(r"^migrate: \d+ of \d+ migrations \(100 %\)", result.stderr, re.M) or \
+        re.search(r"^migrate: 0 migrations", result.stderr, re.M), result.stderr
+    assert "\r" not in result.stderr
+
+
+def test_progress_draws_a_bar_on_a_terminal_and_plain_lines_elsewhere(monkeypatch):
+    import io
+
+    from services import progress
+
+    plain = io.StringIO()
+    monkeypatch.setattr(progress, "EVERY_SECONDS", 0)
+    bar = progress.Progress("reseal app_user.phone_sealed", 3, stream=plain)
+    for _ in range(3):
+        bar.advance()
+    bar.close("done")
+    lines = plain.getvalue().splitlines()
+    assert lines[0].startswith("reseal app_user.phone_sealed: 1 of 3 rows (33 %), about ")
+    assert lines[-2].startswith("reseal app_user.phone_sealed: 3 of 3 rows (100 %)") and lines[-1] == "done"
+    assert "\r" not in plain.getvalue()
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    bar = progress.Progress("seed city", 100, stream=terminal)
+    bar.set(50)
+    bar.close()
+    assert "\r" in terminal.getvalue() and "50%" in terminal.getvalue()
 
 
 LOGIN = """mutation Login($phone: String!, $password: String!) {
@@ -169,3 +200,67 @@ async def test_the_worker_runs_due_jobs_and_stops_cleanly(database, backing):
         assert worker.returncode == 0, stderr[-2000:]
     finally:
         await connection.close()
+
+
+async def test_reseal_moves_every_value_to_the_newest_key_and_a_second_run_finds_nothing(api, world, settings,
+                                                                                       keys, tmp_path):
+    import base64
+    import secrets as token_secrets
+
+    from tortoise import connections
+
+    from services.crypto import Sealer
+    from services.sealed import SEALED
+    from tests.wellbeing.helpers import raise_alert, row_id
+
+    alert = await raise_alert(api, world)  # a summary and details, sealed under the test key "t1"
+    new_key = token_secrets.token_bytes(32)
+    env = _env(DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
+               COEDU_DATA_DIR=str(tmp_path / "data"),
+               COEDU_ENCRYPTION_KEYS=f"t2:{base64.b64encode(new_key).decode()},"
+                                     f"t1:{base64.b64encode(keys.encryption_keys['t1']).decode()}",
+               COEDU_INDEX_KEY=base64.b64encode(keys.index_key).decode())
+    first = await asyncio.to_thread(subprocess.run, [*COEDU, "reseal", "--batch", "7"], capture_output=True,
+                                    text=True, env=env, timeout=120, check=False)
+    assert first.returncode == 0, first.stderr
+    assert "under key t2" in first.stdout and "resealed 0 values" not in first.stdout
+    db = connections.get("default")
+    for column in SEALED:
+        rows = await db.execute_query_dict(
+            f'SELECT count(*) AS n FROM "{column.table}" WHERE "{column.column}" IS NOT NULL AND '
+            f'substring("{column.column}" from 3 for get_byte("{column.column}", 1)) <> $1', [b"t2"])
+        assert rows[0]["n"] == 0, column
+    # the old key can go: the values open with the new one alone, and still say what they said
+    only_new = Sealer({"t2": new_key}, "t2")
+    blob = (await db.execute_query_dict("SELECT summary_sealed FROM wellbeing_alert WHERE id = $1",
+                                        [row_id(alert["id"])]))[0]["summary_sealed"]
+    assert only_new.open(bytes(blob), table="wellbeing_alert", column="summary", row=row_id(alert["id"])) == \
+        "上课时情绪低落，多次哭泣"
+    phones = await db.execute_query_dict("SELECT id, phone_sealed FROM app_user WHERE id = $1",
+                                         [world["parent_a"].user.id])
+    assert only_new.open(bytes(phones[0]["phone_sealed"]), table="app_user", column="phone",
+                         row=phones[0]["id"]) == world["parent_a"].phone
+    again = await asyncio.to_thread(subprocess.run, [*COEDU, "reseal"], capture_output=True, text=True, env=env,
+                                    timeout=120, check=False)
+    assert again.returncode == 0 and "resealed 0 values" in again.stdout
+
+
+def test_every_sealed_column_is_in_the_reseal_list():
+    import importlib
+
+    from tortoise import fields
+
+    from services.db import MODEL_MODULES
+    from services.sealed import SEALED
+
+    listed = {(c.table, c.column) for c in SEALED}
+    found = set()
+    for module in MODEL_MODULES:
+        for value in vars(importlib.import_module(module)).values():
+            meta = getattr(value, "_meta", None)
+            if meta is None or getattr(meta, "abstract", False) or not hasattr(meta, "fields_map"):
+                continue
+            for name, field in meta.fields_map.items():
+                if isinstance(field, fields.BinaryField) and name.endswith("_sealed"):
+                    found.add((meta.db_table, name))
+    assert found == listed

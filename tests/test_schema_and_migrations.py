@@ -73,3 +73,72 @@ async def test_the_audit_trail_is_append_only(database):
         assert await connection.fetchval("SELECT count(*) FROM audit_event") == 1
     finally:
         await connection.close()
+
+
+async def test_the_free_text_migration_seals_what_was_written_in_clear(backing, keys, tmp_path):
+    """Rows written before migration 0012 (plain topic, purpose, reasons ...) come out sealed, bound
+    to their row, with the keys the process runs with."""
+    import secrets
+
+    import asyncpg
+    from tortoise import connections
+    from tortoise.migrations.api.migrate import migrate as tortoise_migrate
+
+    from api.app import build_runtime, redis_client
+    from api.settings import Settings
+    from services import db, runtime
+    from tests.conftest import _admin, database_url
+
+    name = f"coedu_migrate_{secrets.token_hex(4)}"
+    admin = await _admin(backing.admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = database_url(backing.admin_url, name)
+    previous = runtime._current
+    try:
+        await tortoise_migrate(config=tortoise_config(url, pool_size=2, statement_timeout_ms=0),
+                               target="coedu.0011_push_device_language")
+        await connections.close_all()
+        raw = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            district = await raw.fetchval("SELECT id FROM district LIMIT 1")
+            user = await raw.fetchval("INSERT INTO app_user (id, display_name, phone_index, phone_sealed, phone_masked)"
+                                      " VALUES (gen_random_uuid(), '家长', 'x', '\\x00', '138****0000') RETURNING id")
+            school = await raw.fetchval(
+                "INSERT INTO school (id, district_id, name, stage, is_family_education_pilot) VALUES "
+                "(gen_random_uuid(), $1, '旧学校', 'PRIMARY', false) RETURNING id", district)
+            school_class = await raw.fetchval("INSERT INTO school_class (id, school_id, grade, name) VALUES "
+                                              "(gen_random_uuid(), $1, 3, '三年级1班') RETURNING id", school)
+            student = await raw.fetchval(
+                "INSERT INTO student (id, display_name, gender, birth_date, student_number_index, "
+                "student_number_sealed, school_class_id, school_id) VALUES (gen_random_uuid(), '旧学生', 'FEMALE', "
+                "'2017-01-01', 'i', '\\x00', $1, $2) RETURNING id", school_class, school)
+            visit = await raw.fetchval(
+                "INSERT INTO home_visit (id, student_id, school_id, lead_teacher_id, purpose, address_sealed, "
+                "end_reason, record_topics, status, round) VALUES (gen_random_uuid(), $1, $2, $3, '了解孩子睡眠情况', "
+                "'\\x00', '家里有事', '[\"睡眠\"]', 'DECLINED', 1) RETURNING id", student, school, user)
+        finally:
+            await raw.close()
+        settings = Settings(database_url=url, redis_url=backing.redis_url, keys=keys, password_hashing="fast")
+        client = redis_client(backing.redis_url)
+        runtime.install(build_runtime(settings, client))
+        await db.migrate(url)
+        await db.init(url, pool_size=2)
+        try:
+            from services.home_visits.models import HomeVisit
+            from services.home_visits.service import unseal
+
+            row = await HomeVisit.get(id=visit)
+            assert unseal(row.purpose_sealed, "purpose", visit) == "了解孩子睡眠情况"
+            assert unseal(row.end_reason_sealed, "end_reason", visit) == "家里有事"
+            assert unseal(row.record_topics_sealed, "record_topics", visit) == '["睡眠"]'
+            columns = await connections.get("default").execute_query_dict(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'home_visit'")
+            assert {"purpose", "end_reason", "record_topics", "feedback_comment"}.isdisjoint(
+                {c["column_name"] for c in columns})
+        finally:
+            await db.close()
+            await client.aclose()
+    finally:
+        runtime._current = previous
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

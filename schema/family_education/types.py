@@ -364,9 +364,11 @@ class Consultation(Node):
     @classmethod
     def of(cls, row: rows.Consultation) -> Consultation:
         return cls(id=gid("Consultation", row.id), status=row.status, starts_at=row.starts_at, ends_at=row.ends_at,
-                   mode=row.mode, topic=row.topic, cancelled_by=row.cancelled_by, reason=row.reason,
-                   guardian_summary=row.guardian_summary, follow_up_recommended=row.follow_up_recommended,
-                   rating_stars=row.rating_stars, created_at=row.created_at, _row=row)
+                   mode=row.mode, topic=consultations.unseal(row, "topic") or "", cancelled_by=row.cancelled_by,
+                   reason=consultations.unseal(row, "reason"),
+                   guardian_summary=consultations.unseal(row, "guardian_summary"),
+                   follow_up_recommended=row.follow_up_recommended, rating_stars=row.rating_stars,
+                   created_at=row.created_at, _row=row)
 
     @strawberry.field(description="The instructor's private notes; for the instructor alone.")
     async def notes(self, info: Info) -> str | None:

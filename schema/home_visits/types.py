@@ -105,11 +105,11 @@ class HomeVisit(Node):
 
     @property
     def _close(self) -> bool:
-        return self._visit.tier in (VisitTier.VISITING, VisitTier.FAMILY)
+        return queries.is_close(self._visit)
 
     @strawberry.field(description="Why the teacher wants to visit; for the visiting teachers and the family.")
     def purpose(self) -> str | None:
-        return self._visit.row.purpose if self._close else None
+        return queries.purpose(self._visit)
 
     @strawberry.field(description="Where the visit takes place; for the visiting teachers and the family. "
                                   "Every read is audited.")
@@ -151,7 +151,7 @@ class HomeVisit(Node):
             return None
         return HomeVisitRecord(
             completed_at=row.completed_at, duration_minutes=row.record_duration_minutes or 0,
-            topics=list(row.record_topics or []), summary=queries.record_summary(self._visit) or "",
+            topics=queries.record_topics(self._visit), summary=queries.record_summary(self._visit) or "",
             follow_up_needed=bool(row.record_follow_up_needed), _alert_id=row.raised_alert_id,  # type: ignore[attr-defined]
         )
 
@@ -160,7 +160,7 @@ class HomeVisit(Node):
         row = self._visit.row
         if row.feedback_stars is None or not self._close:
             return None
-        return HomeVisitFeedback(stars=row.feedback_stars, comment=row.feedback_comment)
+        return HomeVisitFeedback(stars=row.feedback_stars, comment=queries.feedback_comment(self._visit))
 
     @strawberry.field(description="Every change of state, oldest first; for the visiting teachers and the family.")
     async def history(self, info: Info) -> list[HomeVisitTransition] | None:
@@ -176,7 +176,7 @@ class HomeVisit(Node):
 
     @strawberry.field(description="Why it was cancelled or declined; for the visiting teachers and the family.")
     def end_reason(self) -> str | None:
-        return self._visit.row.end_reason if self._close else None
+        return queries.end_reason(self._visit)
 
 
 @strawberry.type(description="Home-visit figures of a year: coverage, and what families declined, counted apart.")

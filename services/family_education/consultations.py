@@ -36,11 +36,26 @@ from services.family_education.instructors import (
     within_availability,
 )
 from services.family_education.models import Consultation, Instructor, InstructorBooking, InstructorStation
+from services.ids import new_id
 from services.notifications.service import notify
 from services.organisation.models import Guardianship, ServiceStation
 
 LIVE = (ConsultationStatus.REQUESTED, ConsultationStatus.CONFIRMED)
 TABLE = "consultation"
+
+
+def _seal(text: str | None, column: str, consultation_id: uuid.UUID) -> bytes | None:
+    """Every word about a family is sealed, bound to its consultation and column."""
+    if text is None:
+        return None
+    return runtime.current().crypto.sealer.seal(text, table=TABLE, column=column, row=consultation_id)
+
+
+def unseal(consultation: Consultation, column: str) -> str | None:
+    blob = getattr(consultation, f"{column}_sealed")
+    if blob is None:
+        return None
+    return runtime.current().crypto.sealer.open(blob, table=TABLE, column=column, row=consultation.id)
 
 
 @dataclass(frozen=True)
@@ -94,10 +109,11 @@ async def book(actor: Principal, booking: Booking) -> Consultation:
     station_id = station.id if station else (window.station_id if booking.mode == ConsultationMode.IN_PERSON  # type: ignore[attr-defined]
                                               else None)
     async with in_transaction() as tx:
+        consultation_id = new_id()
         consultation = await Consultation.create(
-            instructor_id=instructor.id, guardian_id=actor.user_id, student_id=booking.student_id,
-            station_id=station_id, mode=booking.mode, topic=topic, starts_at=booking.starts_at, ends_at=ends_at,
-            using_db=tx)
+            id=consultation_id, instructor_id=instructor.id, guardian_id=actor.user_id, student_id=booking.student_id,
+            station_id=station_id, mode=booking.mode, topic_sealed=_seal(topic, "topic", consultation_id),
+            starts_at=booking.starts_at, ends_at=ends_at, using_db=tx)
         await book_instructor(instructor.id, booking.starts_at, ends_at, tx, consultation_id=consultation.id,
                               field="startsAt")
         wakeups = await _tell([instructor.user_id], consultation, "consultation_requested_title",  # type: ignore[attr-defined]
@@ -135,11 +151,12 @@ async def respond(actor: Principal, consultation_id: uuid.UUID | None, accept: b
             consultation.status = ConsultationStatus.CONFIRMED
             title, body = "consultation_confirmed_title", "consultation_confirmed_body"
         else:
-            consultation.status, consultation.reason = ConsultationStatus.DECLINED, clean
+            consultation.status = ConsultationStatus.DECLINED
+            consultation.reason_sealed = _seal(clean, "reason", consultation.id)
             await _release(consultation, tx)
             title, body = "consultation_declined_title", "consultation_declined_body"
         await Consultation.filter(id=consultation.id).using_db(tx).update(status=consultation.status,
-                                                                          reason=consultation.reason)
+                                                                          reason_sealed=consultation.reason_sealed)
         wakeups = await _tell([consultation.guardian_id], consultation, title, body, tx)  # type: ignore[attr-defined]
     await outbox.flush(wakeups)
     return consultation
@@ -156,9 +173,10 @@ async def cancel(actor: Principal, consultation_id: uuid.UUID | None, reason: st
         by_family = actor.user_id == consultation.guardian_id  # type: ignore[attr-defined]
         consultation.status = ConsultationStatus.CANCELLED
         consultation.cancelled_by = ConsultationParty.FAMILY if by_family else ConsultationParty.INSTRUCTOR
-        consultation.reason = clean
+        consultation.reason_sealed = _seal(clean, "reason", consultation.id)
         await Consultation.filter(id=consultation.id).using_db(tx).update(
-            status=consultation.status, cancelled_by=consultation.cancelled_by, reason=clean)
+            status=consultation.status, cancelled_by=consultation.cancelled_by,
+            reason_sealed=consultation.reason_sealed)
         await _release(consultation, tx)
         other = instructor.user_id if by_family else consultation.guardian_id  # type: ignore[attr-defined]
         wakeups = await _tell([other], consultation, "consultation_cancelled_title", "consultation_cancelled_body", tx)
@@ -177,14 +195,15 @@ async def complete(actor: Principal, consultation_id: uuid.UUID | None, notes: s
         clean_notes = checks.text("notes", notes, max_length=5000, required=False)
         summary = checks.text("guardianSummary", guardian_summary, max_length=2000)
         checks.raise_if_any()
-        consultation.status, consultation.guardian_summary = ConsultationStatus.COMPLETED, summary
+        consultation.status = ConsultationStatus.COMPLETED
+        consultation.guardian_summary_sealed = _seal(summary, "guardian_summary", consultation.id)
         consultation.follow_up_recommended = follow_up_recommended
         consultation.completed_at = await db.now(tx)
-        consultation.notes_sealed = runtime.current().crypto.sealer.seal(
-            clean_notes, table=TABLE, column="notes", row=consultation.id) if clean_notes else None
+        consultation.notes_sealed = _seal(clean_notes, "notes", consultation.id)
         await Consultation.filter(id=consultation.id).using_db(tx).update(
-            status=consultation.status, guardian_summary=summary, follow_up_recommended=follow_up_recommended,
-            completed_at=consultation.completed_at, notes_sealed=consultation.notes_sealed)
+            status=consultation.status, guardian_summary_sealed=consultation.guardian_summary_sealed,
+            follow_up_recommended=follow_up_recommended, completed_at=consultation.completed_at,
+            notes_sealed=consultation.notes_sealed)
         wakeups = await _tell([consultation.guardian_id], consultation, "consultation_completed_title",  # type: ignore[attr-defined]
                               "consultation_completed_body", tx)
     await outbox.flush(wakeups)
@@ -205,8 +224,10 @@ async def rate(actor: Principal, consultation_id: uuid.UUID | None, stars: int, 
     checks.raise_if_any()
     if consultation.status != ConsultationStatus.COMPLETED:
         raise UserErrors.one(ErrorCode.INVALID_STATE, "consultation_wrong_state", "consultationId")
-    await Consultation.filter(id=consultation.id).update(rating_stars=stars, rating_comment=clean)
-    consultation.rating_stars, consultation.rating_comment = stars, clean
+    consultation.rating_stars = stars
+    consultation.rating_comment_sealed = _seal(clean, "rating_comment", consultation.id)
+    await Consultation.filter(id=consultation.id).update(rating_stars=stars,
+                                                         rating_comment_sealed=consultation.rating_comment_sealed)
     return consultation
 
 
@@ -230,10 +251,9 @@ async def instructor_ratings(instructor_ids: Sequence[uuid.UUID]) -> list[Rating
 
 def notes_of(viewer: Principal | None, consultation: Consultation, instructor: Instructor) -> str | None:
     """The instructor's private notes, for the instructor alone (None for anyone else)."""
-    if consultation.notes_sealed is None or not access.may_read_consultation_notes(viewer, instructor.user_id):  # type: ignore[attr-defined]
+    if not access.may_read_consultation_notes(viewer, instructor.user_id):  # type: ignore[attr-defined]
         return None
-    return runtime.current().crypto.sealer.open(consultation.notes_sealed, table=TABLE, column="notes",
-                                                row=consultation.id)
+    return unseal(consultation, "notes")
 
 
 # --------------------------------------------------------------------------

@@ -208,20 +208,21 @@ class Consultation(Model):
     station = fields.ForeignKeyField("coedu.ServiceStation", related_name=False, null=True,
                                      on_delete=fields.SET_NULL)
     mode = fields.CharEnumField(ConsultationMode, max_length=16)
-    topic = fields.CharField(max_length=200)
+    #: Sealed, as every word about the family is (the topic, reasons, summary, comment).
+    topic_sealed = fields.BinaryField()
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
     status = fields.CharEnumField(ConsultationStatus, max_length=16, default=ConsultationStatus.REQUESTED)
     cancelled_by = fields.CharEnumField(ConsultationParty, max_length=12, null=True)
-    reason = fields.CharField(max_length=500, null=True)
+    reason_sealed = fields.BinaryField(null=True)
     #: The instructor's private notes (sealed); the guardian sees only the summary.
     notes_sealed = fields.BinaryField(null=True)
-    guardian_summary = fields.TextField(null=True)
+    guardian_summary_sealed = fields.BinaryField(null=True)
     follow_up_recommended = fields.BooleanField(null=True)
     completed_at = fields.DatetimeField(null=True)
     #: The family's rating of a completed consultation; the instructor's average is made of these.
     rating_stars = fields.SmallIntField(null=True)
-    rating_comment = fields.CharField(max_length=500, null=True)
+    rating_comment_sealed = fields.BinaryField(null=True)
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:

@@ -16,7 +16,8 @@ class HomeVisit(Model):
     #: The student's school when the visit was proposed (coverage counts it there).
     school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
     lead_teacher = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
-    purpose = fields.CharField(max_length=200)
+    #: Sealed, as every word written about a child's family is (the purpose, reasons, topics, comments).
+    purpose_sealed = fields.BinaryField()
     #: Sealed; shown only to the lead, the companions and the family, each read audited.
     address_sealed = fields.BinaryField()
     status = fields.CharEnumField(HomeVisitStatus, max_length=24, default=HomeVisitStatus.PROPOSED)
@@ -29,17 +30,18 @@ class HomeVisit(Model):
     window_start = fields.DatetimeField(null=True)
     window_end = fields.DatetimeField(null=True)
     ended_by = fields.CharEnumField(Side, max_length=8, null=True)
-    end_reason = fields.CharField(max_length=500, null=True)
+    end_reason_sealed = fields.BinaryField(null=True)
     completed_at = fields.DatetimeField(null=True)
     recorded_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
     record_duration_minutes = fields.SmallIntField(null=True)
-    record_topics = fields.JSONField(null=True)
+    #: The topics, a JSON list, sealed.
+    record_topics_sealed = fields.BinaryField(null=True)
     record_summary_sealed = fields.BinaryField(null=True)
     record_follow_up_needed = fields.BooleanField(null=True)
     raised_alert = fields.ForeignKeyField("coedu.WellbeingAlert", related_name=False, null=True,
                                           on_delete=fields.RESTRICT)
     feedback_stars = fields.SmallIntField(null=True)
-    feedback_comment = fields.CharField(max_length=500, null=True)
+    feedback_comment_sealed = fields.BinaryField(null=True)
     feedback_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(db_default=Now())
     updated_at = fields.DatetimeField(db_default=Now())

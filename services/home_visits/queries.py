@@ -4,6 +4,7 @@ the record and the coverage figures."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -157,6 +158,30 @@ def record_summary(visit: VisibleVisit) -> str | None:
     if visit.tier is not VisitTier.VISITING:
         return None
     return unseal(visit.row.record_summary_sealed, "record_summary", visit.row.id)
+
+
+def record_topics(visit: VisibleVisit) -> list[str]:
+    if visit.tier is not VisitTier.VISITING:
+        return []
+    text = unseal(visit.row.record_topics_sealed, "record_topics", visit.row.id)
+    return list(json.loads(text)) if text else []
+
+
+def is_close(visit: VisibleVisit) -> bool:
+    """The visiting teachers and the family: who may read what is written about the visit."""
+    return visit.tier in (VisitTier.VISITING, VisitTier.FAMILY)
+
+
+def purpose(visit: VisibleVisit) -> str | None:
+    return unseal(visit.row.purpose_sealed, "purpose", visit.row.id) if is_close(visit) else None
+
+
+def end_reason(visit: VisibleVisit) -> str | None:
+    return unseal(visit.row.end_reason_sealed, "end_reason", visit.row.id) if is_close(visit) else None
+
+
+def feedback_comment(visit: VisibleVisit) -> str | None:
+    return unseal(visit.row.feedback_comment_sealed, "feedback_comment", visit.row.id) if is_close(visit) else None
 
 
 # --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,6 +66,10 @@ REMINDER_JOBS = {REMINDERS[0]: "visit_reminder_24h", REMINDERS[1]: "visit_remind
 
 def _seal(text: str, column: str, visit_id: uuid.UUID) -> bytes:
     return runtime.current().crypto.sealer.seal(text, table=TABLE, column=column, row=visit_id)
+
+
+def _seal_or_none(text: str | None, column: str, visit_id: uuid.UUID) -> bytes | None:
+    return None if text is None else _seal(text, column, visit_id)
 
 
 def unseal(blob: bytes | None, column: str, visit_id: uuid.UUID) -> str | None:
@@ -239,7 +244,8 @@ async def propose(actor: Principal, proposal: Proposal) -> HomeVisit:
             async with in_transaction() as savepoint:
                 visit = await HomeVisit.create(
                     id=visit_id, student_id=student.id, school_id=school.id, lead_teacher_id=actor.user_id,
-                    purpose=purpose, address_sealed=_seal(address, "address", visit_id), using_db=savepoint)
+                    purpose_sealed=_seal(purpose, "purpose", visit_id),
+                    address_sealed=_seal(address, "address", visit_id), using_db=savepoint)
         except IntegrityError as error:  # another proposal for the student won the race
             raise UserErrors.one(ErrorCode.CONFLICT, "visit_already_open", "studentId") from error
         await HomeVisitCompanion.bulk_create(
@@ -303,8 +309,8 @@ async def respond(actor: Principal, visit_id: uuid.UUID | None, decision: HomeVi
             clean = checks.text("reason", reason, max_length=500)
             checks.raise_if_any()
             await _move(visit, HomeVisitStatus.DECLINED, actor.user_id, Side.FAMILY, tx)
-            visit.ended_by, visit.end_reason = Side.FAMILY, clean
-            await _save(visit, tx, "status", "ended_by", "end_reason")
+            visit.ended_by, visit.end_reason_sealed = Side.FAMILY, _seal_or_none(clean, "end_reason", visit.id)
+            await _save(visit, tx, "status", "ended_by", "end_reason_sealed")
             wakeups = await _tell(teachers, visit, "visit_declined_title", "visit_declined_body", tx)
     await outbox.flush(wakeups)
     return visit
@@ -397,8 +403,8 @@ async def cancel(actor: Principal, visit_id: uuid.UUID | None, reason: str) -> H
         checks.raise_if_any()
         await _release(visit, tx)
         await _move(visit, HomeVisitStatus.CANCELLED, actor.user_id, side, tx)
-        visit.ended_by, visit.end_reason = side, clean
-        await _save(visit, tx, "status", "ended_by", "end_reason")
+        visit.ended_by, visit.end_reason_sealed = side, _seal_or_none(clean, "end_reason", visit.id)
+        await _save(visit, tx, "status", "ended_by", "end_reason_sealed")
         wakeups = await _tell(tell, visit, "visit_cancelled_title", "visit_cancelled_body", tx)
     await outbox.flush(wakeups)
     return visit
@@ -452,11 +458,12 @@ async def record(actor: Principal, visit_id: uuid.UUID | None, entry: VisitRecor
         await _move(visit, HomeVisitStatus.COMPLETED, actor.user_id, Side.SCHOOL, tx)
         visit.completed_at = now
         visit.recorded_by_id = actor.user_id  # type: ignore[attr-defined]
-        visit.record_duration_minutes, visit.record_topics = entry.duration_minutes, topics
+        visit.record_duration_minutes = entry.duration_minutes
+        visit.record_topics_sealed = _seal(json.dumps(topics, ensure_ascii=False), "record_topics", visit.id)
         visit.record_summary_sealed = _seal(summary, "record_summary", visit.id)
         visit.record_follow_up_needed = entry.follow_up_needed
         await _save(visit, tx, "status", "completed_at", "recorded_by_id", "record_duration_minutes",
-                    "record_topics", "record_summary_sealed", "record_follow_up_needed", "raised_alert_id")
+                    "record_topics_sealed", "record_summary_sealed", "record_follow_up_needed", "raised_alert_id")
         await _release(visit, tx)
     await outbox.flush(wakeups)
     return visit
@@ -475,8 +482,9 @@ async def give_feedback(actor: Principal, visit_id: uuid.UUID | None, stars: int
             checks.invalid("stars", "out_of_range", min=1, max=5)
         clean = checks.text("comment", comment, max_length=500, required=False)
         checks.raise_if_any()
-        visit.feedback_stars, visit.feedback_comment, visit.feedback_at = stars, clean, await _now(tx)
-        await _save(visit, tx, "feedback_stars", "feedback_comment", "feedback_at")
+        visit.feedback_stars, visit.feedback_at = stars, await _now(tx)
+        visit.feedback_comment_sealed = _seal_or_none(clean, "feedback_comment", visit.id)
+        await _save(visit, tx, "feedback_stars", "feedback_comment_sealed", "feedback_at")
     return visit
 
 

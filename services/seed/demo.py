@@ -23,8 +23,8 @@ from services.identity import principals
 from services.identity.models import User
 from services.identity.passwords import hash_password
 from services.organisation.models import Student
+from services.progress import Progress
 from services.seed import DEMO, Generated, seed
-from services.seed.load import Progress
 from services.wellbeing import alerts
 
 #: Every demo account signs in with this password (the demo is for trying the apps, never production).

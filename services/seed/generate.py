@@ -15,6 +15,7 @@ import math
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from services import runtime
@@ -199,17 +200,18 @@ class Generator:
                                            "station_id"))
         self.copy.table("session_registration", ("id", "status", "registered_at", "cancelled_at", "checked_in_at",
                                                  "guardian_id", "session_id"))
-        self.copy.table("consultation", ("id", "mode", "topic", "starts_at", "ends_at", "status", "cancelled_by",
-                                         "reason", "notes_sealed", "guardian_summary", "follow_up_recommended",
-                                         "completed_at", "rating_stars", "rating_comment", "created_at",
+        self.copy.table("consultation", ("id", "mode", "topic_sealed", "starts_at", "ends_at", "status",
+                                         "cancelled_by", "reason_sealed", "notes_sealed", "guardian_summary_sealed",
+                                         "follow_up_recommended", "completed_at", "rating_stars",
+                                         "rating_comment_sealed", "created_at",
                                          "guardian_id", "instructor_id", "station_id", "student_id"))
         self.copy.table("instructor_booking", ("id", "starts_at", "ends_at", "consultation_id", "instructor_id",
                                                "session_id"))
-        self.copy.table("home_visit", ("id", "purpose", "address_sealed", "status", "round", "scheduled_start",
-                                       "scheduled_end", "window_start", "window_end", "ended_by", "end_reason",
-                                       "completed_at", "record_duration_minutes", "record_topics",
+        self.copy.table("home_visit", ("id", "purpose_sealed", "address_sealed", "status", "round", "scheduled_start",
+                                       "scheduled_end", "window_start", "window_end", "ended_by", "end_reason_sealed",
+                                       "completed_at", "record_duration_minutes", "record_topics_sealed",
                                        "record_summary_sealed", "record_follow_up_needed", "feedback_stars",
-                                       "feedback_comment", "feedback_at", "created_at", "updated_at",
+                                       "feedback_comment_sealed", "feedback_at", "created_at", "updated_at",
                                        "lead_teacher_id", "raised_alert_id", "recorded_by_id", "school_id",
                                        "student_id"))
         self.copy.table("home_visit_slot", ("id", "round", "offered_by", "starts_at", "ends_at", "visit_id"))
@@ -500,6 +502,13 @@ class Generator:
                 await self.copy.add("lesson_completion", (self.id(), completed or self.now, enrollment_id,
                                                           lesson_id))
 
+    def _sealer(self, table: str, row: uuid.UUID) -> Callable[[str, str | None], bytes | None]:
+        """Seal the words of one row as the services do (bound to its table, column and id)."""
+        def seal(column: str, text: str | None) -> bytes | None:
+            return None if text is None else self.crypto.sealer.seal(text, table=table, column=column, row=row)
+
+        return seal
+
     async def _consultations(self) -> None:
         past_days: dict[uuid.UUID, int] = defaultdict(int)
         next_days: dict[uuid.UUID, int] = defaultdict(int)
@@ -518,13 +527,13 @@ class Generator:
                 ("COMPLETED", "CANCELLED", "DECLINED"), (85, 10, 5))[0]
             consultation_id = self.id()
             completed = status == "COMPLETED"
+            sealed = self._sealer("consultation", consultation_id)
             await self.copy.add("consultation", (
-                consultation_id, mode, self.rng.choice(("孩子不愿和父母交流", "孩子厌学怎么办", "青春期叛逆",
-                                                        "隔代教养分歧", "孩子沉迷手机")),
+                consultation_id, mode, sealed("topic", self.rng.choice((
+                    "孩子不愿和父母交流", "孩子厌学怎么办", "青春期叛逆", "隔代教养分歧", "孩子沉迷手机"))),
                 starts, ends, status, "FAMILY" if status == "CANCELLED" else None, None,
-                self.crypto.sealer.seal("家长情绪稳定，建议继续跟进。", table="consultation", column="notes",
-                                        row=consultation_id) if completed else None,
-                "建议每天固定时间与孩子聊天，多倾听少说教。" if completed else None,
+                sealed("notes", "家长情绪稳定，建议继续跟进。" if completed else None),
+                sealed("guardian_summary", "建议每天固定时间与孩子聊天，多倾听少说教。" if completed else None),
                 self.rng.random() < 0.3 if completed else None, ends if completed else None,
                 self.rng.randint(3, 5) if completed and self.rng.random() < 0.6 else None, None,
                 starts - dt.timedelta(days=3), child.guardians[0], instructor_id,
@@ -577,18 +586,18 @@ class Generator:
         updated = ends if status in ("COMPLETED", "MISSED") else starts - dt.timedelta(days=1)
         ended_by = {"DECLINED": "FAMILY", "CANCELLED": self.rng.choice(("FAMILY", "SCHOOL"))}.get(status)
         rated = done and self.rng.random() < 0.6
+        sealed = self._sealer("home_visit", visit_id)
         await self.copy.add("home_visit", (
-            visit_id, "了解孩子在家的学习和生活情况", self.crypto.sealer.seal(
-                names.address(self.rng, child.school.district_name), table="home_visit", column="address",
-                row=visit_id),
+            visit_id, sealed("purpose", "了解孩子在家的学习和生活情况"),
+            sealed("address", names.address(self.rng, child.school.district_name)),
             status, 1, starts if scheduled else None, ends if scheduled else None,
             starts - TRAVEL_BUFFER / 2 if scheduled else None, ends + TRAVEL_BUFFER / 2 if scheduled else None,
-            ended_by, "时间冲突" if ended_by else None, ends if done else None, 60 if done else None,
-            json.dumps(["学习习惯", "亲子关系"], ensure_ascii=False) if done else None,
-            self.crypto.sealer.seal("家长配合，孩子在家表现良好。", table="home_visit", column="record_summary",
-                                    row=visit_id) if done else None,
+            ended_by, sealed("end_reason", "时间冲突" if ended_by else None), ends if done else None,
+            60 if done else None,
+            sealed("record_topics", json.dumps(["学习习惯", "亲子关系"], ensure_ascii=False) if done else None),
+            sealed("record_summary", "家长配合，孩子在家表现良好。" if done else None),
             (self.rng.random() < 0.1) if done else None, self.rng.randint(4, 5) if rated else None,
-            "老师很用心" if rated else None, ends + dt.timedelta(days=1) if rated else None,
+            sealed("feedback_comment", "老师很用心" if rated else None), ends + dt.timedelta(days=1) if rated else None,
             starts - dt.timedelta(days=5), updated, child.homeroom, None, child.homeroom if done else None,
             child.school.id, child.id))
         await self.copy.add("home_visit_slot", (self.id(), 1, "SCHOOL", starts, ends, visit_id))

@@ -2,37 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
+from services.progress import Progress
+
 BATCH = 20_000
-
-
-class Progress:
-    """A bar on standard error: rows written against rows expected, and the rate."""
-
-    def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled and sys.stderr is not None
-        self._started = time.monotonic()
-
-    def update(self, done: int, expected: int) -> None:
-        if not self.enabled:
-            return
-        elapsed = max(0.001, time.monotonic() - self._started)
-        share = min(1.0, done / expected) if expected else 1.0
-        bar = "#" * int(30 * share) + "." * (30 - int(30 * share))
-        sys.stderr.write(f"\r  [{bar}] {done:>10,} rows  {done / elapsed:>8,.0f} rows/s  {elapsed:5.0f} s")
-        sys.stderr.flush()
-
-    def finish(self, counts: dict[str, int]) -> None:
-        if not self.enabled:
-            return
-        sys.stderr.write("\n")
-        for table, count in counts.items():
-            sys.stderr.write(f"  {table:<28} {count:>10,}\n")
-        sys.stderr.flush()
 
 
 class Copier:
@@ -67,8 +42,8 @@ class Copier:
                 self.counts[name] += len(rows)
                 self._buffers[name] = []
         self._buffered = 0
-        self._progress.update(sum(self.counts.values()), self._expected)
+        self._progress.set(sum(self.counts.values()), self._expected)
 
     async def close(self) -> None:
         await self.flush()
-        self._progress.finish(self.counts)
+        self._progress.close("\n".join(f"  {table:<28} {count:>10,}" for table, count in self.counts.items()))
