@@ -160,7 +160,8 @@ def create_app(settings: Settings, *, on_fatal: Callable[[str], None] = exit_on_
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.install(build_runtime(settings, redis))
         if settings.migrate_on_start:
-            await db.migrate(settings.database_url)
+            # As the owner when one is configured: the server's own role may not alter the schema.
+            await db.migrate(settings.migration_database_url or settings.database_url)
         await db.init(settings.database_url, pool_size=settings.db_pool_size,
                       statement_timeout_ms=settings.statement_timeout_ms)
         live.start(supervisor)

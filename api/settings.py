@@ -42,6 +42,8 @@ class Settings:
     environment: str = "development"
     data_dir: Path = Path(".coedu")
     database_url: str | None = None
+    #: The owner role's connection, for migrations only; None: migrations use ``database_url``.
+    migration_database_url: str | None = None
     redis_url: str | None = None
     redis_prefix: str = "coedu:"
     keys: Keys | None = None
@@ -103,6 +105,7 @@ class Settings:
             environment=environment,
             data_dir=data_dir,
             database_url=env.get("DATABASE_URL") or None,
+            migration_database_url=env.get("COEDU_MIGRATION_DATABASE_URL") or None,
             redis_url=env.get("REDIS_URL") or None,
             redis_prefix=env.get("COEDU_REDIS_PREFIX", "coedu:"),
             keys=keys,
