@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import gc
+import hmac
 import logging
 import os
 import signal
@@ -30,11 +31,11 @@ from api.documents import DocumentRegistry
 from api.failpoints import Failpoints
 from api.graphql_http import GraphQLHttp, HttpSettings
 from api.graphql_ws import GraphQLWebSocket
-from api.observability import Metrics, new_request_id, request_id_var
+from api.observability import Metrics, new_request_id, operation_slot, request_id_var
 from api.settings import Settings
 from api.supervision import Supervisor
 from schema import build_schema
-from services import db, outbox, redis_breaker, runtime
+from services import db, outbox, redis_breaker, runtime, telemetry
 from services.crypto import Crypto
 from services.events import Hub
 from services.home_visits import calendar
@@ -120,6 +121,7 @@ class RequestContextMiddleware:
         incoming = dict(scope.get("headers") or ()).get(b"x-request-id")
         request_id = new_request_id(incoming.decode("latin-1") if incoming else None)
         token = request_id_var.set(request_id)
+        operation = operation_slot()
         started = time.perf_counter()
         status = 0
 
@@ -136,6 +138,7 @@ class RequestContextMiddleware:
         finally:
             log.info("request", extra={
                 "method": scope["method"], "path": scope["path"], "status": status,
+                "operation": operation[0] if operation else None, "transport": "http",
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             })
             request_id_var.reset(token)
@@ -202,11 +205,16 @@ def create_app(settings: Settings, *, on_fatal: Callable[[str], None] = exit_on_
         return Response(feed.ics, media_type="text/calendar; charset=utf-8", headers=headers)
 
     async def metrics_endpoint(request: Request) -> Response:
+        if not _may_scrape(settings, request.headers.get("authorization")):
+            # Production without a token does not serve metrics at all; with one, only to its bearer.
+            return Response(status_code=404 if settings.metrics_token is None else 401,
+                            headers={} if settings.metrics_token is None else {"WWW-Authenticate": "Bearer"})
         pool = getattr(connections.get("default"), "_pool", None)
         if pool is not None:
             metrics.pool_size.set(pool.get_size())
             metrics.pool_idle.set(pool.get_idle_size())
         supervisor.observe(metrics)
+        metrics.show_backlog(await _backlog())
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app = Starlette(
@@ -233,6 +241,21 @@ def create_app(settings: Settings, *, on_fatal: Callable[[str], None] = exit_on_
     app.state.live = live
     app.state.supervisor = supervisor
     return app
+
+
+def _may_scrape(settings: Settings, authorization: str | None) -> bool:
+    if settings.metrics_token is None:
+        return not settings.is_production
+    scheme, _, credentials = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(credentials.encode(), settings.metrics_token.encode())
+
+
+async def _backlog() -> telemetry.Backlog | None:
+    try:
+        async with asyncio.timeout(2):
+            return await telemetry.backlog()
+    except Exception:  # noqa: BLE001 - a scrape during an outage says so (coedu_backlog_up 0) and goes on
+        return None
 
 
 async def _check_postgres() -> str:

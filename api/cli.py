@@ -287,6 +287,7 @@ def generate_keys(args: argparse.Namespace) -> int:
     print(material["signing_key_pem"].strip())
     print(f"COEDU_ENCRYPTION_KEYS={material['encryption_keys']}")
     print(f"COEDU_INDEX_KEY={material['index_key']}")
+    print(f"COEDU_METRICS_TOKEN={material['metrics_token']}")
     return 0
 
 
@@ -303,6 +304,7 @@ def _write_compose_secrets(folder: Path, material: dict[str, str]) -> int:
     lines = [
         f"COEDU_ENCRYPTION_KEYS={material['encryption_keys']}",
         f"COEDU_INDEX_KEY={material['index_key']}",
+        f"COEDU_METRICS_TOKEN={material['metrics_token']}",
         f"POSTGRES_PASSWORD={secrets.token_urlsafe(24)}",
         f"COEDU_DB_OWNER_PASSWORD={secrets.token_urlsafe(24)}",
         f"COEDU_DB_APP_PASSWORD={secrets.token_urlsafe(24)}",

@@ -34,7 +34,7 @@ from api.auth import authenticate
 from api.documents import MAX_TOKENS, DocumentRefused, DocumentRegistry
 from api.documents import Request as DocumentRequest
 from api.failpoints import Failpoints
-from api.observability import Metrics, request_id_var
+from api.observability import Metrics, note_operation, request_id_var
 from schema.common.errors import SERVER_ERROR_CODES
 from schema.context import Context
 from schema.loaders import Loaders
@@ -196,6 +196,16 @@ def _parsed(text: str) -> DocumentNode:
     return parse(text, max_tokens=MAX_TOKENS)
 
 
+def operation_name_in(text: str) -> str | None:
+    """The name of a document's only operation: what a request without operationName runs."""
+    try:
+        document = _parsed(text)
+    except GraphQLError:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return operations[0].name.value if len(operations) == 1 and operations[0].name else None
+
+
 def _is_request_error(result: Any) -> bool:
     """Errors before execution (document, validation, variables): the response has no data."""
     if isinstance(result, PreExecutionError):
@@ -226,6 +236,7 @@ class GraphQLHttp:
             return _refusal(refused, media_type)
 
         label = self.metrics.operation_label(operation.name, trusted=self.settings.documents.enforcing)
+        note_operation(label)
         statements = [0]
         db.statements.per_request.set(statements)
         try:
@@ -234,7 +245,7 @@ class GraphQLHttp:
             async with asyncio.timeout(self.settings.request_timeout_s):
                 response = await self._respond(request, language, media_type, operation, label)
         except TimeoutError:
-            self.metrics.requests.labels(label, "timeout").inc()
+            self.metrics.requests.labels(label, "timeout", "http").inc()
             self.metrics.errors.labels("TIMEOUT").inc()
             response = _refusal(_Refused(504, "TIMEOUT", translate("request_timeout", language)), media_type)
         except Exception as error:
@@ -242,7 +253,7 @@ class GraphQLHttp:
                 raise
             # PostgreSQL out of reach before execution (the principal, an idempotent transaction's BEGIN).
             log.warning("database unavailable", extra={"component": type(error).__name__})
-            self.metrics.requests.labels(label, "unavailable").inc()
+            self.metrics.requests.labels(label, "unavailable", "http").inc()
             self.metrics.errors.labels("SERVICE_UNAVAILABLE").inc()
             response = _refusal(_Refused(503, "SERVICE_UNAVAILABLE", translate("service_unavailable", language),
                                          {"Retry-After": "1"}), media_type)
@@ -310,7 +321,7 @@ class GraphQLHttp:
             payload["errors"] = [e.formatted for e in result.errors]
             for error in result.errors:
                 self.metrics.errors.labels((error.extensions or {}).get("code", "UNKNOWN")).inc()
-        self.metrics.requests.labels(label, "error" if result.errors else "ok").inc()
+        self.metrics.requests.labels(label, "error" if result.errors else "ok", "http").inc()
         if _is_request_error(result):
             # No execution happened, so no data entry; graphql-response+json says so with a 400.
             return payload, 400 if media_type == _GRAPHQL_RESPONSE else 200

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -20,13 +21,14 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.types.unset import UNSET
 
 from api.auth import authenticate
 from api.documents import DocumentRefused, DocumentRegistry
 from api.documents import Request as DocumentRequest
-from api.observability import Metrics, new_request_id
+from api.graphql_http import operation_name_in
+from api.observability import Metrics, new_request_id, request_id_var
 from schema.context import Context
 from schema.loaders import Loaders
 from services import audit, runtime
@@ -53,6 +55,11 @@ class _TrustedOperations(BaseGraphQLTransportWSHandler):
     """graphql-transport-ws with the documents of api.documents: an operation is named by text or by
     id exactly as over HTTP, and in production only a trusted one runs."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Operations that answered with errors (strawberry's Operation has no room for a flag).
+        self._with_errors: set[str] = set()
+
     async def handle_subscribe(self, message: Any) -> None:
         payload = message.get("payload") or {}
         query, operation_name = payload.get("query"), payload.get("operationName") or None
@@ -70,6 +77,46 @@ class _TrustedOperations(BaseGraphQLTransportWSHandler):
             return
         await super().handle_subscribe({**message, "payload": {**payload, "query": text,
                                                                 "operationName": operation_name}})
+
+    async def run_operation(self, operation: Operation) -> None:
+        """Each operation counted and logged as an HTTP request is: name, outcome, duration. A
+        subscription's duration is its lifetime; ``cancelled`` is the client's complete (or the
+        connection closing)."""
+        metrics: Metrics = self.view.metrics  # type: ignore[attr-defined]
+        documents: DocumentRegistry = self.view.documents  # type: ignore[attr-defined]
+        name = operation.operation_name or operation_name_in(operation.query)
+        label = metrics.operation_label(name, trusted=documents.enforcing)
+        context: Context = self.context
+        token = request_id_var.set(context.request_id)
+        started, outcome = time.perf_counter(), "ok"
+        metrics.websocket_operations.inc()
+        try:
+            await super().run_operation(operation)
+            if operation.id in self._with_errors:
+                outcome = "error"
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        except Exception:
+            outcome = "failed"
+            raise
+        finally:
+            metrics.websocket_operations.dec()
+            metrics.requests.labels(label, outcome, "ws").inc()
+            log.info("operation", extra={
+                "operation": label, "operation_id": str(operation.id)[:64], "outcome": outcome, "transport": "ws",
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+            self._with_errors.discard(operation.id)
+            request_id_var.reset(token)
+
+    async def _send_result_stream(self, operation: Operation, result_source: Any) -> None:
+        async def watched() -> Any:
+            async for result in result_source:
+                if getattr(result, "errors", None):
+                    self._with_errors.add(operation.id)
+                yield result
+
+        await super()._send_result_stream(operation, watched())
 
     async def _refuse(self, message: Any, code: str, text: str) -> None:
         if not self.connection_acknowledged:

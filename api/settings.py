@@ -65,6 +65,8 @@ class Settings:
     access_token_seconds: int = 600
     #: Faults to inject on purpose (api.failpoints); tests only.
     failpoints: frozenset[str] = frozenset()
+    #: The bearer token /metrics asks for; None: open in development, not served in production.
+    metrics_token: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -97,6 +99,10 @@ class Settings:
         failpoints = frozenset(name.strip() for name in env.get("COEDU_FAILPOINTS", "").split(",") if name.strip())
         if production and failpoints:
             raise ConfigurationError("COEDU_FAILPOINTS injects faults for tests; production refuses it")
+        metrics_token = env.get("COEDU_METRICS_TOKEN") or None
+        if metrics_token is not None and len(metrics_token) < 24:
+            raise ConfigurationError("COEDU_METRICS_TOKEN must be at least 24 characters "
+                                     "(coedu generate-keys makes one)")
         unknown = failpoints - KNOWN_FAILPOINTS.keys()
         if unknown:
             raise ConfigurationError(f"COEDU_FAILPOINTS: unknown failpoints {', '.join(sorted(unknown))}")
@@ -122,6 +128,7 @@ class Settings:
             failpoints=failpoints,
             access_token_seconds=_int(env, "COEDU_ACCESS_TOKEN_SECONDS", 600),
             trusted_proxies=_networks(env.get("COEDU_TRUSTED_PROXIES", "")),
+            metrics_token=metrics_token,
         )
 
 
@@ -216,6 +223,7 @@ def generate_key_material() -> dict[str, str]:
         "signing_key_pem": signing.decode(),
         "encryption_keys": f"{kid}:{base64.b64encode(secrets.token_bytes(32)).decode()}",
         "index_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "metrics_token": secrets.token_urlsafe(32),
     }
 
 

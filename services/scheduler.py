@@ -30,6 +30,7 @@ from tortoise.fields.db_defaults import Now
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from services import telemetry
 from services.db import is_unavailable
 from services.loops import Beat, first_of, pause
 from services.outbox import RedisOutbox, flush
@@ -188,6 +189,7 @@ class Scheduler:
                         raise  # PostgreSQL went away: nothing can be recorded, the claim dies with the connection
                     log.exception("scheduled job failed; it will be retried", extra={"component": job.kind})
                     failure = (job.id, type(error).__name__)
+            telemetry.jobs.add(job.kind, "done" if failure is None else "failed")
             if failure is None:
                 await tx.execute_query(
                     "UPDATE scheduled_job SET done_at = now(), outcome = 'done', done_by = $2, "

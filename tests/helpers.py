@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,3 +239,11 @@ def contract_operation(file_name: str, operation: str) -> str:
 
     path = CLIENTS / "operations" / file_name
     return operations(parse(path.read_text(encoding="utf-8")))[operation]
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample of the exposition text, 0 when it is absent."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    pattern = "^" + re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if labels else "") + r" (\S+)$"
+    found = re.search(pattern, text, flags=re.MULTILINE)
+    return float(found.group(1)) if found else 0.0

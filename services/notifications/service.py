@@ -20,7 +20,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from services import access, outbox, paging, runtime, scheduler
+from services import access, outbox, paging, runtime, scheduler, telemetry
 from services.access import Principal
 from services.clock import PROGRAMME_ZONE
 from services.enums import DevicePlatform, NotificationKind
@@ -223,6 +223,7 @@ async def deliver_push(job: scheduler.Job, tx: BaseDBAsyncClient) -> None:
     rt = runtime.current()
     if rt.push_gateway_url is None:
         await PushDelivery.filter(id=delivery.id).using_db(tx).update(status="skipped")
+        telemetry.pushes.add("skipped")
         return
     device, notification = delivery.device, delivery.notification
     title, body = render(notification, "en" if device.language == "en" else "zh")
@@ -246,13 +247,17 @@ async def deliver_push(job: scheduler.Job, tx: BaseDBAsyncClient) -> None:
         response.raise_for_status()
     except PushRejected:
         await PushDelivery.filter(id=delivery.id).using_db(tx).update(status="failed", attempts=job.attempts + 1)
+        telemetry.pushes.add("rejected")
         return
     except httpx.HTTPError:
         if job.attempts + 1 >= MAX_PUSH_ATTEMPTS:
             await PushDelivery.filter(id=delivery.id).using_db(tx).update(status="failed", attempts=job.attempts + 1)
+            telemetry.pushes.add("gave_up")
             return
+        telemetry.pushes.add("retried")
         raise  # the scheduler retries with backoff
     await PushDelivery.filter(id=delivery.id).using_db(tx).update(
         status="delivered", attempts=job.attempts + 1,
         delivered_at=(await tx.execute_query_dict("SELECT now() AS now"))[0]["now"],
     )
+    telemetry.pushes.add("delivered")

@@ -91,7 +91,8 @@ async def test_execution_is_cut_off_at_the_timeout(settings):
 async def test_metrics_count_requests_and_statements(api, world):
     await api.data(SCHOOLS, {"first": 5}, token=world["teacher_a"].token, )
     text = (await api.client.get("/metrics")).text
-    assert re.search(r'^coedu_graphql_requests_total\{operation="Schools",outcome="ok"\} 1\.0$', text, re.M)
+    assert re.search(r'^coedu_graphql_requests_total\{operation="Schools",outcome="ok",transport="http"\} 1\.0$',
+                     text, re.M)
     assert float(re.search(r"^coedu_db_statements_total (\S+)$", text, re.M).group(1)) > 0
     assert re.search(r"^coedu_db_pool_connections \S+$", text, re.M)
 

@@ -17,7 +17,7 @@ from tortoise import connections
 
 from services.notifications.service import quiet_hours_release
 from tests.conftest import RunningServer
-from tests.helpers import Api, contract_operation, make_person, user_error_codes
+from tests.helpers import Api, contract_operation, make_person, metric, user_error_codes
 from tests.wellbeing.helpers import eventually, raise_alert, row_id
 
 INBOX = contract_operation("notifications.graphql", "Inbox")
@@ -121,12 +121,24 @@ async def test_alert_pushes_reach_the_gateway_with_retries_and_one_idempotency_k
             world = await build_world()
             async with httpx.AsyncClient(base_url=f"http://{address}") as client:
                 api = Api(client, address)
+                before = (await client.get("/metrics")).text
                 await api.data(REGISTER, {"platform": "IOS", "token": "apns-token-xyz"},
                                token=world["counsellor_a"].token)
                 await raise_alert(api, world)
                 await eventually(lambda: _count(gateway, 2), within=10)
+
+                async def delivered() -> bool:
+                    now = (await client.get("/metrics")).text
+                    return metric(now, "coedu_push_deliveries_total", result="delivered") > metric(
+                        before, "coedu_push_deliveries_total", result="delivered")
+
+                await eventually(delivered, within=5)
+                after = (await client.get("/metrics")).text
         finally:
             await running.stop()
+    for result in ("retried", "delivered"):  # the outcomes, as an on-call team sees them
+        assert (metric(after, "coedu_push_deliveries_total", result=result)
+                - metric(before, "coedu_push_deliveries_total", result=result)) == 1, result
     (first, first_key), (second, second_key) = gateway.received
     assert first == second and first_key == second_key == first["deliveryId"]
     assert first["token"] == "apns-token-xyz" and first["platform"] == "IOS" and first["urgent"] is True
