@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -126,6 +127,21 @@ async def test_a_wrong_expired_or_superseded_code_does_not_activate(api, world):
         expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     expired = await api.data(ACTIVATE, {"phone": "13900000001", "code": second, "password": "Xin-laoshi-2026"})
     assert user_error_codes(expired["activateAccount"]) == [("INVALID_CREDENTIALS", "invitationCode")]
+
+
+async def test_thirty_wrong_codes_at_once_get_five_checks_and_the_right_code_still_works_later(api, world):
+    """Counted first, as at sign-in: a burst cannot slip past the limit while its checks run."""
+    code = await _invite_teacher(api, world)
+    answers = await asyncio.gather(*[
+        api.data(ACTIVATE, {"phone": "13900000001", "code": f"WRONG{i:05d}", "password": "Xin-laoshi-2026"})
+        for i in range(30)])
+    codes = [user_error_codes(a["activateAccount"])[0][0] for a in answers]
+    assert codes.count("INVALID_CREDENTIALS") == 5 and codes.count("RATE_LIMITED") == 25
+    held = await api.data(ACTIVATE, {"phone": "13900000001", "code": code, "password": "Xin-laoshi-2026"})
+    assert user_error_codes(held["activateAccount"]) == [("RATE_LIMITED", None)]
+    await asyncio.sleep(1.1)  # a delay, not a lockout: the invited teacher gets in
+    later = await api.data(ACTIVATE, {"phone": "13900000001", "code": code, "password": "Xin-laoshi-2026"})
+    assert later["activateAccount"]["userErrors"] == []
 
 
 async def test_a_weak_password_is_refused_with_every_reason(api, world):
