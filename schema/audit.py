@@ -26,7 +26,8 @@ AuditAction = described_enum(
     values={
         "READ_ALERT": "Read a wellbeing alert's details or timeline.",
         "UPDATE_ALERT": "Changed a wellbeing alert.",
-        "READ_HOME_ADDRESS": "Read a home-visit address.",
+        "READ_HOME_ADDRESS": "Read a family's home address (on file, or a home visit's).",
+        "UPDATE_HOME_ADDRESS": "Set, replaced or erased a guardian's household address.",
         "EXPORT": "Exported records.",
         "SIGN_IN": "Signed in.",
         "ROLE_CHANGE": "Granted or revoked a role.",

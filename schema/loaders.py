@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 from services.access import Principal
 from services.family_education import consultations, courses, instructors, sessions
 from services.home_visits import queries as home_visits
+from services.organisation import home_addresses
 from services.organisation import queries as organisation
 from services.wellbeing import queries as wellbeing
 
@@ -130,6 +131,12 @@ class Loaders:
     @property
     def guardianships_by_student(self) -> DataLoader[Any, Any]:
         return self._get("guardianships_by_student", organisation.guardianships_of_students)
+
+    @property
+    def guardian_address(self) -> DataLoader[Any, Any]:
+        """By guardianship id: whether its guardian has a home address on file, and the address for
+        whom may read it (each read audited)."""
+        return self._get("guardian_address", self._viewer(home_addresses.of_guardianships))
 
     @property
     def visible_grants_by_user(self) -> DataLoader[Any, Any]:

@@ -23,7 +23,7 @@ from functools import cached_property
 
 from tortoise.expressions import Q, Subquery
 
-from services.enums import AlertSeverity, EscalationLevel, Role, Side
+from services.enums import AlertSeverity, EscalationLevel, HomeVisitStatus, Role, Side
 from services.errors import Forbidden, Unauthenticated
 
 
@@ -192,6 +192,8 @@ OPERATIONS: dict[str, OperationRule] = {
     "notificationReceived": SIGNED_IN,
     "markNotificationsRead": SIGNED_IN,
     "registerPushDevice": SIGNED_IN,
+    # the family's home address
+    "setHomeAddress": roles(Role.PARENT),
 }
 
 
@@ -522,6 +524,48 @@ def visible_home_visits(p: Principal) -> Q:
 def may_propose_visit(p: Principal, *, school_id: uuid.UUID, district_id: uuid.UUID, teaches_student: bool) -> bool:
     """A teacher who teaches the student's class (homeroom or subject), or the school's administrator."""
     return (teaches_student and school_id in p.teacher_schools) or school_id in p.admin_schools
+
+
+# --------------------------------------------------------------------------
+# The family's home address.
+#
+# One per guardian household, serving all their children. The guardian reads
+# it; the other guardians of their children while the guardian shares it; the
+# visiting teachers of a confirmed visit at it, until that visit ends. Nobody
+# else, administrators included: staff choosing whose home to visit learn
+# only who has one on file.
+
+
+def may_read_home_address(p: Principal, *, owner_id: uuid.UUID, shared: bool, co_guardian: bool) -> bool:
+    """``co_guardian``: the viewer is a guardian of a child the owner is a guardian of."""
+    return p.user_id == owner_id or (shared and co_guardian)
+
+
+def may_know_address_on_file(p: Principal, *, guards_student: bool, school_id: uuid.UUID, district_id: uuid.UUID,
+                             teaches_student: bool) -> bool:
+    """Whether a student's guardian has an address on file (never the address): the student's
+    guardians, and who may propose a visit to the student."""
+    return guards_student or may_propose_visit(p, school_id=school_id, district_id=district_id,
+                                               teaches_student=teaches_student)
+
+
+def may_read_visit_address(p: Principal, tier: VisitTier | None, *, status: HomeVisitStatus,
+                           on_file_of: uuid.UUID | None, shared: bool) -> bool:
+    """A place the teacher wrote: the visiting teachers and the family. A guardian's address on file:
+    the visiting teachers from confirmation until the visit ends; in the family, whoever may read
+    that guardian's address."""
+    if on_file_of is None:
+        return tier in (VisitTier.VISITING, VisitTier.FAMILY)
+    if tier is VisitTier.VISITING:
+        return status is HomeVisitStatus.CONFIRMED
+    return tier is VisitTier.FAMILY and may_read_home_address(p, owner_id=on_file_of, shared=shared,
+                                                              co_guardian=True)
+
+
+def may_accept_visit_at(p: Principal, *, on_file_of: uuid.UUID, shared: bool) -> bool:
+    """Accepting a visit at a guardian's address discloses it to the teachers: only its owner, or a
+    co-guardian it is shared with, may."""
+    return may_read_home_address(p, owner_id=on_file_of, shared=shared, co_guardian=True)
 
 
 def may_see_programme_figures(p: Principal, district_id: uuid.UUID | None) -> bool:

@@ -39,7 +39,7 @@ SEALED: tuple[SealedColumn, ...] = (
     *_on("app_user", "phone"),
     *_on("refresh_token", "successor"),
     *_on("student", "student_number"),
-    *_on("guardianship", "home_address"),
+    *_on("home_address", "address"),
     *_on("calendar_feed", "token"),
     *_on("push_device", "token"),
     *_on("home_visit", "purpose", "address", "end_reason", "record_topics", "record_summary", "feedback_comment"),

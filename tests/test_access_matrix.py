@@ -792,6 +792,9 @@ MATRIX: dict[str, Case] = {
                                _everyone("OK", "OK")),
     "markNotificationsRead": Case(contract_operation("notifications.graphql", "MarkNotificationsRead"),
                                   mark_all_read, _everyone("OK", "OK")),
+    # the family's home address: always one's own (who reads it: tests/home_visits/test_home_address.py)
+    "setHomeAddress": Case(contract_operation("home-address.graphql", "SetHomeAddress"),
+                           static({"address": "昆都仑区钢铁大街 1 号"}), _only({"parent": ("OK", "OK")})),
 }
 
 

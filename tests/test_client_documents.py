@@ -41,39 +41,79 @@ def test_every_client_operation_validates_against_the_served_schema():
     problems = {path.name: [e.message for e in validate(schema, parse(path.read_text(encoding="utf-8")))]
                 for path in _operation_files()}
     assert {name: found for name, found in problems.items() if found} == {}
-    assert len(_operation_files()) == 7
+    assert [p.stem for p in _operation_files()] == [
+        "account", "family-education", "home-address", "home-visits", "notifications", "organisation", "screens",
+        "wellbeing"]
 
 
-def test_the_schema_has_every_input_and_enum_the_clients_build():
-    """Each input type of the vocabulary exists with at least its fields, of the same types (fields
-    the server adds are optional); each enum with at least its values."""
+team_contract = pytest.mark.skipif(not (TEAM_CONTRACT / "operations").is_dir(),
+                                   reason="the team's contract is not beside this checkout (../shared/contract)")
+
+
+#: Types and values of clients/next/vocabulary.graphql whose features are still being built (their
+#: operations are in clients/next); each feature that lands takes its names off this list.
+PENDING_VOCABULARY = {
+    "ColumnEpisodeFilter", "ConfirmNoticeInput", "CourseFilter.audience", "CreateColumnEpisodeInput",
+    "CreateCourseInput.audience", "CreateCourseInput.creditHours", "EnrollmentFilter", "NoticeAudienceInput",
+    "NoticeFilter", "NoticeRecipientFilter", "SendNoticeInput", "UpdateColumnEpisodeInput", "ColumnEpisodeFormat",
+    "ColumnEpisodeStatus", "CourseAudience", "GradeBand", "NoticeAudienceKind", "NoticeConfirmationMode",
+    "NoticeStatus", "NotificationKind.NOTICE", "WaitlistStatus",
+}
+
+
+def _vocabulary_problems() -> list[tuple[str, str]]:
+    """(the type, or type.member, at fault; what is wrong) for the whole vocabulary, next/ included."""
     schema = _served()
-    vocabulary = build_ast_schema(parse((CLIENTS / "vocabulary.graphql").read_text(encoding="utf-8")))
+    vocabulary = build_ast_schema(parse("\n".join(
+        (CLIENTS / path).read_text(encoding="utf-8") for path in ("vocabulary.graphql", "next/vocabulary.graphql"))))
     problems = []
     for name, wanted in vocabulary.type_map.items():
         actual = schema.type_map.get(name)
         if isinstance(wanted, GraphQLInputObjectType):
             if not isinstance(actual, GraphQLInputObjectType):
-                problems.append(f"input {name} is missing")
+                problems.append((name, f"input {name} is missing"))
                 continue
             for field, spec in wanted.fields.items():
                 have = actual.fields.get(field)
                 if have is None or str(have.type) != str(spec.type):
-                    problems.append(f"{name}.{field}: {have and have.type} instead of {spec.type}")
-            problems += [f"{name}.{field} is required but the clients do not send it"
+                    problems.append((f"{name}.{field}", f"{name}.{field}: {have and have.type} instead of {spec.type}"))
+            problems += [(f"{name}.{field}", f"{name}.{field} is required but the clients do not send it")
                          for field, have in actual.fields.items()
                          if field not in wanted.fields and isinstance(have.type, GraphQLNonNull)
                          and have.default_value is None]
         elif isinstance(wanted, GraphQLEnumType) and not name.startswith("__"):
             if not isinstance(actual, GraphQLEnumType):
-                problems.append(f"enum {name} is missing")
+                problems.append((name, f"enum {name} is missing"))
             else:
-                problems += [f"{name}.{value} is missing" for value in set(wanted.values) - set(actual.values)]
-    assert problems == []
+                problems += [(f"{name}.{value}", f"{name}.{value} is missing")
+                             for value in set(wanted.values) - set(actual.values)]
+    return problems
 
 
-team_contract = pytest.mark.skipif(not (TEAM_CONTRACT / "operations").is_dir(),
-                                   reason="the team's contract is not beside this checkout (../shared/contract)")
+def test_the_schema_has_every_input_and_enum_the_clients_build():
+    """Each input type of the vocabulary exists with at least its fields, of the same types (fields
+    the server adds are optional); each enum with at least its values. The vocabulary of features
+    still being built is exempt, name by name, and only while it is missing."""
+    problems = _vocabulary_problems()
+    assert [message for at, message in problems if at not in PENDING_VOCABULARY] == []
+    assert PENDING_VOCABULARY <= {at for at, _ in problems}, "a feature landed: take its names off the list"
+
+
+@team_contract
+def test_every_next_operation_of_the_team_is_here_unchanged():
+    """Features being built: the team's next/ files, here in clients/next until served, then in
+    clients/operations (the contract's own rule: they move unchanged once the schema serves them)."""
+    for path in sorted((TEAM_CONTRACT / "next").glob("*.graphql")):
+        served, pending = CLIENTS / "operations" / path.name, CLIENTS / "next" / path.name
+        theirs = path.read_text(encoding="utf-8")
+        assert theirs in {f.read_text(encoding="utf-8") for f in (served, pending) if f.exists()}, path.name
+
+
+def test_every_served_next_operation_validates_and_the_pending_ones_do_not_yet():
+    schema = _served()
+    for path in sorted((CLIENTS / "next").glob("*.graphql")):
+        if path.name != "vocabulary.graphql":
+            assert validate(schema, parse(path.read_text(encoding="utf-8"))), f"{path.name} is served: move it"
 
 
 @team_contract

@@ -25,7 +25,10 @@ class ProposeHomeVisitInput:
     companion_teacher_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Other teachers of the school who come along (at most four).")
     address: str | None = strawberry.field(
-        default=None, description="Where; the family's address on file when left out.")
+        default=None, description="Where, in the teacher's words (a library, a park); not with `addressGuardianId`.")
+    address_guardian_id: strawberry.ID | None = strawberry.field(
+        default=None, description="At this guardian's household address on file. With neither: at the address on "
+                                  "file of the guardian who accepts.")
 
 
 @strawberry.input(description="The family's answer to a proposal.")

@@ -109,7 +109,8 @@ class HomeVisitMutations:
                 student_id=decode_id(input.student_id, "Student"), slots=_windows(input.slots),
                 purpose=input.purpose,
                 companion_ids=[decode_id(i, "User") for i in input.companion_teacher_ids or ()],
-                address=input.address,
+                address=input.address, names_address_guardian=input.address_guardian_id is not None,
+                address_guardian_id=decode_id(input.address_guardian_id, "User") if input.address_guardian_id else None,
             )))
 
     @strawberry.mutation(description=(

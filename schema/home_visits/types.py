@@ -111,8 +111,10 @@ class HomeVisit(Node):
     def purpose(self) -> str | None:
         return queries.purpose(self._visit)
 
-    @strawberry.field(description="Where the visit takes place; for the visiting teachers and the family. "
-                                  "Every read is audited.")
+    @strawberry.field(description="Where the visit takes place: a place the teacher wrote, for the visiting teachers "
+                                  "and the family; or a guardian's address on file, read live, for the visiting "
+                                  "teachers from confirmation until the visit ends and for the family members who "
+                                  "may read that address. Every read is audited.")
     async def address(self, info: Info) -> str | None:
         if not self._close:
             return None

@@ -91,7 +91,18 @@ class LinkGuardianInput:
     relationship: GuardianRelationship = strawberry.field(description="Relationship to the student.")
     is_primary: bool = strawberry.field(description="Makes this the primary guardian (the previous one no longer is).")
     home_address: str | None = strawberry.field(
-        default=None, description="The family's home address, kept sealed for home visits.")
+        default=None, description="The guardian's household address (5 to 200 characters), sealed, for home visits: "
+                                  "kept only when the guardian has none on file (the family's own word wins), not "
+                                  "shared with co-guardians until the guardian chooses to.")
+
+
+@strawberry.input(description="The signed-in guardian's household address.")
+class SetHomeAddressInput:
+    address: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="5 to 200 characters after trimming; null erases the address on file (no copy is kept).")
+    shared_with_co_guardians: bool | None = strawberry.field(
+        default=None, description="Lets the other guardians of the guardian's children read it; left out: false.")
 
 
 @strawberry.input(description="A move of a student to another class, of this or another school.")

@@ -10,8 +10,9 @@ from schema.common.ids import decode_id
 from schema.common.mutations import run, user_errors_field
 from schema.context import Context
 from schema.organisation import inputs
-from schema.organisation.types import Guardianship, School, SchoolClass, Student, User
-from services.organisation import service
+from schema.organisation.types import Guardianship, HomeAddress, School, SchoolClass, Student, User
+from services.errors import ErrorCode, UserErrors
+from services.organisation import home_addresses, service
 from services.organisation.service import UNSET, Scope
 
 Info = strawberry.Info[Context, None]
@@ -74,6 +75,13 @@ class LinkGuardianPayload:
 @strawberry.type(description="Result of `transferStudent`.")
 class TransferStudentPayload:
     student: Student | None = strawberry.field(default=None, description="The student in their new class.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `setHomeAddress`.")
+class SetHomeAddressPayload:
+    home_address: HomeAddress | None = strawberry.field(
+        default=None, description="The address as it is now; null once cleared.")
     user_errors: list[UserError] = user_errors_field()
 
 
@@ -209,3 +217,16 @@ class OrganisationMutations:
             return TransferStudentPayload(student=Student.of(student))
 
         return await run(info, TransferStudentPayload, action)
+
+    @strawberry.mutation(description=(
+        "Set, replace or (address null) erase the signed-in guardian's household address. The visiting teachers of "
+        "confirmed visits at it are told it changed, not what it is."
+    ))
+    async def set_home_address(self, info: Info, input: inputs.SetHomeAddressInput) -> SetHomeAddressPayload:
+        async def action() -> SetHomeAddressPayload:
+            if input.address is strawberry.UNSET:  # erasing takes an explicit null, never a forgotten field
+                raise UserErrors.one(ErrorCode.INVALID_INPUT, "required", "address")
+            read = await home_addresses.set_own(info.context.principal, input.address, input.shared_with_co_guardians)
+            return SetHomeAddressPayload(home_address=HomeAddress.of(read))
+
+        return await run(info, SetHomeAddressPayload, action)

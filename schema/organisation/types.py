@@ -27,7 +27,7 @@ from services.home_visits import calendar
 from services.identity.accounts import accepted_notice_version
 from services.identity.models import User as UserRow
 from services.notifications import service as notifications
-from services.organisation import models, queries
+from services.organisation import home_addresses, models, queries
 from services.wellbeing import queries as wellbeing_queries
 from services.wellbeing.queries import shares_for_guardians
 
@@ -260,6 +260,13 @@ class User(Node):
             return None
         return await accepted_notice_version(self._row.id)
 
+    @strawberry.field(description="For the signed-in guardian: their household address, if on file. Every read "
+                                  "is audited.")
+    async def home_address(self, info: Info) -> HomeAddress | None:
+        if not _viewer_is(info, self._row.id):
+            return None
+        return HomeAddress.of(await home_addresses.own(info.context.principal))
+
     @strawberry.field(description="For the signed-in teacher: classes they are homeroom teacher of or teach.")
     async def classes(self, info: Info) -> list[SchoolClass]:
         if not _viewer_is(info, self._row.id):
@@ -453,6 +460,22 @@ class Student(Node):
         return Record(_student_id=self._row.id)
 
 
+@strawberry.type(description="A guardian's household address. Sealed; for the guardian, their children's other "
+                             "guardians while shared, and the visiting teachers of a confirmed visit at it.")
+class HomeAddress:
+    address: str = strawberry.field(description="The address as the guardian wrote it.")
+    shared_with_co_guardians: bool = strawberry.field(
+        description="Indicates the other guardians of the guardian's children may read it.")
+    updated_at: dt.datetime = strawberry.field(description="Timestamp it was last set.")
+
+    @classmethod
+    def of(cls, read: home_addresses.ReadAddress | None) -> HomeAddress | None:
+        if read is None:
+            return None
+        return cls(address=read.address, shared_with_co_guardians=read.shared_with_co_guardians,
+                   updated_at=read.updated_at)
+
+
 @strawberry.type(description="A guardian's link to a student.")
 class Guardianship:
     relationship: GuardianRelationship = strawberry.field(description="How the guardian is related to the student.")
@@ -473,6 +496,20 @@ class Guardianship:
     @strawberry.field(description="The student.")
     async def student(self, info: Info) -> Student:
         return Student.of(await info.context.loaders.student.load(self._row.student_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Indicates the guardian has a home address on file (never the address); for the "
+                                  "student's guardians and the teachers who may propose a home visit to the student.")
+    async def has_home_address(self, info: Info) -> bool | None:
+        if info.context.principal is None:
+            return None
+        return (await info.context.loaders.guardian_address.load(self._row.id)).on_file
+
+    @strawberry.field(description="The guardian's household address, for the guardian and, while they share it, "
+                                  "the student's other guardians; null otherwise. Every read is audited.")
+    async def home_address(self, info: Info) -> HomeAddress | None:
+        if info.context.principal is None:
+            return None
+        return HomeAddress.of((await info.context.loaders.guardian_address.load(self._row.id)).read)
 
 
 # node(id:) loaders: what the viewer may see, null otherwise.

@@ -18,8 +18,12 @@ class HomeVisit(Model):
     lead_teacher = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
     #: Sealed, as every word written about a child's family is (the purpose, reasons, topics, comments).
     purpose_sealed = fields.BinaryField()
-    #: Sealed; shown only to the lead, the companions and the family, each read audited.
-    address_sealed = fields.BinaryField()
+    #: Where, as the teacher wrote it (a library, a park): sealed, for the visiting teachers and the family.
+    address_sealed = fields.BinaryField(null=True)
+    #: Or at a guardian's household address on file, read live (services.organisation.home_addresses):
+    #: chosen at proposal, or the accepting guardian's. Neither until then when the teacher left it open.
+    address_guardian = fields.ForeignKeyField("coedu.User", related_name=False, null=True,
+                                              on_delete=fields.SET_NULL)
     status = fields.CharEnumField(HomeVisitStatus, max_length=24, default=HomeVisitStatus.PROPOSED)
     #: Each proposal or reschedule opens a new round of candidate slots.
     round = fields.SmallIntField(default=1)

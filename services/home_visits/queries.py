@@ -11,15 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.expressions import RawSQL, Subquery
-from tortoise.transactions import in_transaction
 
-from services import access, audit, db, paging
+from services import access, db, paging
 from services.access import Principal, VisitTier
 from services.clock import year_bounds
-from services.enums import AuditAction, HomeVisitStatus
+from services.enums import HomeVisitStatus
 from services.errors import Forbidden
 from services.home_visits.models import HomeVisit, HomeVisitCompanion, HomeVisitSlot, HomeVisitTransition
 from services.home_visits.service import OPEN, facts_of_visits, unseal
+from services.organisation import home_addresses
 from services.organisation.models import District, School
 
 
@@ -143,15 +143,24 @@ async def companions_of(visit_ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]
 
 
 async def read_addresses(viewer: Principal, visits: Sequence[VisibleVisit]) -> list[str | None]:
-    """Addresses for the visiting teachers and the family, decrypted only once each read's audit row
-    is written."""
-    close = (VisitTier.VISITING, VisitTier.FAMILY)
-    allowed = [v for v in visits if v.tier in close]
-    if allowed:
-        async with in_transaction() as tx:
-            await audit.record_many(AuditAction.READ_HOME_ADDRESS, actor_id=viewer.user_id, subject_type="HomeVisit",
-                                    subject_ids=[v.row.id for v in allowed], using=tx)
-    return [unseal(v.row.address_sealed, "address", v.row.id) if v.tier in close else None for v in visits]
+    """Each visit's address for whom services.access lets read it: a place the teacher wrote, or a
+    guardian's address on file read live (a change shows, a clear empties it). Each read's audit row
+    is written before anything is opened."""
+    on_file = await home_addresses.on_file(
+        [v.row.address_guardian_id for v in visits if v.row.address_sealed is None and v.row.address_guardian_id])  # type: ignore[attr-defined]
+    readable: list[tuple[VisibleVisit, home_addresses.OnFile | None]] = []
+    for visit in visits:
+        owner = None if visit.row.address_sealed is not None else visit.row.address_guardian_id  # type: ignore[attr-defined]
+        found = on_file.get(owner) if owner else None
+        if visit.row.address_sealed is None and found is None:
+            continue  # no place yet, or the home it was at has been cleared
+        if access.may_read_visit_address(viewer, visit.tier, status=visit.row.status, on_file_of=owner,
+                                         shared=bool(found and found.shared)):
+            readable.append((visit, found))
+    await home_addresses.audit_visit_reads(viewer, [visit.row.id for visit, _ in readable])
+    texts = {visit.row.id: found.open() if found else unseal(visit.row.address_sealed, "address", visit.row.id)
+             for visit, found in readable}
+    return [texts.get(visit.row.id) for visit in visits]
 
 
 def record_summary(visit: VisibleVisit) -> str | None:

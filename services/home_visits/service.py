@@ -55,6 +55,7 @@ from services.home_visits.rules import (
 )
 from services.ids import new_id
 from services.notifications.service import notify
+from services.organisation import home_addresses
 from services.organisation.models import ClassTeacher, Guardianship, RoleAssignment, School, SchoolClass, Student
 from services.wellbeing import alerts as wellbeing
 
@@ -76,13 +77,6 @@ def unseal(blob: bytes | None, column: str, visit_id: uuid.UUID) -> str | None:
     if blob is None:
         return None
     return runtime.current().crypto.sealer.open(blob, table=TABLE, column=column, row=visit_id)
-
-
-def _guardian_address(guardianship: Guardianship) -> str | None:
-    if guardianship.home_address_sealed is None:
-        return None
-    return runtime.current().crypto.sealer.open(guardianship.home_address_sealed, table="guardianship",
-                                               column="home_address", row=guardianship.id)
 
 
 async def _now(tx: BaseDBAsyncClient) -> dt.datetime:
@@ -209,7 +203,12 @@ class Proposal:
     slots: list[Window]
     purpose: str
     companion_ids: list[uuid.UUID | None]
-    address: str | None
+    #: A place in the teacher's words, or the home of one of the student's guardians
+    #: (``names_address_guardian``, even when the id given was not a valid one); neither: the home
+    #: of the guardian who accepts.
+    address: str | None = None
+    address_guardian_id: uuid.UUID | None = None
+    names_address_guardian: bool = False
 
 
 async def propose(actor: Principal, proposal: Proposal) -> HomeVisit:
@@ -228,24 +227,21 @@ async def propose(actor: Principal, proposal: Proposal) -> HomeVisit:
         slots = check_slots(checks, "slots", proposal.slots, now)
         purpose = checks.text("purpose", proposal.purpose, max_length=200)
         address = checks.text("address", proposal.address, max_length=200, required=False)
+        at_home_of = await _check_address_guardian(checks, proposal, student.id, tx)
         companions = await _check_companions(checks, actor, school.id, proposal.companion_ids, tx)
-        if address is None and proposal.address is None:
-            address = await _address_on_file(student.id, tx)
-            if address is None:
-                checks.invalid("address", "visit_address_required")
         await _conflicting_slots(checks, "slots", slots, [actor.user_id, *companions], tx)
         if await HomeVisit.filter(student_id=student.id, status__in=list(OPEN)).using_db(tx).exists():
             checks.add(ErrorCode.CONFLICT, "visit_already_open", "studentId")
         checks.raise_if_any()
         assert purpose is not None
-        assert address is not None
         visit_id = new_id()
         try:
             async with in_transaction() as savepoint:
                 visit = await HomeVisit.create(
                     id=visit_id, student_id=student.id, school_id=school.id, lead_teacher_id=actor.user_id,
                     purpose_sealed=_seal(purpose, "purpose", visit_id),
-                    address_sealed=_seal(address, "address", visit_id), using_db=savepoint)
+                    address_sealed=_seal_or_none(address, "address", visit_id), address_guardian_id=at_home_of,
+                    using_db=savepoint)
         except IntegrityError as error:  # another proposal for the student won the race
             raise UserErrors.one(ErrorCode.CONFLICT, "visit_already_open", "studentId") from error
         await HomeVisitCompanion.bulk_create(
@@ -275,10 +271,21 @@ async def _check_companions(checks: Checks, actor: Principal, school_id: uuid.UU
     return chosen
 
 
-async def _address_on_file(student_id: uuid.UUID, tx: BaseDBAsyncClient) -> str | None:
-    links = await Guardianship.filter(student_id=student_id, home_address_sealed__isnull=False).using_db(tx).order_by(
-        "-is_primary", "created_at")
-    return _guardian_address(links[0]) if links else None
+async def _check_address_guardian(checks: Checks, proposal: Proposal, student_id: uuid.UUID,
+                                  tx: BaseDBAsyncClient) -> uuid.UUID | None:
+    """The guardian at whose home on file the visit is proposed, if one is named."""
+    if not proposal.names_address_guardian:
+        return None
+    chosen = proposal.address_guardian_id
+    if proposal.address is not None:
+        checks.invalid("addressGuardianId", "visit_address_twice")
+    elif chosen is None or chosen not in await _guardians(student_id, tx):
+        checks.invalid("addressGuardianId", "visit_address_not_a_guardian")
+    elif not await home_addresses.on_file([chosen], tx):
+        checks.add(ErrorCode.INVALID_STATE, "visit_no_address_on_file", "addressGuardianId")
+    else:
+        return chosen
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -325,6 +332,7 @@ async def _accept(actor: Principal, visit: HomeVisit, accepted: Window | None, t
         checks.invalid("acceptedSlot", "visit_not_offered")
     elif accepted.starts_at <= now:
         checks.add(ErrorCode.INVALID_STATE, "slot_in_past", "acceptedSlot")
+    await _check_visit_address(checks, actor, visit, tx)
     checks.raise_if_any()
     assert accepted is not None
     blocked_from, blocked_until = accepted.blocked
@@ -343,10 +351,28 @@ async def _accept(actor: Principal, visit: HomeVisit, accepted: Window | None, t
     await _move(visit, HomeVisitStatus.CONFIRMED, actor.user_id, Side.FAMILY, tx)
     visit.scheduled_start, visit.scheduled_end = accepted.starts_at, accepted.ends_at
     visit.window_start, visit.window_end = accepted.starts_at, accepted.ends_at
-    await _save(visit, tx, "status", "scheduled_start", "scheduled_end", "window_start", "window_end")
+    await _save(visit, tx, "status", "scheduled_start", "scheduled_end", "window_start", "window_end",
+                "address_guardian_id")
     await _schedule_reminders(visit, now, tx)
     return await _tell(teachers, visit, "visit_confirmed_title", "visit_confirmed_body", tx,
                        when=local_label(accepted.starts_at))
+
+
+async def _check_visit_address(checks: Checks, actor: Principal, visit: HomeVisit, tx: BaseDBAsyncClient) -> None:
+    """Accepting a visit at a home on file discloses that address to the visiting teachers: it must
+    exist, and be the accepting guardian's or shared with them. A visit left open takes the accepting
+    guardian's own."""
+    if visit.address_sealed is not None:
+        return
+    owner = visit.address_guardian_id or actor.user_id  # type: ignore[attr-defined]
+    found = (await home_addresses.on_file([owner], tx)).get(owner)
+    if found is None:
+        checks.add(ErrorCode.INVALID_STATE, "visit_needs_own_address" if owner == actor.user_id
+                   else "visit_address_gone", None)
+    elif not access.may_accept_visit_at(actor, on_file_of=owner, shared=found.shared):
+        checks.add(ErrorCode.INVALID_STATE, "visit_address_not_shared", None)
+    else:
+        visit.address_guardian_id = owner  # type: ignore[attr-defined]
 
 
 async def _schedule_reminders(visit: HomeVisit, now: dt.datetime, tx: BaseDBAsyncClient) -> None:

@@ -111,14 +111,29 @@ class Guardianship(Model):
     guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
     relationship = fields.CharEnumField(GuardianRelationship, max_length=16)
     is_primary = fields.BooleanField(default=False)
-    #: The family's home address on file (sealed), for home visits.
-    home_address_sealed = fields.BinaryField(null=True)
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:
         table = "guardianship"
         unique_together = (("student_id", "guardian_id"),)
         indexes = (("guardian_id",),)
+
+
+class HomeAddress(Model):
+    """A guardian's household address: one per guardian account, for all their children.
+
+    A child of separated parents has one per household. Sealed; who reads it is services.access's
+    ``may_read_home_address``."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    guardian = fields.OneToOneField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    address_sealed = fields.BinaryField()
+    #: Readable by the other guardians of the guardian's children while true.
+    shared_with_co_guardians = fields.BooleanField(default=False)
+    updated_at = fields.DatetimeField(db_default=Now())
+
+    class Meta:
+        table = "home_address"
 
 
 class RoleAssignment(Model):

@@ -31,6 +31,7 @@ from services.identity.accounts import (
 from services.identity.models import User
 from services.ids import new_id
 from services.messages import Ref
+from services.organisation import home_addresses
 from services.organisation.models import (
     ClassTeacher,
     District,
@@ -364,7 +365,8 @@ async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone
     checks = Checks()
     clean_phone = require_phone(checks, "phone", phone)
     name = checks.text("displayName", display_name, max_length=64)
-    address = checks.text("homeAddress", home_address, max_length=200, required=False)
+    address = checks.text("homeAddress", home_address, max_length=home_addresses.MAX_LENGTH,
+                          min_length=home_addresses.MIN_LENGTH, required=False)
     checks.raise_if_any()
     assert clean_phone is not None
     assert name is not None
@@ -374,13 +376,12 @@ async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone
             raise UserErrors.one(ErrorCode.CONFLICT, "already_guardian", "phone")
         if is_primary:
             await Guardianship.filter(student_id=student.id, is_primary=True).using_db(tx).update(is_primary=False)
-        link_id = new_id()
-        sealed = runtime.current().crypto.sealer.seal(address, table="guardianship", column="home_address",
-                                                      row=link_id) if address else None
         guardianship = await Guardianship.create(
-            id=link_id, student_id=student.id, guardian_id=guardian.id, relationship=relationship,
-            is_primary=is_primary, home_address_sealed=sealed, using_db=tx,
+            student_id=student.id, guardian_id=guardian.id, relationship=relationship, is_primary=is_primary,
+            using_db=tx,
         )
+        if address:
+            await home_addresses.set_on_behalf(actor.user_id, guardian.id, address, tx)
         entries: list[outbox.RedisOutbox] = []
         if not await RoleAssignment.filter(user_id=guardian.id, role=Role.PARENT).using_db(tx).exists():
             await RoleAssignment.create(user_id=guardian.id, role=Role.PARENT, granted_by_id=actor.user_id,

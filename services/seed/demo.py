@@ -84,8 +84,10 @@ async def _family_story(generated: Generated) -> None:
     slots = [Window(start, start + dt.timedelta(hours=1)) for start in (
         dt.datetime.combine(soon + dt.timedelta(days=days), dt.time(16, 30), tzinfo=PROGRAMME_ZONE)
         for days in (3, 5))]
-    await home_visits.propose(teacher, home_visits.Proposal(child.id, slots, "了解孩子在家的学习和生活情况", [],
-                                                            None))
+    # at the family's home on file (the seed gives the first guardian of each family one, shared)
+    await home_visits.propose(teacher, home_visits.Proposal(
+        child.id, slots, "了解孩子在家的学习和生活情况", [], address_guardian_id=parent.user_id,
+        names_address_guardian=True))
     await alerts.raise_alert(teacher, student_id=child.id, severity=AlertSeverity.MEDIUM,
                              category=AlertCategory.ANXIETY_DEPRESSION, source=AlertSource.TEACHER_OBSERVATION,
                              summary="近两周上课走神、情绪低落", details="作业多次未交，与同学交流变少。")

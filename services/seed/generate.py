@@ -181,7 +181,9 @@ class Generator:
         self.copy.table("student", ("id", "display_name", "gender", "birth_date", "student_number_index",
                                     "student_number_sealed", "created_at", "school_id", "school_class_id"))
         self.copy.table("guardianship", ("id", "relationship", "is_primary", "created_at", "guardian_id",
-                                         "student_id", "home_address_sealed"))
+                                         "student_id"))
+        self.copy.table("home_address", ("id", "guardian_id", "address_sealed", "shared_with_co_guardians",
+                                         "updated_at"))
         self.copy.table("instructor", ("id", "certificate_number", "certified_on", "expires_on", "specialties", "bio",
                                        "suspended_at", "created_at", "district_id", "user_id"))
         self.copy.table("instructor_station", ("id", "instructor_id", "station_id"))
@@ -328,7 +330,12 @@ class Generator:
         if self.rng.random() < 0.85:
             guardians.append(await self.person(names.person_name(self.rng), ("PARENT", {})))
         self.families_by_district[school.district_id].extend(guardians)
-        home = names.address(self.rng, school.district_name)
+        # One household: the first guardian keeps its address on file and shares it with the other.
+        home_id = self.id()
+        await self.copy.add("home_address", (
+            home_id, guardians[0], self.crypto.sealer.seal(names.address(self.rng, school.district_name),
+                                                           table="home_address", column="address", row=home_id),
+            True, self.now))
         for _ in range(children):
             class_id, grade, homeroom = self.rng.choice(school.classes)
             student_id = self.id()
@@ -344,8 +351,7 @@ class Generator:
                 guardianship_id = self.id()
                 await self.copy.add("guardianship", (
                     guardianship_id, ("MOTHER", "FATHER")[index] if self.rng.random() < 0.9 else "GRANDPARENT",
-                    index == 0, self.now, guardian, student_id,
-                    self.crypto.sealer.seal(home, table="guardianship", column="home_address", row=guardianship_id)))
+                    index == 0, self.now, guardian, student_id))
             self.children.append(Child(student_id, school, class_id, grade, homeroom, tuple(guardians)))
 
     # -- family education

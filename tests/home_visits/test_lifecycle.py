@@ -56,12 +56,13 @@ async def test_every_broken_rule_of_a_proposal_is_its_own_error(api, world):
     bad = [slot(-1, 10), slot(2, 7), slot(2, 10, minutes=20), slot(2, 20, 30, minutes=60), slot(61, 10)]
     body = await api.data(PROPOSE, {"input": {
         "studentId": world.gid(world.students["a"]), "slots": bad, "purpose": "",
-        "companionTeacherIds": [world["teacher_b"].id]}}, token=world["teacher_a"].token,
-        headers={"accept-language": "en"})
+        "companionTeacherIds": [world["teacher_b"].id], "address": "\x00", "addressGuardianId": world["parent_a"].id}},
+        token=world["teacher_a"].token, headers={"accept-language": "en"})
     assert user_error_codes(body["proposeHomeVisit"]) == [
         ("INVALID_INPUT", "slots[0]"), ("INVALID_INPUT", "slots[1]"), ("INVALID_INPUT", "slots[2]"),
         ("INVALID_INPUT", "slots[3]"), ("INVALID_INPUT", "slots[4]"), ("INVALID_INPUT", "purpose"),
-        ("INVALID_INPUT", "companionTeacherIds[0]"), ("INVALID_INPUT", "address"),
+        ("INVALID_INPUT", "address"), ("INVALID_INPUT", "addressGuardianId"),
+        ("INVALID_INPUT", "companionTeacherIds[0]"),
     ]
     too_many = await api.data(PROPOSE, {"input": {
         "studentId": world.gid(world.students["a"]), "slots": [slot(2, 9 + i) for i in range(6)],
@@ -83,21 +84,6 @@ async def test_only_teachers_of_the_student_propose(api, world):
     assert error_codes(await api.gql(PROPOSE, {"input": {
         "studentId": world.gid(world.students["a"]), "slots": [slot(2, 10)], "purpose": "家访"}},
         token=world["parent_a"].token)) == ["FORBIDDEN"]
-
-
-async def test_the_address_on_file_is_used_and_one_is_needed(api, world):
-    no_address = await api.data(PROPOSE, {"input": {
-        "studentId": world.gid(world.students["a"]), "slots": [slot(2, 10)], "purpose": "家访"}},
-        token=world["teacher_a"].token)
-    assert user_error_codes(no_address["proposeHomeVisit"]) == [("INVALID_INPUT", "address")]
-    link = contract_operation("organisation.graphql", "LinkGuardian")
-    await api.data(link, {"input": {
-        "studentId": world.gid(world.students["a"]), "phone": "13900000031", "displayName": "张爷爷",
-        "relationship": "GRANDPARENT", "isPrimary": True, "homeAddress": "青山区幸福路 1 号"}},
-        token=world["school_admin_a"].token)
-    visit = await propose(api, world, address=None)
-    node = (await api.data(VISIT, {"id": visit["id"]}, token=world["teacher_a"].token))["node"]
-    assert node["address"] == "青山区幸福路 1 号"
 
 
 async def test_accepting_confirms_and_tells_the_teachers(api, world):
