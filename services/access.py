@@ -175,6 +175,8 @@ OPERATIONS: dict[str, OperationRule] = {
     "registerForCourseSession": roles(Role.PARENT),
     "cancelCourseSessionRegistration": roles(Role.PARENT),
     "checkInToCourseSession": roles(Role.PARENT),
+    "joinCourseSessionWaitlist": roles(Role.PARENT),
+    "leaveCourseSessionWaitlist": roles(Role.PARENT),
     "serviceStationsNear": SIGNED_IN,
     "createServiceStation": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
     "assignInstructorToStation": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STATION_STAFF),

@@ -174,6 +174,13 @@ class RegistrationStatus(StrEnum):
     ABSENT = "ABSENT"
 
 
+class WaitlistStatus(StrEnum):
+    WAITING = "WAITING"
+    PROMOTED = "PROMOTED"
+    LEFT = "LEFT"
+    CLOSED = "CLOSED"
+
+
 class CertificationStatus(StrEnum):
     ACTIVE = "ACTIVE"
     EXPIRED = "EXPIRED"

@@ -539,6 +539,28 @@ async def fe_cancel_registration(world, which, role):
     return {"registrationId": world.gid(registration)}
 
 
+async def _full_session(world: World, which: str) -> Any:
+    """A session of the side whose one seat a stranger holds."""
+    from services.family_education.models import CourseSession, SessionRegistration
+
+    session = await _session(world, which)
+    await CourseSession.filter(id=session.id).update(capacity=1, registered=1)
+    await SessionRegistration.create(session_id=session.id, guardian_id=(await make_person("占座家长")).user.id)
+    return session
+
+
+async def fe_join_waitlist(world, which, role):
+    return {"sessionId": world.gid(await _full_session(world, which))}
+
+
+async def fe_leave_waitlist(world, which, role):
+    from services.family_education.models import SessionWaitlistEntry
+
+    entry = await SessionWaitlistEntry.create(session_id=(await _full_session(world, which)).id,
+                                              guardian_id=(await _fe_side(world, which))["parent"].user.id)
+    return {"waitlistEntryId": to_global_id("CourseSessionWaitlistEntry", entry.id)}
+
+
 async def fe_check_in(world, which, role):
     session, _ = await _registration(world, which, starts_in_minutes=10)
     return {"sessionId": world.gid(session), "code": "123456"}
@@ -767,6 +789,10 @@ MATRIX: dict[str, Case] = {
                                             fe_cancel_registration, _only({"parent": ("OK", "NOT_FOUND")})),
     "checkInToCourseSession": Case(contract_operation(FE, "CheckInToCourseSession"), fe_check_in,
                                    _only({"parent": ("OK", "INVALID_STATE")})),
+    "joinCourseSessionWaitlist": Case(contract_operation(FE, "JoinCourseSessionWaitlist", folder="next"),
+                                      fe_join_waitlist, _only({"parent": ("OK", "OK")})),
+    "leaveCourseSessionWaitlist": Case(contract_operation(FE, "LeaveCourseSessionWaitlist", folder="next"),
+                                       fe_leave_waitlist, _only({"parent": ("OK", "NOT_FOUND")})),
     "serviceStationsNear": Case(contract_operation(FE, "StationsNear"), fe_near, _everyone("OK", "OK")),
     "createServiceStation": Case(contract_operation(FE, "CreateServiceStation"), fe_create_station,
                                  _only(DISTRICT_ADMINS)),

@@ -57,7 +57,7 @@ PENDING_VOCABULARY = {
     "CreateCourseInput.audience", "CreateCourseInput.creditHours", "EnrollmentFilter", "NoticeAudienceInput",
     "NoticeFilter", "NoticeRecipientFilter", "SendNoticeInput", "UpdateColumnEpisodeInput", "ColumnEpisodeFormat",
     "ColumnEpisodeStatus", "CourseAudience", "GradeBand", "NoticeAudienceKind", "NoticeConfirmationMode",
-    "NoticeStatus", "NotificationKind.NOTICE", "WaitlistStatus",
+    "NoticeStatus", "NotificationKind.NOTICE",
 }
 
 

@@ -186,8 +186,8 @@ async def test_addresses_on_file_move_from_each_link_to_the_guardians_household(
             link = uuid.uuid4()
             await raw.execute(
                 "INSERT INTO guardianship (id, student_id, guardian_id, relationship, is_primary, home_address_sealed,"
-                " created_at) VALUES ($1, $2, $3, 'MOTHER', $4, $5, now() - make_interval(days => $6))", link, student, guardian,
-                primary, sealer.seal(text, table="guardianship", column="home_address", row=link), age)
+                " created_at) VALUES ($1, $2, $3, 'MOTHER', $4, $5, now() - make_interval(days => $6))", link, student,
+                guardian, primary, sealer.seal(text, table="guardianship", column="home_address", row=link), age)
         await upgrade()
         rows = await connections.get("default").execute_query_dict(
             "SELECT id, guardian_id, address_sealed, shared_with_co_guardians FROM home_address")

@@ -35,6 +35,7 @@ TYPE_CODES: dict[str, int] = {
     "SessionRegistration": 17,
     "Instructor": 18,
     "Consultation": 19,
+    "CourseSessionWaitlistEntry": 20,
 }
 _TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
 

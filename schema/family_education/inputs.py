@@ -72,6 +72,16 @@ class RegisterForCourseSessionInput:
     session_id: strawberry.ID = strawberry.field(description="The session (not yet started).")
 
 
+@strawberry.input(description="A full session to wait for a seat at.")
+class JoinCourseSessionWaitlistInput:
+    session_id: strawberry.ID = strawberry.field(description="The session (full, not yet started).")
+
+
+@strawberry.input(description="A place in line to give up.")
+class LeaveCourseSessionWaitlistInput:
+    waitlist_entry_id: strawberry.ID = strawberry.field(description="The place in line.")
+
+
 @strawberry.input(description="A seat to give back.")
 class CancelCourseSessionRegistrationInput:
     registration_id: strawberry.ID = strawberry.field(description="The registration (before the session starts).")

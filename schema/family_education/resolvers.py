@@ -19,13 +19,14 @@ from schema.family_education.types import (
     Course,
     CourseCertificate,
     CourseSession,
+    CourseSessionWaitlistEntry,
     Enrollment,
     Instructor,
     SessionRegistration,
     StationNearby,
 )
 from schema.organisation.types import ServiceStation
-from services.family_education import consultations, courses, instructors, sessions, stations
+from services.family_education import consultations, courses, instructors, sessions, stations, waitlists
 
 Info = strawberry.Info[Context, None]
 
@@ -48,6 +49,12 @@ RegisterForCourseSessionPayload = payload_type("RegisterForCourseSessionPayload"
 CancelCourseSessionRegistrationPayload = payload_type("CancelCourseSessionRegistrationPayload",
                                                       description="Result of `cancelCourseSessionRegistration`.",
                                                       registration=(SessionRegistration, "The seat given back."))
+JoinCourseSessionWaitlistPayload = payload_type(
+    "JoinCourseSessionWaitlistPayload", description="Result of `joinCourseSessionWaitlist`.",
+    waitlist_entry=(CourseSessionWaitlistEntry, "The place in line (the one held if waiting already)."))
+LeaveCourseSessionWaitlistPayload = payload_type(
+    "LeaveCourseSessionWaitlistPayload", description="Result of `leaveCourseSessionWaitlist`.",
+    waitlist_entry=(CourseSessionWaitlistEntry, "The place, left."))
 CheckInToCourseSessionPayload = payload_type("CheckInToCourseSessionPayload",
                                              description="Result of `checkInToCourseSession`.",
                                              registration=(SessionRegistration, "The seat, attended."))
@@ -234,7 +241,28 @@ class FamilyEducationMutations:
                               lambda: sessions.register(info.context.principal,
                                                         decode_id(input.session_id, "CourseSession")))
 
-    @strawberry.mutation(description="Give the seat back before the session starts; it is free for others.")
+    @strawberry.mutation(description=(
+        "Wait for a seat at a full session that has not started: a freed seat goes to the first in line in the same "
+        "transaction, and they are told. Seats still free or started: INVALID_STATE; holding a seat: CONFLICT; "
+        "waiting already: the place held. The line holds as many as the session has seats (LIMIT_EXCEEDED)."
+    ))
+    async def join_course_session_waitlist(self, info: Info, input: inputs.JoinCourseSessionWaitlistInput
+                                           ) -> JoinCourseSessionWaitlistPayload:  # type: ignore[valid-type]
+        return await _changed(info, JoinCourseSessionWaitlistPayload, "waitlist_entry", CourseSessionWaitlistEntry.of,
+                              lambda: waitlists.join(info.context.principal,
+                                                     decode_id(input.session_id, "CourseSession")))
+
+    @strawberry.mutation(description="Leave the line (those behind move up). Promoted already: INVALID_STATE, the "
+                                     "seat is held (cancel the registration to give it back). Left already: no change.")
+    async def leave_course_session_waitlist(self, info: Info, input: inputs.LeaveCourseSessionWaitlistInput
+                                            ) -> LeaveCourseSessionWaitlistPayload:  # type: ignore[valid-type]
+        return await _changed(info, LeaveCourseSessionWaitlistPayload, "waitlist_entry", CourseSessionWaitlistEntry.of,
+                              lambda: waitlists.leave(info.context.principal,
+                                                      decode_id(input.waitlist_entry_id,
+                                                                "CourseSessionWaitlistEntry")))
+
+    @strawberry.mutation(description="Give the seat back before the session starts; the first in line takes it at "
+                                     "once, else it is free for others.")
     async def cancel_course_session_registration(
         self, info: Info, input: inputs.CancelCourseSessionRegistrationInput
     ) -> CancelCourseSessionRegistrationPayload:  # type: ignore[valid-type]

@@ -35,6 +35,16 @@ LessonKind = described_enum(
     enums.LessonKind, name="LessonKind", description="How a lesson is given.",
     values={"VIDEO": "A video to watch.", "ARTICLE": "A text to read.", "IN_PERSON": "Attended at a session."},
 )
+WaitlistStatus = described_enum(
+    enums.WaitlistStatus, name="WaitlistStatus", description="Where a place on a session's waitlist stands.",
+    values={
+        "WAITING": "In line for a seat.",
+        "PROMOTED": "A seat freed and became theirs (a REGISTERED registration).",
+        "LEFT": "They left the line.",
+        "CLOSED": "The session started before a seat freed.",
+    },
+)
+
 RegistrationStatus = described_enum(
     enums.RegistrationStatus, name="RegistrationStatus", description="Where a seat in a session stands.",
     values={
@@ -225,8 +235,57 @@ class CourseSession(Node):
         return connection(paging.fixed(everyone, key=lambda r: (r.registered_at, r.id), first=size, after=position),
                           SessionRegistration.of)
 
+    @strawberry.field(description="How many wait for a seat: a count only, never who.")
+    async def waitlist_length(self, info: Info) -> int:
+        return await info.context.loaders.waitlist_length.load(self._row.id)
+
+    @strawberry.field(description="The viewer's seat, if they hold or held one (given back ones aside).")
+    async def viewer_registration(self, info: Info) -> SessionRegistration | None:
+        if info.context.principal is None:
+            return None
+        found = await info.context.loaders.viewer_registration.load(self._row.id)
+        return SessionRegistration.of(found) if found else None
+
+    @strawberry.field(description="The viewer's latest place in line (left ones aside), if any.")
+    async def viewer_waitlist_entry(self, info: Info) -> CourseSessionWaitlistEntry | None:
+        if info.context.principal is None:
+            return None
+        found = await info.context.loaders.viewer_waitlist_entry.load(self._row.id)
+        return CourseSessionWaitlistEntry.of(found) if found else None
+
     async def _manageable(self, info: Info) -> bool:
         return info.context.principal is not None and await info.context.loaders.session_manageable.load(self._row)
+
+
+@strawberry.type(description="A parent's place in line for a full session.")
+class CourseSessionWaitlistEntry(Node):
+    status: WaitlistStatus = strawberry.field(description="Where the place stands.")
+    joined_at: dt.datetime = strawberry.field(description="Timestamp of joining the line.")
+    promoted_at: dt.datetime | None = strawberry.field(description="Timestamp a seat became theirs.")
+    _row: strawberry.Private[rows.SessionWaitlistEntry]
+
+    @classmethod
+    def of(cls, row: rows.SessionWaitlistEntry) -> CourseSessionWaitlistEntry:
+        return cls(id=gid("CourseSessionWaitlistEntry", row.id), status=row.status, joined_at=row.joined_at,
+                   promoted_at=row.promoted_at, _row=row)
+
+    @strawberry.field(description="Place in line, 1 being next; null unless WAITING.")
+    async def position(self, info: Info) -> int | None:
+        if self._row.status != enums.WaitlistStatus.WAITING:
+            return None
+        return await info.context.loaders.waitlist_position.load(self._row)
+
+    @strawberry.field(description="The session.")
+    async def session(self, info: Info) -> CourseSession:
+        return CourseSession.of(await info.context.loaders.session.load(self._row.session_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The seat it became, once PROMOTED.")
+    async def registration(self, info: Info) -> SessionRegistration | None:
+        registration_id = self._row.registration_id  # type: ignore[attr-defined]
+        if registration_id is None:
+            return None
+        found = await info.context.loaders.visible_registration.load(registration_id)
+        return SessionRegistration.of(found) if found else None
 
 
 @strawberry.type(description="A parent's seat in a course session.")
@@ -440,6 +499,12 @@ async def _instructor(context: Context, row_id: uuid.UUID) -> Instructor | None:
 async def _enrollment(context: Context, row_id: uuid.UUID) -> Enrollment | None:
     row = await context.loaders.visible_enrollment.load(row_id)
     return Enrollment.of(row) if row else None
+
+
+@node_loader("CourseSessionWaitlistEntry")
+async def _waitlist_entry(context: Context, row_id: uuid.UUID) -> CourseSessionWaitlistEntry | None:
+    row = await context.loaders.visible_waitlist_entry.load(row_id)
+    return CourseSessionWaitlistEntry.of(row) if row else None
 
 
 @node_loader("SessionRegistration")

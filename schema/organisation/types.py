@@ -32,7 +32,13 @@ from services.wellbeing import queries as wellbeing_queries
 from services.wellbeing.queries import shares_for_guardians
 
 if TYPE_CHECKING:
-    from schema.family_education.types import CourseSessionFilter, Enrollment, Instructor, SessionRegistration
+    from schema.family_education.types import (
+        CourseSessionFilter,
+        CourseSessionWaitlistEntry,
+        Enrollment,
+        Instructor,
+        SessionRegistration,
+    )
     from schema.home_visits.inputs import HomeVisitFilter
     from schema.home_visits.types import HomeVisit
     from schema.notifications.types import Notification
@@ -321,6 +327,25 @@ class User(Node):
         size, position = page_window(first, after, info.context.language)
         page = await sessions.my_registrations(info.context.principal, upcoming=bool(filter and filter.upcoming),
                                                first=size, after=position)
+        return connection(page, Item.of)
+
+    @strawberry.field(description="For the signed-in parent: their places in line for full sessions (left ones "
+                                  "aside), soonest first; `upcoming` for sessions not yet ended.")
+    async def course_session_waitlist(
+        self, info: Info, first: First = 10, after: After = None,
+        filter: Annotated[
+            Annotated[CourseSessionFilter, strawberry.lazy("schema.family_education.types")] | None,
+            strawberry.argument(description="Narrows the list."),
+        ] = None,
+    ) -> Connection[Annotated[CourseSessionWaitlistEntry, strawberry.lazy("schema.family_education.types")]] | None:
+        from schema.family_education.types import CourseSessionWaitlistEntry as Item
+        from services.family_education import waitlists
+
+        if not _viewer_is(info, self._row.id):
+            return None
+        size, position = page_window(first, after, info.context.language)
+        page = await waitlists.my_places(info.context.principal, upcoming=bool(filter and filter.upcoming),
+                                         first=size, after=position)
         return connection(page, Item.of)
 
 

@@ -16,6 +16,7 @@ from services.enums import (
     CourseCategory,
     LessonKind,
     RegistrationStatus,
+    WaitlistStatus,
 )
 from services.ids import new_id
 
@@ -196,6 +197,25 @@ class SessionRegistration(Model):
     class Meta:
         table = "session_registration"
         indexes = (("guardian_id", "registered_at"), ("session_id", "status"))
+
+
+class SessionWaitlistEntry(Model):
+    """A place in line for a full session; a freed seat goes to the first WAITING entry."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    session = fields.ForeignKeyField("coedu.CourseSession", related_name=False, on_delete=fields.CASCADE)
+    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    status = fields.CharEnumField(WaitlistStatus, max_length=16, default=WaitlistStatus.WAITING)
+    joined_at = fields.DatetimeField(db_default=Now())
+    promoted_at = fields.DatetimeField(null=True)
+    left_at = fields.DatetimeField(null=True)
+    #: The seat it became, once PROMOTED.
+    registration = fields.ForeignKeyField("coedu.SessionRegistration", related_name=False, null=True,
+                                          on_delete=fields.SET_NULL)
+
+    class Meta:
+        table = "session_waitlist_entry"
+        indexes = (("session_id", "status", "joined_at"), ("guardian_id", "joined_at"))
 
 
 class Consultation(Model):

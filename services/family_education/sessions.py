@@ -3,7 +3,9 @@
 A seat is taken by one conditional UPDATE (``registered < capacity``) in the
 transaction that writes the registration, and a CHECK constraint backs it:
 however many parents press at once, a session never has more registrations
-than seats.
+than seats. Seats and the waitlist change under the session's row lock
+(services.family_education.waitlists): a seat given back goes to the first in
+line in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from services import access, db, outbox, paging, scheduler
@@ -25,6 +26,7 @@ from services.access import Principal
 from services.clock import PROGRAMME_ZONE, local_label
 from services.enums import NotificationKind, RegistrationStatus
 from services.errors import Checks, ErrorCode, UserErrors
+from services.family_education import waitlists
 from services.family_education.instructors import book_instructor, instructor_status
 from services.family_education.models import Course, CourseOffering, CourseSession, Instructor, SessionRegistration
 from services.notifications.service import notify
@@ -103,6 +105,7 @@ async def schedule(actor: Principal, plan: SessionPlan) -> CourseSession:
         await book_instructor(instructor.id, plan.starts_at, plan.ends_at, tx, session_id=session.id,
                               field="instructorId")
         await scheduler.schedule(CLOSE_JOB, session.id, at=plan.ends_at, using=tx)
+        await scheduler.schedule(waitlists.CLOSE_JOB, session.id, at=plan.starts_at, using=tx)
         reminder = plan.starts_at - dt.timedelta(hours=24)
         if reminder > now:
             await scheduler.schedule(REMINDER_JOB, session.id, at=reminder, using=tx)
@@ -113,29 +116,18 @@ async def schedule(actor: Principal, plan: SessionPlan) -> CourseSession:
 # Seats.
 
 
-class _RegisteredMeanwhile(Exception):
-    """A double tap registered the parent between our check and our insert."""
-
-
 async def register(actor: Principal, session_id: uuid.UUID | None) -> SessionRegistration:
-    """A seat for the parent; registering again returns the registration there is."""
-    try:
-        return await _register(actor, session_id)
-    except _RegisteredMeanwhile:
-        # The seat this attempt took was given back with its rolled-back transaction.
-        return await SessionRegistration.filter(session_id=session_id, guardian_id=actor.user_id).exclude(
-            status=RegistrationStatus.CANCELLED).get()
-
-
-async def _register(actor: Principal, session_id: uuid.UUID | None) -> SessionRegistration:
+    """A seat for the parent; registering again returns the registration there is. Under the
+    session's lock, so a double tap finds the first tap's seat."""
     async with in_transaction() as tx:
-        session = await CourseSession.get_or_none(id=session_id).using_db(tx) if session_id else None
+        session = await waitlists.locked_session(session_id, tx)
         if session is None:
             raise UserErrors.not_found("sessionId")
         existing = await SessionRegistration.filter(session_id=session.id, guardian_id=actor.user_id).exclude(
             status=RegistrationStatus.CANCELLED).using_db(tx).first()
         if existing is not None:
             return existing
+        await waitlists.refuse_if_waiting(session, actor.user_id, tx)
         if session.starts_at <= await db.now(tx) or session.closed_at is not None:
             raise UserErrors.one(ErrorCode.INVALID_STATE, "session_started", "sessionId")
         taken = await tx.execute_query_dict(
@@ -143,29 +135,28 @@ async def _register(actor: Principal, session_id: uuid.UUID | None) -> SessionRe
             "WHERE id = $1 AND registered < capacity RETURNING registered", [session.id])
         if not taken:
             raise UserErrors.one(ErrorCode.LIMIT_EXCEEDED, "session_full", "sessionId")
-        try:
-            async with in_transaction() as savepoint:
-                return await SessionRegistration.create(session_id=session.id, guardian_id=actor.user_id,
-                                                        using_db=savepoint)
-        except IntegrityError as error:
-            raise _RegisteredMeanwhile from error
+        return await SessionRegistration.create(session_id=session.id, guardian_id=actor.user_id, using_db=tx)
 
 
 async def cancel_registration(actor: Principal, registration_id: uuid.UUID | None) -> SessionRegistration:
-    """Give the seat back (before the session starts)."""
+    """Give the seat back (before the session starts); the first in line takes it at once."""
+    found = await SessionRegistration.get_or_none(id=registration_id, guardian_id=actor.user_id) \
+        if registration_id else None
+    if found is None:
+        raise UserErrors.not_found("registrationId")
     async with in_transaction() as tx:
-        registration = await SessionRegistration.select_for_update().using_db(tx).get_or_none(
-            id=registration_id, guardian_id=actor.user_id) if registration_id else None
-        if registration is None:
-            raise UserErrors.not_found("registrationId")
-        session = await CourseSession.get(id=registration.session_id).using_db(tx)  # type: ignore[attr-defined]
-        if registration.status != RegistrationStatus.REGISTERED or session.starts_at <= await db.now(tx):
-            raise UserErrors.one(ErrorCode.INVALID_STATE, "registration_not_cancellable", "registrationId")
+        session = await waitlists.locked_session(found.session_id, tx)  # type: ignore[attr-defined]
+        assert session is not None
+        registration = await SessionRegistration.get(id=found.id).using_db(tx)
         now = await db.now(tx)
+        if registration.status != RegistrationStatus.REGISTERED or session.starts_at <= now:
+            raise UserErrors.one(ErrorCode.INVALID_STATE, "registration_not_cancellable", "registrationId")
         await SessionRegistration.filter(id=registration.id).using_db(tx).update(
             status=RegistrationStatus.CANCELLED, cancelled_at=now)
         await tx.execute_query("UPDATE course_session SET registered = registered - 1 WHERE id = $1", [session.id])
+        wakeups = await waitlists.give_freed_seat(session, tx)
         await registration.refresh_from_db(using_db=tx)
+    await outbox.flush(wakeups)
     return registration
 
 
