@@ -46,6 +46,8 @@ class DistrictFigures:
     families_visited: int = strawberry.field(description="Students whose home was visited (visits completed).")
     teachers_visiting: int = strawberry.field(description="Teachers who completed at least one visit.")
     alerts_raised: int | None = strawberry.field(description="Alerts raised; null when 1 to 4 (withheld).")
+    trained_teachers: int = strawberry.field(description="Its schools' teachers who completed a TEACHER course in the "
+                                                         "year.")
 
 
 @strawberry.type(description="The programme's progress against its targets for a calendar year (Asia/Shanghai).")
@@ -58,8 +60,10 @@ class ProgrammeDashboard:
     families_visited: TargetFigure = strawberry.field(description="Students whose home was visited.")
     home_visits_completed: int = strawberry.field(description="Home visits completed.")
     course_enrollments: int = strawberry.field(
-        description="Course enrolments made in the year (in a district: by parents of its schools' children).")
-    course_completions: int = strawberry.field(description="Courses completed in the year.")
+        description="Family-course enrolments made in the year (in a district: by parents of its schools' children).")
+    course_completions: int = strawberry.field(description="Family courses completed in the year.")
+    trained_teachers: int = strawberry.field(
+        description="Teachers who completed a TEACHER course (guidance training) in the year, each counted once.")
     alerts: AlertFigures = strawberry.field(description="Wellbeing alerts, withheld where small.")
     by_district: list[DistrictFigures] = strawberry.field(
         description="Each district's figures (the one asked for, or all of them).")
@@ -79,13 +83,15 @@ class ProgrammeDashboard:
             home_visits_completed=figures.home_visits_completed,
             course_enrollments=figures.course_enrollments,
             course_completions=figures.course_completions,
+            trained_teachers=figures.trained_teachers,
             alerts=AlertFigures(
                 raised=alerts.raised, acknowledged=alerts.acknowledged,
                 acknowledged_in_time=alerts.acknowledged_in_time,
                 median_minutes_to_acknowledge=alerts.median_minutes_to_acknowledge,
                 open_by_severity=[SeverityCount(severity=s, count=n) for s, n in alerts.open_by_severity]),
             by_district=[DistrictFigures(district=District.of(d.district), families_visited=d.families_visited,
-                                             teachers_visiting=d.teachers_visiting, alerts_raised=d.alerts_raised)
+                                             teachers_visiting=d.teachers_visiting, alerts_raised=d.alerts_raised,
+                                             trained_teachers=d.trained_teachers)
                          for d in figures.by_district],
         )
 

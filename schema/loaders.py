@@ -44,6 +44,19 @@ async def _later(pending: Awaitable[T], make: Callable[[T], R]) -> R:
     return make(await pending)
 
 
+def _per_year(load: Callable[[Sequence[Any], int], Awaitable[list[R]]]
+              ) -> Callable[[Sequence[tuple[Any, int]]], Awaitable[list[R]]]:
+    """A loader of (id, year) keys over a function of (ids, year): one call per year asked for."""
+    async def load_keys(keys: Sequence[tuple[Any, int]]) -> list[R]:
+        found: dict[tuple[Any, int], R] = {}
+        for year in dict.fromkeys(year for _, year in keys):
+            ids = [key for key, of_year in keys if of_year == year]
+            found.update(zip(((i, year) for i in ids), await load(ids, year), strict=True))
+        return [found[key] for key in keys]
+
+    return load_keys
+
+
 class Loaders:
     def __init__(self, principal: Principal | None, primed: dict[str, dict[Any, Any]] | None = None) -> None:
         self._principal = principal
@@ -272,6 +285,11 @@ class Loaders:
     @property
     def session_manageable(self) -> DataLoader[Any, Any]:
         return self._get("session_manageable", self._viewer(sessions.manageable), key=_id_key)
+
+    @property
+    def school_training(self) -> DataLoader[Any, Any]:
+        """By (school id, year): its teachers' guidance training; a page of schools in one statement."""
+        return self._get("school_training", _per_year(courses.school_training))
 
     @property
     def waitlist_length(self) -> DataLoader[Any, Any]:

@@ -23,7 +23,7 @@ from functools import cached_property
 
 from tortoise.expressions import Q, Subquery
 
-from services.enums import AlertSeverity, EscalationLevel, HomeVisitStatus, Role, Side
+from services.enums import AlertSeverity, CourseAudience, EscalationLevel, HomeVisitStatus, Role, Side
 from services.errors import Forbidden, Unauthenticated
 
 
@@ -169,14 +169,17 @@ OPERATIONS: dict[str, OperationRule] = {
     "createCourse": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
     "offerCourseAtSchool": ADMINISTRATORS,
     "scheduleCourseSession": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.STATION_STAFF),
-    "enrollInCourse": roles(Role.PARENT),
-    "completeLesson": roles(Role.PARENT),
+    # the guidance training's takers are teachers; who may see a TEACHER course but not take it is told
+    # INVALID_STATE, whoever may not take a PARENT course FORBIDDEN (services.family_education.courses)
+    "enrollInCourse": roles(Role.PARENT, Role.TEACHER, Role.COUNSELLOR, Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN,
+                            Role.CITY_ADMIN),
+    "completeLesson": roles(Role.PARENT, Role.TEACHER),
     "rateCourse": roles(Role.PARENT),
-    "registerForCourseSession": roles(Role.PARENT),
-    "cancelCourseSessionRegistration": roles(Role.PARENT),
-    "checkInToCourseSession": roles(Role.PARENT),
-    "joinCourseSessionWaitlist": roles(Role.PARENT),
-    "leaveCourseSessionWaitlist": roles(Role.PARENT),
+    "registerForCourseSession": roles(Role.PARENT, Role.TEACHER),
+    "cancelCourseSessionRegistration": roles(Role.PARENT, Role.TEACHER),
+    "checkInToCourseSession": roles(Role.PARENT, Role.TEACHER),
+    "joinCourseSessionWaitlist": roles(Role.PARENT, Role.TEACHER),
+    "leaveCourseSessionWaitlist": roles(Role.PARENT, Role.TEACHER),
     "serviceStationsNear": SIGNED_IN,
     "createServiceStation": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
     "assignInstructorToStation": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STATION_STAFF),
@@ -594,6 +597,30 @@ def may_see_coverage(p: Principal, *, school_id: uuid.UUID | None, district_id: 
 # are theirs; an instructor sees their own sessions (with the check-in code
 # and the registered parents) and the consultations booked with them; station
 # staff manage their station; administrators act within their scope.
+
+
+#: Teachers' guidance training is for the teachers, and seen by counsellors and administrators; for
+#: anyone else a TEACHER course does not exist.
+_TRAINING_SEERS = (Role.TEACHER, Role.COUNSELLOR, Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
+
+
+def may_see_course(p: Principal | None, audience: CourseAudience) -> bool:
+    return audience is CourseAudience.PARENT or (p is not None and p.has(*_TRAINING_SEERS))
+
+
+def visible_courses(p: Principal) -> Q:
+    """The same rule as ``may_see_course``, as a filter on Course."""
+    return Q() if p.has(*_TRAINING_SEERS) else Q(audience=CourseAudience.PARENT)
+
+
+def may_take_course(p: Principal, audience: CourseAudience) -> bool:
+    """Parents take the family courses, holders of the TEACHER role the guidance training."""
+    return p.has(Role.PARENT if audience is CourseAudience.PARENT else Role.TEACHER)
+
+
+def may_see_school_training(p: Principal, school_id: uuid.UUID, district_id: uuid.UUID) -> bool:
+    """How a school's teachers are trained: its administrators and those above them."""
+    return may_administer_school(p, school_id, district_id)
 
 
 def may_manage_station(p: Principal, *, station_id: uuid.UUID, district_id: uuid.UUID) -> bool:

@@ -56,6 +56,7 @@ class DistrictFigures:
     families_visited: int
     teachers_visiting: int
     alerts_raised: int | None
+    trained_teachers: int
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Dashboard:
     home_visits_completed: int
     course_enrollments: int
     course_completions: int
+    trained_teachers: int
     alerts: AlertFigures
     by_district: list[DistrictFigures]
 
@@ -83,11 +85,29 @@ SELECT (SELECT count(*) FROM school WHERE is_family_education_pilot AND ($1::uui
 """
 
 # A parent counts in a district through a child at one of its schools (guardian_district: migration 0009).
+# The family courses only: teachers' guidance training is counted as trained teachers.
 _COURSES = """
 SELECT count(*) FILTER (WHERE enrolled_at >= $2 AND enrolled_at < $3) AS enrollments,
        count(*) FILTER (WHERE completed_at >= $2 AND completed_at < $3) AS completions
   FROM enrollment e
- WHERE $1::uuid IS NULL OR e.guardian_id IN (SELECT guardian_id FROM guardian_district WHERE district_id = $1)
+ WHERE e.course_id IN (SELECT id FROM course WHERE audience = 'PARENT')
+   AND ($1::uuid IS NULL OR e.guardian_id IN (SELECT guardian_id FROM guardian_district WHERE district_id = $1))
+"""
+
+# A trained teacher of the year: a TEACHER-role holder at a school who completed a TEACHER course in it;
+# counted once in each district they teach in, and once in the city.
+_TRAINED_TEACHERS = """
+WITH trained AS (
+    SELECT DISTINCT e.guardian_id AS user_id
+      FROM enrollment e
+     WHERE e.completed_at >= $2 AND e.completed_at < $3
+       AND e.course_id IN (SELECT id FROM course WHERE audience = 'TEACHER')
+)
+SELECT s.district_id, GROUPING(s.district_id) AS total, count(DISTINCT t.user_id) AS n
+  FROM trained t JOIN role_assignment r ON r.user_id = t.user_id AND r.role = 'TEACHER'
+  JOIN school s ON s.id = r.school_id
+ WHERE $1::uuid IS NULL OR s.district_id = $1
+ GROUP BY GROUPING SETS ((s.district_id), ())
 """
 
 # Alerts count in the district of the child's school; "in time" is before the first level's deadline.
@@ -139,9 +159,10 @@ async def dashboard_for(viewer: Principal, year: int, district_id: uuid.UUID | N
 async def dashboard(year: int, district_id: uuid.UUID | None, districts: list[District]) -> Dashboard:
     since, until = year_bounds(year)
     # Independent aggregates: at once, each on a connection of its own.
-    stock_rows, course_rows, alert_rows, open_alerts, visits = await asyncio.gather(
+    stock_rows, course_rows, trained_rows, alert_rows, open_alerts, visits = await asyncio.gather(
         db.report_rows(_STOCKS, [district_id, _last_day(year), until]),
         db.report_rows(_COURSES, [district_id, since, until]),
+        db.report_rows(_TRAINED_TEACHERS, [district_id, since, until]),
         db.report_rows(_ALERTS, [district_id, since, until]),
         db.report_rows(_OPEN_ALERTS, [district_id]),
         coverage(year, district_id=district_id))
@@ -150,6 +171,7 @@ async def dashboard(year: int, district_id: uuid.UUID | None, districts: list[Di
 
     total = next((r for r in alert_rows if r["total"] == 1), None)
     raised_by_district = {r["district_id"]: r["raised"] for r in alert_rows if r["total"] == 0}
+    trained = {r["district_id"] if r["total"] == 0 else None: r["n"] for r in trained_rows}
     share = 1 if district_id is None else len(districts)
     shown = [d for d in districts if district_id is None or d.id == district_id]
     return Dashboard(
@@ -161,9 +183,11 @@ async def dashboard(year: int, district_id: uuid.UUID | None, districts: list[Di
         home_visits_completed=visits.total.visits_completed,
         course_enrollments=courses["enrollments"],
         course_completions=courses["completions"],
+        trained_teachers=trained.get(None, 0),
         alerts=_alert_figures(total, open_rows),
         by_district=[DistrictFigures(d, visits.of(d.id).families_visited, visits.of(d.id).teachers_visiting,
-                                     suppress(raised_by_district.get(d.id, 0))) for d in shown],
+                                     suppress(raised_by_district.get(d.id, 0)), trained.get(d.id, 0))
+                     for d in shown],
     )
 
 

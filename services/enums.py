@@ -152,6 +152,13 @@ class Side(StrEnum):
     FAMILY = "FAMILY"
 
 
+class CourseAudience(StrEnum):
+    #: Family-education courses for parents.
+    PARENT = "PARENT"
+    #: Family-education guidance training for teachers (提升教师家庭教育指导能力), with credit hours.
+    TEACHER = "TEACHER"
+
+
 class CourseCategory(StrEnum):
     PARENTING = "PARENTING"
     MENTAL_HEALTH = "MENTAL_HEALTH"

@@ -231,14 +231,13 @@ async def build_world() -> World:
                  instructor, people, students)
 
 
-def contract_operation(file_name: str, operation: str, *, folder: str = "operations") -> str:
-    """An operation of the client contract, with the fragments it uses, as the apps send it; from
-    ``clients/next`` for a feature whose file is not wholly served yet."""
+def contract_operation(file_name: str, operation: str) -> str:
+    """An operation of the client contract, with the fragments it uses, as the apps send it."""
     from graphql import parse
 
     from api.documents import operations
 
-    path = CLIENTS / folder / file_name
+    path = CLIENTS / "operations" / file_name
     return operations(parse(path.read_text(encoding="utf-8")))[operation]
 
 

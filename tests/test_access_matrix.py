@@ -367,6 +367,7 @@ async def coverage_of_school(world, which, role):
 
 _fe_times = itertools.count()
 FE = "family-education.graphql"
+FE_NEXT = "family-education-next.graphql"
 
 
 @dataclass
@@ -511,6 +512,21 @@ async def fe_schedule(world, which, role):
 
 async def fe_enroll(world, which, role):
     return {"courseId": world.gid((await _fe(world)).course)}
+
+
+async def fe_teacher_course(world, which, role):
+    """A TEACHER course (one per side, so that enrolling on one side leaves the other untouched)."""
+    from services.enums import CourseAudience, CourseCategory
+    from services.family_education.models import Course
+
+    course = await Course.create(title="家庭教育指导能力提升", summary="教师培训", category=CourseCategory.PARENTING,
+                                 min_grade=1, max_grade=12, audience=CourseAudience.TEACHER, credit_hours=8,
+                                 search_terms=[])
+    return {"courseId": world.gid(course)}
+
+
+async def school_of_side(world, which, role):
+    return {"id": world.gid(side(world, which)["school"])}
 
 
 async def fe_complete_lesson(world, which, role):
@@ -669,10 +685,13 @@ STUDENT_VISIBILITY = {
     "station_staff": ("NULL", "NULL"),
 }
 ADMINS_IN_SCOPE = {"city_admin": ("OK", "OK"), "district_admin": ("OK", "DENIED"), "school_admin": ("OK", "DENIED")}
+ADMINS_IN_SCOPE_OR_NULL = {"city_admin": ("OK", "OK"), "district_admin": ("OK", "NULL"),
+                           "school_admin": ("OK", "NULL")}
 ADMINS_SEEING = {"city_admin": ("OK", "OK"), "district_admin": ("OK", "NOT_FOUND"), "school_admin": ("OK", "NOT_FOUND")}
 
 #: Rows that are not root operations: objects reached by node(id:) or under another object.
-BY_ID = ("shareNode", "sharesOfStudent", "notificationNode", "deviceNode")
+BY_ID = ("shareNode", "sharesOfStudent", "notificationNode", "deviceNode", "enrollInTeacherCourse", "teacherCourseNode",
+         "schoolTeacherTraining")
 
 MATRIX: dict[str, Case] = {
     # queries
@@ -780,19 +799,35 @@ MATRIX: dict[str, Case] = {
     "scheduleCourseSession": Case(contract_operation(FE, "ScheduleCourseSession"), fe_schedule, _only(
         DISTRICT_ADMINS | {"station_staff": ("OK", "DENIED"), "school_admin": ("DENIED", "DENIED")})),
     "enrollInCourse": Case(contract_operation(FE, "EnrollInCourse"), fe_enroll, _only({"parent": ("OK", "OK")})),
+    # teachers take the guidance training: with a parent's enrolment or seat they find nothing of theirs
     "completeLesson": Case(contract_operation(FE, "CompleteLesson"), fe_complete_lesson,
-                           _only({"parent": ("OK", "NOT_FOUND")})),
+                           _only({"parent": ("OK", "NOT_FOUND"), "teacher": ("NOT_FOUND", "NOT_FOUND")})),
     "rateCourse": Case(contract_operation(FE, "RateCourse"), fe_rate, _only({"parent": ("OK", "INVALID_STATE")})),
     "registerForCourseSession": Case(contract_operation(FE, "RegisterForCourseSession"), fe_register,
                                      _only({"parent": ("OK", "OK")})),
     "cancelCourseSessionRegistration": Case(contract_operation(FE, "CancelCourseSessionRegistration"),
-                                            fe_cancel_registration, _only({"parent": ("OK", "NOT_FOUND")})),
-    "checkInToCourseSession": Case(contract_operation(FE, "CheckInToCourseSession"), fe_check_in,
-                                   _only({"parent": ("OK", "INVALID_STATE")})),
-    "joinCourseSessionWaitlist": Case(contract_operation(FE, "JoinCourseSessionWaitlist", folder="next"),
+                                            fe_cancel_registration, _only({
+                                                "parent": ("OK", "NOT_FOUND"), "teacher": ("NOT_FOUND", "NOT_FOUND")})),
+    "checkInToCourseSession": Case(contract_operation(FE, "CheckInToCourseSession"), fe_check_in, _only({
+        "parent": ("OK", "INVALID_STATE"), "teacher": ("INVALID_STATE", "INVALID_STATE")})),
+    "joinCourseSessionWaitlist": Case(contract_operation(FE_NEXT, "JoinCourseSessionWaitlist"),
                                       fe_join_waitlist, _only({"parent": ("OK", "OK")})),
-    "leaveCourseSessionWaitlist": Case(contract_operation(FE, "LeaveCourseSessionWaitlist", folder="next"),
-                                       fe_leave_waitlist, _only({"parent": ("OK", "NOT_FOUND")})),
+    "leaveCourseSessionWaitlist": Case(contract_operation(FE_NEXT, "LeaveCourseSessionWaitlist"),
+                                       fe_leave_waitlist, _only({"parent": ("OK", "NOT_FOUND"),
+                                                                 "teacher": ("NOT_FOUND", "NOT_FOUND")})),
+    # teachers' guidance training: for teachers; counsellors and administrators see it, nobody else
+    "enrollInTeacherCourse": Case(
+        "mutation E($courseId: ID!) { enrollInTeacherCourse: enrollInCourse(input: {courseId: $courseId}) "
+        "{ enrollment { id } userErrors { code field message } } }", fe_teacher_course, _only(
+            dict.fromkeys(("counsellor", "district_counsellor", "city_counsellor", "school_admin", "district_admin",
+                           "city_admin"), ("INVALID_STATE", "INVALID_STATE"))
+            | {"teacher": ("OK", "OK"), "parent": ("NOT_FOUND", "NOT_FOUND")})),
+    "teacherCourseNode": Case("query C($courseId: ID!) { teacherCourseNode: node(id: $courseId) { id } }",
+                              fe_teacher_course, _everyone("OK", "OK") | dict.fromkeys(
+                                  ("parent", "instructor", "station_staff"), ("NULL", "NULL"))),
+    "schoolTeacherTraining": Case(
+        "query T($id: ID!) { schoolTeacherTraining: node(id: $id) { ... on School { teacherTraining(year: 2026) "
+        "{ teachers } } } }", school_of_side, _everyone("NULL", "NULL") | ADMINS_IN_SCOPE_OR_NULL),
     "serviceStationsNear": Case(contract_operation(FE, "StationsNear"), fe_near, _everyone("OK", "OK")),
     "createServiceStation": Case(contract_operation(FE, "CreateServiceStation"), fe_create_station,
                                  _only(DISTRICT_ADMINS)),
@@ -853,6 +888,8 @@ def _outcome(body: dict[str, Any], field: str) -> str:
         return "EMPTY"
     if isinstance(value, dict) and len(value) == 1 and next(iter(value.values())) == []:
         return "EMPTY"  # a list under the object (a child's shared messages) that is empty for this viewer
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value.values())) is None:
+        return "NULL"  # a figure under the object (a school's training) withheld from this viewer
     if isinstance(value, dict) and "userErrors" in value:
         return value["userErrors"][0]["code"] if value["userErrors"] else "OK"
     return "OK"

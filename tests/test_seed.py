@@ -22,6 +22,11 @@ QUEUE = contract_operation("wellbeing.graphql", "AlertQueue")
 MY_CONSULTATIONS = contract_operation("family-education.graphql", "MyConsultations")
 
 
+FAMILY_ADDRESSES = contract_operation("home-address.graphql", "FamilyHomeAddresses")
+TEACHER_TRAINING = contract_operation("family-education-next.graphql", "MyTeacherTraining")
+VISIT_ADDRESS = "query V($id: ID!) { node(id: $id) { ... on HomeVisit { address } } }"
+
+
 def _seed_command(settings, tmp_path) -> subprocess.CompletedProcess:
     keys = settings.keys
     env = _env(DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url, COEDU_DATA_DIR=str(tmp_path),
@@ -48,6 +53,13 @@ async def test_the_demo_gives_every_role_an_account_with_something_to_see(api, s
     assert [v["status"] for v in visits] == ["PROPOSED"] and len(visits[0]["proposedSlots"]) == 2
     assert home["enrollments"]["nodes"][0]["progressPercent"] > 0
     assert len(home["courseSessionRegistrations"]["nodes"]) == 1
+    parent_token = await sign_in("家长")
+    family = (await api.data(FAMILY_ADDRESSES, token=parent_token))["viewer"]
+    assert family["homeAddress"]["sharedWithCoGuardians"] is True  # the household's, on file
+    visit = (await api.data(VISIT_ADDRESS, {"id": visits[0]["id"]}, token=parent_token))["node"]
+    assert visit["address"] == family["homeAddress"]["address"]  # the visit is at that home
+    training = (await api.data(TEACHER_TRAINING, {"first": 5}, token=await sign_in("班主任")))["viewer"]
+    assert training["teacherTraining"]["coursesCompleted"] >= 1 and training["teacherTraining"]["creditHours"] > 0
     queue = await api.data(QUEUE, {"first": 10, "filter": {"status": ["OPEN"]}}, token=await sign_in("心理老师"))
     assert [e["node"]["summary"] for e in queue["wellbeingAlerts"]["edges"]] == ["近两周上课走神、情绪低落"]
     requested = await api.data(MY_CONSULTATIONS, {"first": 50}, token=await sign_in("指导师"))

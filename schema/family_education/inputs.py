@@ -6,11 +6,14 @@ import datetime as dt
 
 import strawberry
 
-from schema.family_education.types import ConsultationMode, CourseCategory, LessonKind
+from schema.family_education.types import ConsultationMode, CourseAudience, CourseCategory, LessonKind
 
 
 @strawberry.input(description="Narrows the course catalogue.")
 class CourseFilter:
+    audience: CourseAudience | None = strawberry.field(
+        default=None, description="Whose courses: left out, PARENT. TEACHER courses exist for teachers, counsellors "
+                                  "and administrators only.")
     category: CourseCategory | None = strawberry.field(default=None, description="Only this category.")
     school_id: strawberry.ID | None = strawberry.field(default=None, description="Only courses this school offers.")
     for_student_id: strawberry.ID | None = strawberry.field(
@@ -35,6 +38,15 @@ class CreateCourseInput:
     min_grade: int = strawberry.field(description="Lowest grade it suits (1 to 12).")
     max_grade: int = strawberry.field(description="Highest grade it suits (1 to 12).")
     lessons: list[LessonInput] = strawberry.field(description="Lessons in order (1 to 50).")
+    audience: CourseAudience | None = strawberry.field(default=None, description="Who it is for; left out, PARENT.")
+    credit_hours: int | None = strawberry.field(
+        default=None, description="Credit hours (学时), 1 to 100: needed for a TEACHER course, refused for PARENT.")
+
+
+@strawberry.input(description="Narrows a person's enrolments.")
+class EnrollmentFilter:
+    audience: CourseAudience | None = strawberry.field(default=None,
+                                                       description="Only enrolments in courses for this audience.")
 
 
 @strawberry.input(description="A course to offer at a pilot school.")

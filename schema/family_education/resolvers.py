@@ -26,6 +26,7 @@ from schema.family_education.types import (
     StationNearby,
 )
 from schema.organisation.types import ServiceStation
+from services import enums
 from services.family_education import consultations, courses, instructors, sessions, stations, waitlists
 
 Info = strawberry.Info[Context, None]
@@ -105,7 +106,8 @@ def _course_filter(wanted: inputs.CourseFilter | None) -> courses.CatalogueFilte
     school_id = decode_id(wanted.school_id, "School")
     student_id = decode_id(wanted.for_student_id, "Student")
     return courses.CatalogueFilter(
-        category=wanted.category, school_id=school_id, for_student_id=student_id, search=wanted.search,
+        audience=wanted.audience or enums.CourseAudience.PARENT, category=wanted.category, school_id=school_id,
+        for_student_id=student_id, search=wanted.search,
         impossible=(wanted.school_id is not None and school_id is None)
         or (wanted.for_student_id is not None and student_id is None))
 
@@ -186,7 +188,8 @@ class FamilyEducationMutations:
                                        content_url=lesson.content_url) for lesson in input.lessons]
         return await _changed(info, CreateCoursePayload, "course", Course.of, lambda: courses.create_course(
             info.context.principal, title=input.title, summary=input.summary, category=input.category,
-            min_grade=input.min_grade, max_grade=input.max_grade, lessons=lessons))
+            min_grade=input.min_grade, max_grade=input.max_grade, lessons=lessons,
+            audience=input.audience or enums.CourseAudience.PARENT, credit_hours=input.credit_hours))
 
     @strawberry.mutation(description="Offer a course at a school; only family-education pilot schools offer "
                                      "courses (INVALID_STATE otherwise). Offering twice changes nothing.")

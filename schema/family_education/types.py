@@ -20,6 +20,14 @@ from services.family_education import models as rows
 
 Info = strawberry.Info[Context, None]
 
+CourseAudience = described_enum(
+    enums.CourseAudience, name="CourseAudience", description="Who a course is for.",
+    values={
+        "PARENT": "Parents: the family-education courses.",
+        "TEACHER": "Teachers: family-education guidance training, with credit hours (学时).",
+    },
+)
+
 CourseCategory = described_enum(
     enums.CourseCategory, name="CourseCategory", description="What a family-education course is about.",
     values={
@@ -103,12 +111,16 @@ class Course(Node):
     category: CourseCategory = strawberry.field(description="What it is about.")
     min_grade: int = strawberry.field(description="Lowest grade of the children it suits.")
     max_grade: int = strawberry.field(description="Highest grade of the children it suits.")
+    audience: CourseAudience = strawberry.field(description="Who it is for.")
+    credit_hours: int | None = strawberry.field(description="Credit hours (学时) a TEACHER course earns; null for "
+                                                            "PARENT courses.")
     _row: strawberry.Private[rows.Course]
 
     @classmethod
     def of(cls, row: rows.Course) -> Course:
         return cls(id=gid("Course", row.id), title=row.title, summary=row.summary, category=row.category,
-                   min_grade=row.min_grade, max_grade=row.max_grade, _row=row)
+                   min_grade=row.min_grade, max_grade=row.max_grade, audience=row.audience,
+                   credit_hours=row.credit_hours, _row=row)
 
     @strawberry.field(description="Number of lessons.")
     async def lesson_count(self, info: Info) -> int:
@@ -163,6 +175,12 @@ class Enrollment(Node):
     def of(cls, row: rows.Enrollment) -> Enrollment:
         return cls(id=gid("Enrollment", row.id), enrolled_at=row.enrolled_at, completed_at=row.completed_at,
                    certificate_number=row.certificate_number, _row=row)
+
+    @strawberry.field(description="Credit hours earned: the course's, once completed (TEACHER courses).")
+    async def credit_hours(self, info: Info) -> int | None:
+        if self._row.completed_at is None:
+            return None
+        return (await info.context.loaders.course.load(self._row.course_id)).credit_hours  # type: ignore[attr-defined]
 
     @strawberry.field(description="Share of the lessons completed, 0 to 100.")
     async def progress_percent(self, info: Info) -> int:
@@ -255,6 +273,19 @@ class CourseSession(Node):
 
     async def _manageable(self, info: Info) -> bool:
         return info.context.principal is not None and await info.context.loaders.session_manageable.load(self._row)
+
+
+@strawberry.type(description="A teacher's family-education guidance training.")
+class TeacherTraining:
+    courses_completed: int = strawberry.field(description="TEACHER courses completed.")
+    credit_hours: int = strawberry.field(description="Credit hours (学时) they earned.")
+
+
+@strawberry.type(description="A school's teachers and their guidance training in a year.")
+class SchoolTeacherTraining:
+    teachers: int = strawberry.field(description="Holders of the TEACHER role at the school now.")
+    trained_teachers: int = strawberry.field(description="Of them, those who completed a TEACHER course in the year.")
+    credit_hours: int = strawberry.field(description="Credit hours its teachers earned in the year.")
 
 
 @strawberry.type(description="A parent's place in line for a full session.")
@@ -474,7 +505,7 @@ class StationNearby:
 @node_loader("Course")
 async def _course(context: Context, row_id: uuid.UUID) -> Course | None:
     row = await context.loaders.course.load(row_id)
-    return Course.of(row) if row else None
+    return Course.of(row) if row and courses.may_see(context.principal, row) else None
 
 
 @node_loader("Lesson")
@@ -486,7 +517,9 @@ async def _lesson(context: Context, row_id: uuid.UUID) -> Lesson | None:
 @node_loader("CourseSession")
 async def _session(context: Context, row_id: uuid.UUID) -> CourseSession | None:
     row = await context.loaders.session.load(row_id)
-    return CourseSession.of(row) if row else None
+    if row is None or not courses.may_see(context.principal, await context.loaders.course.load(row.course_id)):
+        return None
+    return CourseSession.of(row)
 
 
 @node_loader("Instructor")

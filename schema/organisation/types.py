@@ -18,6 +18,7 @@ from schema.context import Context
 from schema.loaders import then
 from services import access, paging
 from services.access import RoleGrant
+from services.clock import year_bounds
 from services.enums import Gender as GenderEnum
 from services.enums import GuardianRelationship as GuardianRelationshipEnum
 from services.enums import Role as RoleEnum
@@ -32,12 +33,15 @@ from services.wellbeing import queries as wellbeing_queries
 from services.wellbeing.queries import shares_for_guardians
 
 if TYPE_CHECKING:
+    from schema.family_education.inputs import EnrollmentFilter
     from schema.family_education.types import (
         CourseSessionFilter,
         CourseSessionWaitlistEntry,
         Enrollment,
         Instructor,
+        SchoolTeacherTraining,
         SessionRegistration,
+        TeacherTraining,
     )
     from schema.home_visits.inputs import HomeVisitFilter
     from schema.home_visits.types import HomeVisit
@@ -124,6 +128,22 @@ class School(Node):
         if info.context.principal is None:
             return None
         return await info.context.loaders.visible_student_count.load(self._row.id)
+
+    @strawberry.field(description="Its teachers' family-education guidance training in a year; for the school's "
+                                  "administrators and those above them.")
+    async def teacher_training(
+        self, info: Info, year: Annotated[int, strawberry.argument(description="Calendar year (Asia/Shanghai).")],
+    ) -> Annotated[SchoolTeacherTraining, strawberry.lazy("schema.family_education.types")] | None:
+        from schema.family_education.types import SchoolTeacherTraining as Figures
+
+        principal = info.context.principal
+        if principal is None or not access.may_see_school_training(principal, self._row.id,
+                                                                   self._row.district_id):  # type: ignore[attr-defined]
+            return None
+        year_bounds(year)  # a year out of range is the caller's mistake, before anything is read
+        found = await info.context.loaders.school_training.load((self._row.id, year))
+        return Figures(teachers=found.teachers, trained_teachers=found.trained_teachers,
+                       credit_hours=found.credit_hours)
 
 
 @strawberry.type(description="A point on the map (WGS-84).")
@@ -298,9 +318,14 @@ class User(Node):
         found = await info.context.loaders.instructor_by_user.load(self._row.id)
         return Guide.of(found) if found else None
 
-    @strawberry.field(description="For the signed-in parent: their course enrolments, latest first.")
+    @strawberry.field(description="For the signed-in person: their course enrolments (a parent's family courses, "
+                                  "a teacher's guidance training), latest first.")
     async def enrollments(
-        self, info: Info, first: First = 10, after: After = None
+        self, info: Info, first: First = 10, after: After = None,
+        filter: Annotated[
+            Annotated[EnrollmentFilter, strawberry.lazy("schema.family_education.inputs")] | None,
+            strawberry.argument(description="Narrows the list; left out, every enrolment."),
+        ] = None,
     ) -> Connection[Annotated[Enrollment, strawberry.lazy("schema.family_education.types")]] | None:
         from schema.family_education.types import Enrollment as Item
         from services.family_education import courses
@@ -308,7 +333,23 @@ class User(Node):
         if not _viewer_is(info, self._row.id):
             return None
         size, position = page_window(first, after, info.context.language)
-        return connection(await courses.my_enrollments(info.context.principal, first=size, after=position), Item.of)
+        page = await courses.my_enrollments(info.context.principal, first=size, after=position,
+                                            audience=filter.audience if filter else None)
+        return connection(page, Item.of)
+
+    @strawberry.field(description="For the signed-in person: the TEACHER courses they completed and the credit hours "
+                                  "earned, in a year (Asia/Shanghai) or, year left out, in all.")
+    async def teacher_training(
+        self, info: Info,
+        year: Annotated[int | None, strawberry.argument(description="Calendar year; left out, all years.")] = None,
+    ) -> Annotated[TeacherTraining, strawberry.lazy("schema.family_education.types")] | None:
+        from schema.family_education.types import TeacherTraining as Figures
+        from services.family_education import courses
+
+        if not _viewer_is(info, self._row.id):
+            return None
+        found = await courses.own_training(info.context.principal, year)
+        return Figures(courses_completed=found.courses_completed, credit_hours=found.credit_hours)
 
     @strawberry.field(description="For the signed-in parent: their seats in course sessions, soonest first; "
                                   "`upcoming` for the live ones still to come.")

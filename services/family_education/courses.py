@@ -19,9 +19,9 @@ from tortoise.transactions import in_transaction
 
 from services import access, db, paging
 from services.access import Principal
-from services.clock import PROGRAMME_ZONE
-from services.enums import CourseCategory, LessonKind
-from services.errors import Checks, ErrorCode, UserErrors
+from services.clock import PROGRAMME_ZONE, year_bounds
+from services.enums import CourseAudience, CourseCategory, LessonKind, Role
+from services.errors import Checks, ErrorCode, Forbidden, UserErrors
 from services.family_education.consultations import RatingSummary
 from services.family_education.models import (
     Course,
@@ -36,6 +36,7 @@ from services.ids import new_id
 from services.organisation.models import School, SchoolClass, Student
 
 MAX_LESSONS = 50
+MAX_CREDIT_HOURS = 100
 #: Certificates read 家庭教育-year-code; the code is random, so numbers cannot be guessed in sequence.
 _CERTIFICATE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -54,8 +55,13 @@ def _url_ok(url: str) -> bool:
 
 
 async def create_course(actor: Principal, *, title: str, summary: str, category: CourseCategory, min_grade: int,
-                        max_grade: int, lessons: list[LessonDraft]) -> Course:
+                        max_grade: int, lessons: list[LessonDraft],
+                        audience: CourseAudience = CourseAudience.PARENT, credit_hours: int | None = None) -> Course:
     checks = Checks()
+    if audience is CourseAudience.TEACHER and (credit_hours is None or not 1 <= credit_hours <= MAX_CREDIT_HOURS):
+        checks.invalid("creditHours", "out_of_range", min=1, max=MAX_CREDIT_HOURS)
+    if audience is CourseAudience.PARENT and credit_hours is not None:
+        checks.invalid("creditHours", "credit_hours_for_teachers")
     clean_title = checks.text("title", title, max_length=100)
     clean_summary = checks.text("summary", summary, max_length=2000)
     if not 1 <= min_grade <= 12:
@@ -76,7 +82,8 @@ async def create_course(actor: Principal, *, title: str, summary: str, category:
     async with in_transaction() as tx:
         course = await Course.create(
             title=clean_title, summary=clean_summary, category=category, min_grade=min_grade, max_grade=max_grade,
-            search_terms=index_terms(clean_title, clean_summary), created_by_id=actor.user_id, using_db=tx)
+            audience=audience, credit_hours=credit_hours, search_terms=index_terms(clean_title, clean_summary),
+            created_by_id=actor.user_id, using_db=tx)
         await Lesson.bulk_create([
             Lesson(course_id=course.id, position=position, title=lesson.title.strip(), kind=lesson.kind,
                    duration_minutes=lesson.duration_minutes, content_url=lesson.content_url)
@@ -109,6 +116,7 @@ async def offer_at_school(actor: Principal, course_id: uuid.UUID | None, school_
 
 @dataclass(frozen=True)
 class CatalogueFilter:
+    audience: CourseAudience = CourseAudience.PARENT
     category: CourseCategory | None = None
     school_id: uuid.UUID | None = None
     for_student_id: uuid.UUID | None = None
@@ -118,7 +126,7 @@ class CatalogueFilter:
 
 async def catalogue(viewer: Principal, wanted: CatalogueFilter, *, first: int, after: paging.Position | None
                     ) -> paging.Page[Course]:
-    query = Course.all()
+    query = Course.filter(access.visible_courses(viewer), audience=wanted.audience)
     if wanted.impossible:
         query = query.filter(access.NOTHING)
     if wanted.category:
@@ -208,9 +216,12 @@ async def completed_lessons(enrollment_ids: Sequence[uuid.UUID]) -> list[list[uu
     return [grouped.get(i, []) for i in enrollment_ids]
 
 
-async def my_enrollments(viewer: Principal, *, first: int, after: paging.Position | None) -> paging.Page[Enrollment]:
-    return await paging.fetch(Enrollment.filter(access.own_family_rows(viewer)), order=("-enrolled_at", "id"),
-                              first=first, after=after)
+async def my_enrollments(viewer: Principal, *, first: int, after: paging.Position | None,
+                         audience: CourseAudience | None = None) -> paging.Page[Enrollment]:
+    query = Enrollment.filter(access.own_family_rows(viewer))
+    if audience is not None:
+        query = query.filter(course__audience=audience)
+    return await paging.fetch(query, order=("-enrolled_at", "id"), first=first, after=after)
 
 
 async def visible_enrollments_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> list[Enrollment | None]:
@@ -221,11 +232,30 @@ async def visible_enrollments_by_id(viewer: Principal, ids: Sequence[uuid.UUID])
 # Enrolment, progress, certificates, ratings.
 
 
+async def visible_course(viewer: Principal, course_id: uuid.UUID | None) -> Course | None:
+    return await Course.filter(access.visible_courses(viewer)).get_or_none(id=course_id) if course_id else None
+
+
+def may_see(viewer: Principal | None, course: Course) -> bool:
+    return access.may_see_course(viewer, course.audience)
+
+
+def require_taker(actor: Principal, course: Course, field: str) -> None:
+    """Only its audience takes a course: a PARENT course is no business of others (FORBIDDEN), a
+    TEACHER course is for holders of the TEACHER role (INVALID_STATE for others who see it)."""
+    if access.may_take_course(actor, course.audience):
+        return
+    if course.audience is CourseAudience.PARENT:
+        raise Forbidden()
+    raise UserErrors.one(ErrorCode.INVALID_STATE, "course_for_teachers", field)
+
+
 async def enroll(actor: Principal, course_id: uuid.UUID | None) -> Enrollment:
     """Enrolling twice returns the enrolment there is."""
-    course = await Course.get_or_none(id=course_id) if course_id else None
+    course = await visible_course(actor, course_id)
     if course is None:
         raise UserErrors.not_found("courseId")
+    require_taker(actor, course, "courseId")
     existing = await Enrollment.get_or_none(course_id=course.id, guardian_id=actor.user_id)
     if existing is not None:
         return existing
@@ -300,6 +330,66 @@ async def rate(actor: Principal, course_id: uuid.UUID | None, stars: int, commen
         "DO UPDATE SET stars = excluded.stars, comment = excluded.comment, rated_at = excluded.rated_at",
         [new_id(), course.id, actor.user_id, stars, clean])
     return course
+
+
+# --------------------------------------------------------------------------
+# Teachers' guidance training: hours and courses completed, per teacher and per school.
+
+
+@dataclass(frozen=True)
+class Training:
+    courses_completed: int
+    credit_hours: int
+
+
+_OWN_TRAINING = """
+SELECT count(*) AS courses, coalesce(sum(c.credit_hours), 0) AS hours
+  FROM enrollment e JOIN course c ON c.id = e.course_id
+ WHERE e.guardian_id = $1 AND c.audience = 'TEACHER' AND e.completed_at IS NOT NULL
+   AND ($2::timestamptz IS NULL OR e.completed_at >= $2) AND ($3::timestamptz IS NULL OR e.completed_at < $3)
+"""
+
+
+async def own_training(viewer: Principal, year: int | None) -> Training:
+    """The TEACHER courses the viewer completed in a year (Asia/Shanghai), or in all years."""
+    since, until = year_bounds(year) if year is not None else (None, None)
+    row = (await connections.get("default").execute_query_dict(_OWN_TRAINING, [viewer.user_id, since, until]))[0]
+    return Training(row["courses"], row["hours"])
+
+
+@dataclass(frozen=True)
+class SchoolTraining:
+    #: TEACHER-role holders at the school now.
+    teachers: int
+    #: Of them, those who completed at least one TEACHER course in the year.
+    trained_teachers: int
+    #: The hours they earned in the year.
+    credit_hours: int
+
+
+_SCHOOL_TRAINING = """
+WITH teachers AS (
+    SELECT DISTINCT school_id, user_id FROM role_assignment WHERE role = $4 AND school_id = ANY($1::uuid[])
+), earned AS (
+    SELECT e.guardian_id AS user_id, sum(c.credit_hours) AS hours
+      FROM enrollment e JOIN course c ON c.id = e.course_id
+     WHERE c.audience = 'TEACHER' AND e.completed_at >= $2 AND e.completed_at < $3
+       AND e.guardian_id IN (SELECT user_id FROM teachers)
+     GROUP BY e.guardian_id
+)
+SELECT t.school_id, count(*) AS teachers, count(e.user_id) AS trained, coalesce(sum(e.hours), 0) AS hours
+  FROM teachers t LEFT JOIN earned e ON e.user_id = t.user_id
+ GROUP BY t.school_id
+"""
+
+
+async def school_training(school_ids: Sequence[uuid.UUID], year: int) -> list[SchoolTraining]:
+    """Each school's teachers and their guidance training in a year, in one statement for them all (a
+    teacher at two schools counts at each)."""
+    since, until = year_bounds(year)
+    rows = await db.report_rows(_SCHOOL_TRAINING, [list(school_ids), since, until, Role.TEACHER.value])
+    found = {r["school_id"]: SchoolTraining(r["teachers"], r["trained"], r["hours"]) for r in rows}
+    return [found.get(i, SchoolTraining(0, 0, 0)) for i in school_ids]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from services.enums import (
     ConsultationMode,
     ConsultationParty,
     ConsultationStatus,
+    CourseAudience,
     CourseCategory,
     LessonKind,
     RegistrationStatus,
@@ -26,6 +27,11 @@ class Course(Model):
     title = fields.CharField(max_length=100)
     summary = fields.TextField()
     category = fields.CharEnumField(CourseCategory, max_length=24)
+    #: Parents, or teachers (guidance training, which carries credit hours).
+    audience = fields.CharEnumField(CourseAudience, max_length=8, default=CourseAudience.PARENT,
+                                    db_default=CourseAudience.PARENT.value)
+    #: 学时 a TEACHER course earns on completion (1 to 100); None for PARENT courses.
+    credit_hours = fields.SmallIntField(null=True)
     min_grade = fields.SmallIntField()
     max_grade = fields.SmallIntField()
     #: Search terms of title and summary: words, and single characters and pairs of Chinese text

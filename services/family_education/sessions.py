@@ -123,6 +123,7 @@ async def register(actor: Principal, session_id: uuid.UUID | None) -> SessionReg
         session = await waitlists.locked_session(session_id, tx)
         if session is None:
             raise UserErrors.not_found("sessionId")
+        await waitlists.require_session_taker(actor, session, tx)
         existing = await SessionRegistration.filter(session_id=session.id, guardian_id=actor.user_id).exclude(
             status=RegistrationStatus.CANCELLED).using_db(tx).first()
         if existing is not None:

@@ -24,6 +24,7 @@ from services.access import Principal
 from services.clock import local_label
 from services.enums import NotificationKind, RegistrationStatus, WaitlistStatus
 from services.errors import ErrorCode, UserErrors
+from services.family_education import courses
 from services.family_education.models import Course, CourseSession, SessionRegistration, SessionWaitlistEntry
 from services.notifications.service import notify
 
@@ -44,6 +45,15 @@ async def _waiting(session_id: uuid.UUID, guardian_id: uuid.UUID, tx: BaseDBAsyn
                                              status=WaitlistStatus.WAITING).using_db(tx).first()
 
 
+async def require_session_taker(actor: Principal, session: CourseSession, tx: BaseDBAsyncClient) -> None:
+    """A session is its course's: who may not see the course finds no session, and only the course's
+    audience takes a seat or a place in line."""
+    course = await Course.get(id=session.course_id).using_db(tx)  # type: ignore[attr-defined]
+    if not courses.may_see(actor, course):
+        raise UserErrors.not_found("sessionId")
+    courses.require_taker(actor, course, "sessionId")
+
+
 async def refuse_if_waiting(session: CourseSession, guardian_id: uuid.UUID, tx: BaseDBAsyncClient) -> None:
     """Registering while in line: CONFLICT (the seat will come to them in turn)."""
     if await _waiting(session.id, guardian_id, tx) is not None:
@@ -55,6 +65,7 @@ async def join(actor: Principal, session_id: uuid.UUID | None) -> SessionWaitlis
         session = await locked_session(session_id, tx)
         if session is None:
             raise UserErrors.not_found("sessionId")
+        await require_session_taker(actor, session, tx)
         if session.starts_at <= await db.now(tx) or session.closed_at is not None:
             raise UserErrors.one(ErrorCode.INVALID_STATE, "session_started", "sessionId")
         if await SessionRegistration.filter(session_id=session.id, guardian_id=actor.user_id,

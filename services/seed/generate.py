@@ -52,6 +52,12 @@ COURSES = (
     ("幼小衔接家长指南", "帮助孩子顺利适应小学生活。", "LEARNING_SUPPORT", 1, 2),
     ("升学压力下的家庭支持", "理性看待成绩，与孩子一起面对中考。", "MENTAL_HEALTH", 8, 9),
 )
+#: Teachers' family-education guidance training (title, summary, credit hours).
+TRAINING_COURSES = (
+    ("家庭教育指导能力提升", "教师如何与家长沟通孩子的成长问题，组织家长会与家长课堂。", 12),
+    ("家访的方法与伦理", "家访前的准备、访谈技巧、隐私保护与家访记录。", 8),
+    ("学生心理危机的早期识别", "识别心理健康预警信号，与心理老师和家长协同处置。", 16),
+)
 LESSON_TOPICS = ("认识问题", "案例分析", "方法与技巧", "家庭练习", "常见误区", "专家答疑", "总结与行动计划", "拓展阅读")
 
 
@@ -74,7 +80,7 @@ class Scale:
     @property
     def expected_rows(self) -> int:
         """Roughly how many rows a run writes, for the progress bar."""
-        return (self.students * 6 + self.teachers * 2 + self.visits_completed * 6 + self.alerts * 4
+        return (self.students * 6 + self.teachers * 3 + self.visits_completed * 6 + self.alerts * 4
                 + self.enrollments * 4 + self.sessions * 20)
 
 
@@ -136,6 +142,7 @@ class Generator:
         self.instructors: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, list[uuid.UUID]]] = []  # id, user, district
         self.courses: list[tuple[uuid.UUID, int, int, list[uuid.UUID]]] = []  # id, min, max, lessons
         self.offered: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)  # school -> courses
+        self.training: list[tuple[uuid.UUID, list[uuid.UUID]]] = []  # teachers' courses: id, lessons
         #: guardian -> (session, course) of the seats they hold in sessions still to come
         self.upcoming_sessions: dict[uuid.UUID, list[tuple[uuid.UUID, uuid.UUID]]] = defaultdict(list)
         self.out = Generated()
@@ -190,7 +197,7 @@ class Generator:
         self.copy.table("instructor_availability", ("id", "weekday", "start_time", "end_time", "instructor_id",
                                                     "station_id"))
         self.copy.table("course", ("id", "title", "summary", "category", "min_grade", "max_grade", "search_terms",
-                                   "created_at", "created_by_id"))
+                                   "created_at", "created_by_id", "audience", "credit_hours"))
         self.copy.table("lesson", ("id", "position", "title", "kind", "duration_minutes", "content_url",
                                    "course_id"))
         self.copy.table("course_offering", ("id", "created_at", "course_id", "school_id"))
@@ -242,6 +249,7 @@ class Generator:
         await self._courses()
         await self._sessions()
         await self._enrollments()
+        await self._training()
         await self._consultations()
         await self._home_visits()
         await self._alerts()
@@ -412,7 +420,7 @@ class Generator:
             course_id = self.id()
             await self.copy.add("course", (course_id, title, summary, category, low, high,
                                            json.dumps(index_terms(title, summary), ensure_ascii=False),
-                                           self.now - dt.timedelta(days=300 - n), creator))
+                                           self.now - dt.timedelta(days=300 - n), creator, "PARENT", None))
             lessons = []
             for position in range(1, self.rng.randint(4, 8) + 1):
                 lesson_id = self.id()
@@ -423,6 +431,18 @@ class Generator:
                     self.rng.choice((15, 20, 30)), f"https://jtjy.baotou.example/course/{n + 1}/{position}",
                     course_id))
             self.courses.append((course_id, low, high, lessons))
+        for n, (title, summary, hours) in enumerate(TRAINING_COURSES):
+            course_id = self.id()
+            await self.copy.add("course", (course_id, title, summary, "PARENTING", 1, 12,
+                                           json.dumps(index_terms(title, summary), ensure_ascii=False),
+                                           self.now - dt.timedelta(days=200 - n), creator, "TEACHER", hours))
+            lessons = []
+            for position in range(1, 4):
+                lessons.append(self.id())
+                await self.copy.add("lesson", (
+                    lessons[-1], position, f"第{names.chinese_number(position)}讲 {LESSON_TOPICS[position - 1]}",
+                    "VIDEO", 45, f"https://jtjy.baotou.example/training/{n + 1}/{position}", course_id))
+            self.training.append((course_id, lessons))
         for school in self.schools:
             if school.pilot:
                 grades = STAGE_GRADES[school.stage]
@@ -475,6 +495,7 @@ class Generator:
                     self.upcoming_sessions[guardian].append((session_id, course_id))
             if upcoming:
                 await self.copy.add("scheduled_job", ("session_close", session_id, ends, 0))
+                await self.copy.add("scheduled_job", ("session_waitlist_close", session_id, starts, 0))
                 await self.copy.add("scheduled_job", ("session_reminder", session_id,
                                                       starts - dt.timedelta(hours=24), 0))
 
@@ -504,6 +525,29 @@ class Generator:
             enrollment_id = self.id()
             await self.copy.add("enrollment", (enrollment_id, enrolled, done, completed, number, course_id,
                                                guardian))
+            for lesson_id in lessons[:done]:
+                await self.copy.add("lesson_completion", (self.id(), completed or self.now, enrollment_id,
+                                                          lesson_id))
+
+    async def _training(self) -> None:
+        """A third of the teachers took guidance training this year (the demo's homeroom teacher
+        among them), most to the end."""
+        year_start = dt.datetime(self.now.year, 1, 1, tzinfo=PROGRAMME_ZONE)
+        span = max(60.0, (self.now - year_start).total_seconds())
+        showcase = self.out.people.get("teacher")
+        teachers = [t for school in self.schools for t in school.teachers]
+        for teacher in teachers:
+            if teacher != showcase and self.rng.random() >= 1 / 3:
+                continue
+            course_id, lessons = self.training[0] if teacher == showcase else self.rng.choice(self.training)
+            enrolled = year_start + dt.timedelta(seconds=self.rng.uniform(0, span * 0.8))
+            finished = teacher == showcase or self.rng.random() < 0.7
+            completed = min(enrolled + dt.timedelta(days=self.rng.randint(1, 30)), self.now) if finished else None
+            number = None if completed is None else (
+                f"JTJY-{completed.astimezone(PROGRAMME_ZONE).year}-T{self.rng.randrange(16 ** 7):07X}")
+            enrollment_id = self.id()
+            done = len(lessons) if finished else self.rng.randint(0, len(lessons) - 1)
+            await self.copy.add("enrollment", (enrollment_id, enrolled, done, completed, number, course_id, teacher))
             for lesson_id in lessons[:done]:
                 await self.copy.add("lesson_completion", (self.id(), completed or self.now, enrollment_id,
                                                           lesson_id))

@@ -21,7 +21,7 @@ from tests.wellbeing.helpers import eventually, row_id
 
 
 def _next(name: str) -> str:
-    return contract_operation("family-education.graphql", name, folder="next")
+    return contract_operation("family-education-next.graphql", name)
 
 
 JOIN, LEAVE = _next("JoinCourseSessionWaitlist"), _next("LeaveCourseSessionWaitlist")
