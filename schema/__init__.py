@@ -18,6 +18,8 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.account.resolvers import AccountMutations, AccountQueries
 from schema.audit import AuditEvent, AuditQueries, RecordReference
+from schema.column.resolvers import ColumnMutations, ColumnQueries
+from schema.column.types import ColumnEpisode
 from schema.common.direct import call_resolvers_directly
 from schema.common.errors import ErrorPresentation, present_errors
 from schema.common.guard import guard_root_fields
@@ -32,6 +34,7 @@ from schema.family_education.types import (
     Consultation,
     Course,
     CourseSession,
+    CourseSessionWaitlistEntry,
     Enrollment,
     Instructor,
     Lesson,
@@ -52,7 +55,7 @@ Info = strawberry.Info[Context, None]
 
 @strawberry.type(description="Everything that can be read.")
 class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries, HomeVisitQueries,
-            FamilyEducationQueries, DashboardQueries):
+            FamilyEducationQueries, ColumnQueries, DashboardQueries):
     @strawberry.field(
         description="Any object by its global id; null if it does not exist or the viewer may not see it."
     )
@@ -65,7 +68,7 @@ class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries,
 @strawberry.type(description="Everything that can be changed. Each mutation takes one `input` and returns a "
                              "payload whose `userErrors` say why nothing changed.")
 class Mutation(AccountMutations, OrganisationMutations, WellbeingMutations, NotificationMutations,
-               HomeVisitMutations, FamilyEducationMutations):
+               HomeVisitMutations, FamilyEducationMutations, ColumnMutations):
     pass
 
 
@@ -78,7 +81,7 @@ guard_root_fields(Query, Mutation, Subscription)
 
 NODE_TYPES = [District, School, SchoolClass, ServiceStation, Student, User, AuditEvent, WellbeingAlert,
               WellbeingShare, Notification, PushDevice, RecordReference, HomeVisit, Course, Lesson, Enrollment,
-              CourseSession, SessionRegistration, Instructor, Consultation]
+              CourseSession, CourseSessionWaitlistEntry, SessionRegistration, Instructor, Consultation, ColumnEpisode]
 
 
 class _ProductionErrors(ErrorPresentation):

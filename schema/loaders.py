@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from services.access import Principal
+from services.column import queries as column
 from services.family_education import consultations, courses, instructors, sessions, waitlists
 from services.home_visits import queries as home_visits
 from services.organisation import home_addresses
@@ -285,6 +286,19 @@ class Loaders:
     @property
     def session_manageable(self) -> DataLoader[Any, Any]:
         return self._get("session_manageable", self._viewer(sessions.manageable), key=_id_key)
+
+    # the 静待花开 column
+    @property
+    def visible_episode(self) -> DataLoader[Any, Any]:
+        return self._get("visible_episode", self._viewer(column.visible_episodes_by_id))
+
+    @property
+    def episode_progress(self) -> DataLoader[Any, Any]:
+        return self._get("episode_progress", self._viewer(column.viewer_progress))
+
+    @property
+    def episode_stats(self) -> DataLoader[Any, Any]:
+        return self._get("episode_stats", self._viewer(column.stats), key=_id_key)
 
     @property
     def school_training(self) -> DataLoader[Any, Any]:

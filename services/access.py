@@ -23,7 +23,15 @@ from functools import cached_property
 
 from tortoise.expressions import Q, Subquery
 
-from services.enums import AlertSeverity, CourseAudience, EscalationLevel, HomeVisitStatus, Role, Side
+from services.enums import (
+    AlertSeverity,
+    ColumnEpisodeStatus,
+    CourseAudience,
+    EscalationLevel,
+    HomeVisitStatus,
+    Role,
+    Side,
+)
 from services.errors import Forbidden, Unauthenticated
 
 
@@ -199,6 +207,13 @@ OPERATIONS: dict[str, OperationRule] = {
     "registerPushDevice": SIGNED_IN,
     # the family's home address
     "setHomeAddress": roles(Role.PARENT),
+    # the 静待花开 column
+    "columnEpisodes": SIGNED_IN,
+    "columnFacets": SIGNED_IN,
+    "recordColumnEpisodeProgress": SIGNED_IN,
+    "createColumnEpisode": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
+    "updateColumnEpisode": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
+    "setColumnEpisodePublished": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
 }
 
 
@@ -664,6 +679,43 @@ def is_self(p: Principal | None, user_id: uuid.UUID) -> bool:
 def own_family_rows(p: Principal) -> Q:
     """Enrolments and session registrations are the parent's own."""
     return Q(guardian_id=p.user_id)
+
+
+# --------------------------------------------------------------------------
+# The 静待花开 family-education column.
+#
+# City administrators publish any episode, city-wide or for one district; district administrators
+# their own district's (only city administrators publish city-wide). A published episode reaches
+# everyone signed in when city-wide, else the people of its district: through a child at one of its
+# schools, or a role in it. Drafts and unpublished episodes: only who may edit them.
+
+
+def may_edit_episode(p: Principal, district_id: uuid.UUID | None) -> bool:
+    return p.is_city_admin or (district_id is not None and district_id in p.admin_districts)
+
+
+def districts_belonged_to(p: Principal, family_districts: frozenset[uuid.UUID]) -> frozenset[uuid.UUID]:
+    """The districts of the viewer's roles and of their children's schools (``family_districts``)."""
+    return frozenset(g.in_district_id for g in p.grants if g.in_district_id) | family_districts
+
+
+def may_see_episode(p: Principal, belongs_to: frozenset[uuid.UUID], *, district_id: uuid.UUID | None,
+                    status: ColumnEpisodeStatus) -> bool:
+    if may_edit_episode(p, district_id):
+        return True
+    return status is ColumnEpisodeStatus.PUBLISHED and (district_id is None or district_id in belongs_to)
+
+
+def visible_episodes(p: Principal, belongs_to: frozenset[uuid.UUID]) -> Q:
+    """The same rule as ``may_see_episode``, as a filter on ColumnEpisode."""
+    if p.is_city_admin:
+        return Q()
+    reach = Q(district_id__isnull=True) | Q(district_id__in=list(belongs_to)) if belongs_to else \
+        Q(district_id__isnull=True)
+    conditions = [Q(status=ColumnEpisodeStatus.PUBLISHED) & reach]
+    if p.admin_districts:
+        conditions.append(Q(district_id__in=list(p.admin_districts)))
+    return _any(*conditions)
 
 
 # --------------------------------------------------------------------------

@@ -33,6 +33,7 @@ MODEL_MODULES = [
     "services.wellbeing.models",
     "services.home_visits.models",
     "services.family_education.models",
+    "services.column.models",
 ]
 CONNECT_TIMEOUT_SECONDS = 5
 #: pg_advisory_lock key held while migrating, so replicas starting together take turns.

@@ -213,3 +213,22 @@ class ConsultationParty(StrEnum):
 
     INSTRUCTOR = "INSTRUCTOR"
     FAMILY = "FAMILY"
+
+
+class ColumnEpisodeFormat(StrEnum):
+    VIDEO = "VIDEO"
+    AUDIO = "AUDIO"
+    ARTICLE = "ARTICLE"
+
+
+class ColumnEpisodeStatus(StrEnum):
+    DRAFT = "DRAFT"
+    PUBLISHED = "PUBLISHED"
+    UNPUBLISHED = "UNPUBLISHED"
+
+
+class GradeBand(StrEnum):
+    LOWER_PRIMARY = "LOWER_PRIMARY"
+    UPPER_PRIMARY = "UPPER_PRIMARY"
+    JUNIOR_SECONDARY = "JUNIOR_SECONDARY"
+    SENIOR_SECONDARY = "SENIOR_SECONDARY"

@@ -529,6 +529,42 @@ async def school_of_side(world, which, role):
     return {"id": world.gid(side(world, which)["school"])}
 
 
+async def _side_episode(world: World, which: str) -> Any:
+    """A published 静待花开 episode for the side's district."""
+    from services.column.models import ColumnEpisode
+    from services.enums import ColumnEpisodeStatus
+
+    return await ColumnEpisode.create(
+        title="矩阵", summary="矩阵", format="VIDEO", topics=[], grade_bands=["LOWER_PRIMARY"], duration_seconds=60,
+        media_url="https://tv.baotou.example/m.mp4", district_id=side(world, which)["district"].id,
+        status=ColumnEpisodeStatus.PUBLISHED, published_at=dt.datetime.now(dt.UTC), search_terms=[])
+
+
+async def column_of_side(world, which, role):
+    await _side_episode(world, which)
+    return {"first": 5, "filter": {"districtId": world.gid(side(world, which)["district"])}}
+
+
+async def column_create(world, which, role):
+    return {"input": {"title": "新节目", "summary": "简介", "format": "ARTICLE", "topics": [],
+                      "gradeBands": ["UPPER_PRIMARY"], "durationSeconds": 300,
+                      "mediaUrl": "https://tv.baotou.example/a.html", "publish": False,
+                      "districtId": world.gid(side(world, which)["district"])}}
+
+
+async def column_update(world, which, role):
+    return {"input": {"episodeId": to_global_id("ColumnEpisode", (await _side_episode(world, which)).id),
+                      "title": "改名"}}
+
+
+async def column_episode_id(world, which, role):
+    return {"episodeId": to_global_id("ColumnEpisode", (await _side_episode(world, which)).id)}
+
+
+async def column_progress(world, which, role):
+    return {"episodeId": to_global_id("ColumnEpisode", (await _side_episode(world, which)).id), "positionSeconds": 5}
+
+
 async def fe_complete_lesson(world, which, role):
     from services.family_education.models import Enrollment
 
@@ -853,6 +889,22 @@ MATRIX: dict[str, Case] = {
                                _everyone("OK", "OK")),
     "markNotificationsRead": Case(contract_operation("notifications.graphql", "MarkNotificationsRead"),
                                   mark_all_read, _everyone("OK", "OK")),
+    # the 静待花开 column: a district's episodes reach its people; its administrators and the city's edit them
+    "columnEpisodes": Case(contract_operation("column.graphql", "ColumnEpisodes"), column_of_side,
+                           _everyone("OK", "EMPTY") | {"city_admin": ("OK", "OK"),
+                                                       "city_counsellor": ("EMPTY", "EMPTY")}),
+    "columnFacets": Case(contract_operation("column.graphql", "ColumnFacets"), static(), _everyone("OK", "OK")),
+    "createColumnEpisode": Case(contract_operation("column.graphql", "CreateColumnEpisode"), column_create,
+                                _only({"city_admin": ("OK", "OK"), "district_admin": ("OK", "DENIED")})),
+    "updateColumnEpisode": Case(contract_operation("column.graphql", "UpdateColumnEpisode"), column_update,
+                                _only({"city_admin": ("OK", "OK"), "district_admin": ("OK", "NOT_FOUND")})),
+    "setColumnEpisodePublished": Case(contract_operation("column.graphql", "UnpublishColumnEpisode"),
+                                      column_episode_id,
+                                      _only({"city_admin": ("OK", "OK"), "district_admin": ("OK", "NOT_FOUND")})),
+    "recordColumnEpisodeProgress": Case(contract_operation("column.graphql", "RecordColumnEpisodeProgress"),
+                                        column_progress, _everyone("OK", "NOT_FOUND") | {
+                                            "city_admin": ("OK", "OK"),
+                                            "city_counsellor": ("NOT_FOUND", "NOT_FOUND")}),
     # the family's home address: always one's own (who reads it: tests/home_visits/test_home_address.py)
     "setHomeAddress": Case(contract_operation("home-address.graphql", "SetHomeAddress"),
                            static({"address": "昆都仑区钢铁大街 1 号"}), _only({"parent": ("OK", "OK")})),

@@ -23,6 +23,7 @@ MY_CONSULTATIONS = contract_operation("family-education.graphql", "MyConsultatio
 
 
 FAMILY_ADDRESSES = contract_operation("home-address.graphql", "FamilyHomeAddresses")
+COLUMN = contract_operation("column.graphql", "ColumnEpisodes")
 TEACHER_TRAINING = contract_operation("family-education-next.graphql", "MyTeacherTraining")
 VISIT_ADDRESS = "query V($id: ID!) { node(id: $id) { ... on HomeVisit { address } } }"
 
@@ -58,6 +59,8 @@ async def test_the_demo_gives_every_role_an_account_with_something_to_see(api, s
     assert family["homeAddress"]["sharedWithCoGuardians"] is True  # the household's, on file
     visit = (await api.data(VISIT_ADDRESS, {"id": visits[0]["id"]}, token=parent_token))["node"]
     assert visit["address"] == family["homeAddress"]["address"]  # the visit is at that home
+    column = await api.data(COLUMN, {"first": 50}, token=parent_token)
+    assert column["columnEpisodes"]["totalCount"] >= 6  # the city's and the district centre's
     training = (await api.data(TEACHER_TRAINING, {"first": 5}, token=await sign_in("班主任")))["viewer"]
     assert training["teacherTraining"]["coursesCompleted"] >= 1 and training["teacherTraining"]["creditHours"] > 0
     queue = await api.data(QUEUE, {"first": 10, "filter": {"status": ["OPEN"]}}, token=await sign_in("心理老师"))

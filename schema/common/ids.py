@@ -36,6 +36,7 @@ TYPE_CODES: dict[str, int] = {
     "Instructor": 18,
     "Consultation": 19,
     "CourseSessionWaitlistEntry": 20,
+    "ColumnEpisode": 21,
 }
 _TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
 

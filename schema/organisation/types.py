@@ -33,6 +33,7 @@ from services.wellbeing import queries as wellbeing_queries
 from services.wellbeing.queries import shares_for_guardians
 
 if TYPE_CHECKING:
+    from schema.column.types import ColumnEpisode, ColumnEpisodeProgress
     from schema.family_education.inputs import EnrollmentFilter
     from schema.family_education.types import (
         CourseSessionFilter,
@@ -335,6 +336,37 @@ class User(Node):
         size, position = page_window(first, after, info.context.language)
         page = await courses.my_enrollments(info.context.principal, first=size, after=position,
                                             audience=filter.audience if filter else None)
+        return connection(page, Item.of)
+
+    @strawberry.field(description="For the signed-in person: published 静待花开 episodes suiting a grade of their "
+                                  "children, those not started first (newest published first), then those started "
+                                  "and not finished (most recently watched first).")
+    async def recommended_column_episodes(
+        self, info: Info, first: First = 10, after: After = None,
+    ) -> Connection[Annotated[ColumnEpisode, strawberry.lazy("schema.column.types")]] | None:
+        from schema.column.types import ColumnEpisode as Item
+        from services.column import queries as column
+
+        if not _viewer_is(info, self._row.id):
+            return None
+        size, position = page_window(first, after, info.context.language)
+        return connection(await column.recommended(info.context.principal, first=size, after=position), Item.of)
+
+    @strawberry.field(description="For the signed-in person: the 静待花开 episodes they watched or read, most recent "
+                                  "first (episodes since unpublished left out).")
+    async def column_history(
+        self, info: Info, first: First = 10, after: After = None,
+        finished_only: Annotated[bool | None, strawberry.argument(
+            description="Only finished ones, most recently finished first.")] = None,
+    ) -> Connection[Annotated[ColumnEpisodeProgress, strawberry.lazy("schema.column.types")]] | None:
+        from schema.column.types import ColumnEpisodeProgress as Item
+        from services.column import queries as column
+
+        if not _viewer_is(info, self._row.id):
+            return None
+        size, position = page_window(first, after, info.context.language)
+        page = await column.history(info.context.principal, finished_only=bool(finished_only), first=size,
+                                    after=position)
         return connection(page, Item.of)
 
     @strawberry.field(description="For the signed-in person: the TEACHER courses they completed and the credit hours "

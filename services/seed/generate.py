@@ -52,6 +52,18 @@ COURSES = (
     ("幼小衔接家长指南", "帮助孩子顺利适应小学生活。", "LEARNING_SUPPORT", 1, 2),
     ("升学压力下的家庭支持", "理性看待成绩，与孩子一起面对中考。", "MENTAL_HEALTH", 8, 9),
 )
+#: 静待花开 episodes (title, summary, format, series, topics, grade bands, minutes).
+EPISODES = (
+    ("不吼不叫，陪孩子写作业", "专注力从哪里来？三个小方法帮孩子安心完成作业。", "VIDEO", "家长课堂", ["学习习惯"],
+     ["LOWER_PRIMARY", "UPPER_PRIMARY"], 12),
+    ("青春期，和孩子好好说话", "孩子突然不爱说话了？理解青春期的独立需求。", "VIDEO", "家长课堂",
+     ["亲子沟通", "青春期"], ["JUNIOR_SECONDARY", "SENIOR_SECONDARY"], 18),
+    ("睡前共读十分钟", "亲子阅读的选书与陪读方法。", "AUDIO", "好书推荐", ["阅读"], ["LOWER_PRIMARY"], 10),
+    ("手机管理，家庭约定怎么订", "与孩子一起制定用手机的规则并坚持下去。", "ARTICLE", "专家答疑", ["网络素养"],
+     ["UPPER_PRIMARY", "JUNIOR_SECONDARY"], 6),
+    ("孩子情绪低落时，家长能做什么", "识别情绪信号，何时寻求学校心理老师的帮助。", "VIDEO", "心理健康", ["心理健康"],
+     ["UPPER_PRIMARY", "JUNIOR_SECONDARY", "SENIOR_SECONDARY"], 15),
+)
 #: Teachers' family-education guidance training (title, summary, credit hours).
 TRAINING_COURSES = (
     ("家庭教育指导能力提升", "教师如何与家长沟通孩子的成长问题，组织家长会与家长课堂。", 12),
@@ -76,19 +88,22 @@ class Scale:
     enrollments: int
     sessions: int
     consultations: int
+    #: 静待花开 episodes, and people's progress through them.
+    episodes: int = 8
+    column_views: int = 150
 
     @property
     def expected_rows(self) -> int:
         """Roughly how many rows a run writes, for the progress bar."""
         return (self.students * 6 + self.teachers * 3 + self.visits_completed * 6 + self.alerts * 4
-                + self.enrollments * 4 + self.sessions * 20)
+                + self.enrollments * 4 + self.sessions * 20 + self.column_views)
 
 
 DEMO = Scale("demo", schools=20, pilots=10, students=400, teachers=100, instructors=10, stations=15,
              visits_completed=60, alerts=40, courses=8, enrollments=120, sessions=16, consultations=30)
 CITY = Scale("city", schools=400, pilots=70, students=250_000, teachers=20_000, instructors=100, stations=150,
              visits_completed=10_000, alerts=2_500, courses=12, enrollments=40_000, sessions=600,
-             consultations=2_000)
+             consultations=2_000, episodes=60, column_views=80_000)
 
 STAGE_GRADES = {"PRIMARY": range(1, 7), "JUNIOR_SECONDARY": range(7, 10), "NINE_YEAR": range(1, 10)}
 
@@ -203,6 +218,11 @@ class Generator:
         self.copy.table("course_offering", ("id", "created_at", "course_id", "school_id"))
         self.copy.table("enrollment", ("id", "enrolled_at", "completed_lessons", "completed_at",
                                        "certificate_number", "course_id", "guardian_id"))
+        self.copy.table("column_episode", ("id", "title", "summary", "format", "series", "topics", "grade_bands",
+                                           "duration_seconds", "media_url", "district_id", "status", "published_at",
+                                           "search_terms", "created_by_id", "created_at", "updated_at"))
+        self.copy.table("column_progress", ("id", "episode_id", "user_id", "position_seconds", "started_at",
+                                            "finished_at", "updated_at"))
         self.copy.table("lesson_completion", ("id", "completed_at", "enrollment_id", "lesson_id"))
         self.copy.table("course_session", ("id", "starts_at", "ends_at", "capacity", "registered", "check_in_code",
                                            "closed_at", "created_at", "course_id", "instructor_id", "school_id",
@@ -250,6 +270,7 @@ class Generator:
         await self._sessions()
         await self._enrollments()
         await self._training()
+        await self._column()
         await self._consultations()
         await self._home_visits()
         await self._alerts()
@@ -551,6 +572,37 @@ class Generator:
             for lesson_id in lessons[:done]:
                 await self.copy.add("lesson_completion", (self.id(), completed or self.now, enrollment_id,
                                                           lesson_id))
+
+    async def _column(self) -> None:
+        """Episodes of 静待花开, most city-wide, some by a district centre, and families' progress."""
+        creator = self.out.people["city_admin"]
+        districts = sorted({x.district_id for x in self.schools}, key=str)
+        year_start = dt.datetime(self.now.year, 1, 1, tzinfo=PROGRAMME_ZONE)
+        span = max(60.0, (self.now - year_start).total_seconds())
+        made: list[tuple[uuid.UUID, int]] = []
+        for n in range(self.scale.episodes):
+            title, summary, kind, series, topics, bands, minutes = EPISODES[n % len(EPISODES)]
+            if n >= len(EPISODES):
+                title = f"{title}（{names.chinese_number(n // len(EPISODES) + 1)}）"
+            episode_id, published = self.id(), year_start + dt.timedelta(seconds=span * n / (self.scale.episodes + 1))
+            district = districts[n % len(districts)] if n % 4 == 3 else None
+            await self.copy.add("column_episode", (
+                episode_id, title, summary, kind, series, json.dumps(topics, ensure_ascii=False), json.dumps(bands),
+                minutes * 60, f"https://tv.baotou.example/jdhk/{n + 1}", district, "PUBLISHED", published,
+                json.dumps(index_terms(title, summary), ensure_ascii=False), creator, published, published))
+            made.append((episode_id, minutes * 60))
+        guardians = [g for child in self.children for g in child.guardians]
+        seen: set[tuple[uuid.UUID, uuid.UUID]] = set()
+        for _ in range(self.scale.column_views):
+            (episode_id, seconds), person = self.rng.choice(made), self.rng.choice(guardians)
+            if (episode_id, person) in seen:
+                continue
+            seen.add((episode_id, person))
+            started = year_start + dt.timedelta(seconds=self.rng.uniform(0, span))
+            finished = self.rng.random() < 0.55
+            position = seconds if finished else self.rng.randint(0, seconds - 1)
+            await self.copy.add("column_progress", (
+                self.id(), episode_id, person, position, started, started if finished else None, started))
 
     def _sealer(self, table: str, row: uuid.UUID) -> Callable[[str, str | None], bytes | None]:
         """Seal the words of one row as the services do (bound to its table, column and id)."""
