@@ -35,14 +35,19 @@ from services import runtime
 
 log = logging.getLogger(__name__)
 
+#: The throttles' clock (seconds since the epoch): the time an attempt is counted at. Delays are
+#: measured on it, so tests can hold it still while a burst is under way.
+clock = time.time
+
 WINDOW_SECONDS = 15 * 60
 MAX_DELAY_SECONDS = 15 * 60
 KNOWN_DEVICE_SECONDS = 30 * 86400
 FREE_PER_PAIR, FREE_PER_ACCOUNT, FREE_PER_ADDRESS = 5, 10, 30
 
-# KEYS: pair, account, address, known.  ARGV: now, window, max delay, free per pair/account/address.
-# Each counter is a hash {n = attempts, next = earliest time of the next attempt}. The account key is
-# skipped for a known device.
+# KEYS: pair, account, address, known.  ARGV: now (whole milliseconds: exact in Lua's numbers and in
+# its strings, where seconds with a fraction would be rounded), window and max delay (seconds), free per
+# pair/account/address. Each counter is a hash {n = attempts, next = earliest time of the next attempt,
+# in milliseconds}. The account key is skipped for a known device. Returns the wait in milliseconds.
 _ADMIT = """
 local now, window, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local free = {tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])}
@@ -54,13 +59,13 @@ for i = 1, 3 do
     if next_at > now then wait = math.max(wait, next_at - now) end
   end
 end
-if wait > 0 then return tostring(wait) end
+if wait > 0 then return string.format('%.0f', wait) end
 for i = 1, 3 do
   if not (i == 2 and known) then
     local n = redis.call('HINCRBY', KEYS[i], 'n', 1)
     local delay = 0
-    if n >= free[i] then delay = math.min(2 ^ (n - free[i]), cap) end
-    redis.call('HSET', KEYS[i], 'next', tostring(now + delay))
+    if n >= free[i] then delay = math.min(2 ^ (n - free[i]), cap) * 1000 end
+    redis.call('HSET', KEYS[i], 'next', string.format('%.0f', now + delay))
     redis.call('EXPIRE', KEYS[i], window + cap)
   end
 end
@@ -85,12 +90,12 @@ class Guard:
         """Count this attempt; 0 if it may go ahead, else the seconds to wait (it was not counted)."""
         try:
             wait = await runtime.current().redis.eval(
-                _ADMIT, 4, *self._keys(account, address), time.time(), WINDOW_SECONDS, MAX_DELAY_SECONDS,
+                _ADMIT, 4, *self._keys(account, address), round(clock() * 1000), WINDOW_SECONDS, MAX_DELAY_SECONDS,
                 FREE_PER_PAIR, FREE_PER_ACCOUNT, FREE_PER_ADDRESS)
         except (RedisError, OSError):
             log.warning("throttle unavailable", extra={"throttle": self.name})
             return 0
-        return math.ceil(float(wait))
+        return math.ceil(int(wait) / 1000)
 
     async def succeeded(self, account: str, address: str) -> None:
         """The secret was right: this pair starts afresh and is a known device from now on."""

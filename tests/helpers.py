@@ -247,3 +247,19 @@ def metric(text: str, name: str, **labels: str) -> float:
     pattern = "^" + re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if labels else "") + r" (\S+)$"
     found = re.search(pattern, text, flags=re.MULTILINE)
     return float(found.group(1)) if found else 0.0
+
+
+class HeldClock:
+    """The throttles' clock held still (services.ratelimit.clock), moved on only when told: a burst
+    of concurrent attempts then happens at one instant however slowly a loaded machine serves it."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        import time
+
+        from services import ratelimit
+
+        self.now = time.time()
+        monkeypatch.setattr(ratelimit, "clock", lambda: self.now)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
