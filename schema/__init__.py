@@ -42,6 +42,8 @@ from schema.family_education.types import (
 )
 from schema.home_visits.resolvers import HomeVisitMutations, HomeVisitQueries
 from schema.home_visits.types import HomeVisit
+from schema.notices.resolvers import NoticeMutations
+from schema.notices.types import Notice
 from schema.notifications.resolvers import NotificationMutations, NotificationSubscriptions
 from schema.notifications.types import Notification, PushDevice
 from schema.organisation.mutations import OrganisationMutations
@@ -68,7 +70,7 @@ class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries,
 @strawberry.type(description="Everything that can be changed. Each mutation takes one `input` and returns a "
                              "payload whose `userErrors` say why nothing changed.")
 class Mutation(AccountMutations, OrganisationMutations, WellbeingMutations, NotificationMutations,
-               HomeVisitMutations, FamilyEducationMutations, ColumnMutations):
+               HomeVisitMutations, FamilyEducationMutations, ColumnMutations, NoticeMutations):
     pass
 
 
@@ -81,7 +83,8 @@ guard_root_fields(Query, Mutation, Subscription)
 
 NODE_TYPES = [District, School, SchoolClass, ServiceStation, Student, User, AuditEvent, WellbeingAlert,
               WellbeingShare, Notification, PushDevice, RecordReference, HomeVisit, Course, Lesson, Enrollment,
-              CourseSession, CourseSessionWaitlistEntry, SessionRegistration, Instructor, Consultation, ColumnEpisode]
+              CourseSession, CourseSessionWaitlistEntry, SessionRegistration, Instructor, Consultation, ColumnEpisode,
+              Notice]
 
 
 class _ProductionErrors(ErrorPresentation):

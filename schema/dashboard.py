@@ -50,6 +50,22 @@ class DistrictFigures:
                                                          "year.")
 
 
+@strawberry.type(description="School notices of the year.")
+class NoticeFigures:
+    sent: int = strawberry.field(description="Notices sent in the year to audiences in the city or district, not "
+                                             "recalled.")
+    confirmation_rate: float | None = strawberry.field(
+        description="0 to 1: confirmed receipts over receipts of notices asking for confirmation (CONFIRM, "
+                    "SIGNATURE); null when there are none, or fewer than five.")
+
+
+@strawberry.type(description="The 静待花开 column in the year; counts of 1 to 4 are withheld (null).")
+class ColumnFigures:
+    views: int | None = strawberry.field(description="Progress begun on an episode in the year (a person once per "
+                                                     "episode).")
+    completions: int | None = strawberry.field(description="Episodes finished in the year.")
+
+
 @strawberry.type(description="The programme's progress against its targets for a calendar year (Asia/Shanghai).")
 class ProgrammeDashboard:
     pilot_schools: TargetFigure = strawberry.field(description="Family-education pilot schools.")
@@ -64,6 +80,8 @@ class ProgrammeDashboard:
     course_completions: int = strawberry.field(description="Family courses completed in the year.")
     trained_teachers: int = strawberry.field(
         description="Teachers who completed a TEACHER course (guidance training) in the year, each counted once.")
+    notices: NoticeFigures = strawberry.field(description="School notices.")
+    column: ColumnFigures = strawberry.field(description="The 静待花开 family-education column.")
     alerts: AlertFigures = strawberry.field(description="Wellbeing alerts, withheld where small.")
     by_district: list[DistrictFigures] = strawberry.field(
         description="Each district's figures (the one asked for, or all of them).")
@@ -84,6 +102,8 @@ class ProgrammeDashboard:
             course_enrollments=figures.course_enrollments,
             course_completions=figures.course_completions,
             trained_teachers=figures.trained_teachers,
+            notices=NoticeFigures(sent=figures.notices.sent, confirmation_rate=figures.notices.confirmation_rate),
+            column=ColumnFigures(views=figures.column.views, completions=figures.column.completions),
             alerts=AlertFigures(
                 raised=alerts.raised, acknowledged=alerts.acknowledged,
                 acknowledged_in_time=alerts.acknowledged_in_time,

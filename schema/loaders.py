@@ -17,6 +17,7 @@ from services.access import Principal
 from services.column import queries as column
 from services.family_education import consultations, courses, instructors, sessions, waitlists
 from services.home_visits import queries as home_visits
+from services.notices import queries as notices
 from services.organisation import home_addresses
 from services.organisation import queries as organisation
 from services.wellbeing import queries as wellbeing
@@ -286,6 +287,20 @@ class Loaders:
     @property
     def session_manageable(self) -> DataLoader[Any, Any]:
         return self._get("session_manageable", self._viewer(sessions.manageable), key=_id_key)
+
+    # school notices
+    @property
+    def visible_notice(self) -> DataLoader[Any, Any]:
+        return self._get("visible_notice", self._viewer(notices.visible_notices_by_id))
+
+    @property
+    def notice_children(self) -> DataLoader[Any, Any]:
+        """By (notice id, guardian id): the children a notice came to the guardian through."""
+        return self._get("notice_children", notices.children_of)
+
+    @property
+    def notice_stats(self) -> DataLoader[Any, Any]:
+        return self._get("notice_stats", self._viewer(notices.stats), key=lambda seen: seen.row.id)
 
     # the 静待花开 column
     @property

@@ -207,6 +207,12 @@ OPERATIONS: dict[str, OperationRule] = {
     "registerPushDevice": SIGNED_IN,
     # the family's home address
     "setHomeAddress": roles(Role.PARENT),
+    # school notices
+    "sendNotice": roles(Role.TEACHER, Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN),
+    "readNotice": roles(Role.PARENT),
+    "confirmNotice": roles(Role.PARENT),
+    "remindUnconfirmedNotice": roles(Role.TEACHER, Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN),
+    "recallNotice": roles(Role.TEACHER, Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN),
     # the 静待花开 column
     "columnEpisodes": SIGNED_IN,
     "columnFacets": SIGNED_IN,
@@ -679,6 +685,36 @@ def is_self(p: Principal | None, user_id: uuid.UUID) -> bool:
 def own_family_rows(p: Principal) -> Q:
     """Enrolments and session registrations are the parent's own."""
     return Q(guardian_id=p.user_id)
+
+
+# --------------------------------------------------------------------------
+# School notices.
+#
+# Teachers send to the classes they are homeroom teacher of or teach; school administrators to
+# classes of their school, one grade of it or the whole school; district administrators to their
+# district's schools or its pilot schools. A notice is its sender's, and its recipients' once
+# sent; of a district notice the sender sees counts only, never the names.
+
+
+def may_notify_class(p: Principal, *, school_id: uuid.UUID, teaches: bool) -> bool:
+    return (teaches and school_id in p.teacher_schools) or school_id in p.admin_schools
+
+
+def may_notify_school(p: Principal, school_id: uuid.UUID) -> bool:
+    return school_id in p.admin_schools
+
+
+def may_notify_district(p: Principal, district_id: uuid.UUID) -> bool:
+    return district_id in p.admin_districts
+
+
+def may_see_notice(p: Principal, *, sender_id: uuid.UUID, is_recipient: bool, sent: bool) -> bool:
+    return p.user_id == sender_id or (is_recipient and sent)
+
+
+def may_list_notice_recipients(p: Principal, *, sender_id: uuid.UUID, district_wide: bool) -> bool:
+    """Who has not confirmed, by name: the sender of a class or school notice."""
+    return p.user_id == sender_id and not district_wide
 
 
 # --------------------------------------------------------------------------

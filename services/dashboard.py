@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from services import access, db
 from services.access import Principal
 from services.clock import PROGRAMME_ZONE, year_bounds
+from services.column.queries import YEAR_REACH
 from services.enums import AlertSeverity
 from services.errors import Forbidden
 from services.home_visits.queries import coverage
+from services.notices.queries import NOTICE_FIGURES
 from services.organisation.models import District
 
 #: Targets of the city; a district's target is its share, rounded up.
@@ -60,6 +62,20 @@ class DistrictFigures:
 
 
 @dataclass(frozen=True)
+class NoticeFigures:
+    sent: int
+    #: confirmed receipts over receipts of notices asking for confirmation; None when there are none
+    #: (or too few to show without pointing at a family)
+    confirmation_rate: float | None
+
+
+@dataclass(frozen=True)
+class ColumnFigures:
+    views: int | None
+    completions: int | None
+
+
+@dataclass(frozen=True)
 class Dashboard:
     pilot_schools: Figure
     certified_instructors: Figure
@@ -70,6 +86,8 @@ class Dashboard:
     course_enrollments: int
     course_completions: int
     trained_teachers: int
+    notices: NoticeFigures
+    column: ColumnFigures
     alerts: AlertFigures
     by_district: list[DistrictFigures]
 
@@ -159,13 +177,16 @@ async def dashboard_for(viewer: Principal, year: int, district_id: uuid.UUID | N
 async def dashboard(year: int, district_id: uuid.UUID | None, districts: list[District]) -> Dashboard:
     since, until = year_bounds(year)
     # Independent aggregates: at once, each on a connection of its own.
-    stock_rows, course_rows, trained_rows, alert_rows, open_alerts, visits = await asyncio.gather(
-        db.report_rows(_STOCKS, [district_id, _last_day(year), until]),
-        db.report_rows(_COURSES, [district_id, since, until]),
-        db.report_rows(_TRAINED_TEACHERS, [district_id, since, until]),
-        db.report_rows(_ALERTS, [district_id, since, until]),
-        db.report_rows(_OPEN_ALERTS, [district_id]),
-        coverage(year, district_id=district_id))
+    stock_rows, course_rows, trained_rows, notice_rows, column_rows, alert_rows, open_alerts, visits = \
+        await asyncio.gather(
+            db.report_rows(_STOCKS, [district_id, _last_day(year), until]),
+            db.report_rows(_COURSES, [district_id, since, until]),
+            db.report_rows(_TRAINED_TEACHERS, [district_id, since, until]),
+            db.report_rows(NOTICE_FIGURES, [district_id, since, until]),
+            db.report_rows(YEAR_REACH, [district_id, since, until]),
+            db.report_rows(_ALERTS, [district_id, since, until]),
+            db.report_rows(_OPEN_ALERTS, [district_id]),
+            coverage(year, district_id=district_id))
     stocks, courses = stock_rows[0], course_rows[0]
     open_rows = {r["severity"]: r["n"] for r in open_alerts}
 
@@ -184,11 +205,19 @@ async def dashboard(year: int, district_id: uuid.UUID | None, districts: list[Di
         course_enrollments=courses["enrollments"],
         course_completions=courses["completions"],
         trained_teachers=trained.get(None, 0),
+        notices=_notice_figures(notice_rows[0]),
+        column=ColumnFigures(suppress(column_rows[0]["views"]), suppress(column_rows[0]["completions"])),
         alerts=_alert_figures(total, open_rows),
         by_district=[DistrictFigures(d, visits.of(d.id).families_visited, visits.of(d.id).teachers_visiting,
                                      suppress(raised_by_district.get(d.id, 0)), trained.get(d.id, 0))
                      for d in shown],
     )
+
+
+def _notice_figures(row: dict) -> NoticeFigures:
+    asked, confirmed = row["asked"], row["confirmed"]
+    rate = round(confirmed / asked, 4) if asked >= SMALLEST_SHOWN else None
+    return NoticeFigures(row["sent"], rate)
 
 
 def _figure(actual: int, target: str, share: int) -> Figure:

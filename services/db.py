@@ -34,6 +34,7 @@ MODEL_MODULES = [
     "services.home_visits.models",
     "services.family_education.models",
     "services.column.models",
+    "services.notices.models",
 ]
 CONNECT_TIMEOUT_SECONDS = 5
 #: pg_advisory_lock key held while migrating, so replicas starting together take turns.

@@ -121,6 +121,7 @@ class NotificationKind(StrEnum):
     CONSULTATION = "CONSULTATION"
     HANDOFF = "HANDOFF"
     SYSTEM = "SYSTEM"
+    NOTICE = "NOTICE"
 
 
 class DevicePlatform(StrEnum):
@@ -232,3 +233,25 @@ class GradeBand(StrEnum):
     UPPER_PRIMARY = "UPPER_PRIMARY"
     JUNIOR_SECONDARY = "JUNIOR_SECONDARY"
     SENIOR_SECONDARY = "SENIOR_SECONDARY"
+
+
+class NoticeConfirmationMode(StrEnum):
+    #: Opening it is the confirmation.
+    READ_ONLY = "READ_ONLY"
+    CONFIRM = "CONFIRM"
+    SIGNATURE = "SIGNATURE"
+
+
+class NoticeStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    SENT = "SENT"
+    RECALLED = "RECALLED"
+    CANCELLED = "CANCELLED"
+
+
+class NoticeAudienceKind(StrEnum):
+    SCHOOL_CLASSES = "SCHOOL_CLASSES"
+    SCHOOL_GRADE = "SCHOOL_GRADE"
+    SCHOOL = "SCHOOL"
+    DISTRICT = "DISTRICT"
+    DISTRICT_PILOT_SCHOOLS = "DISTRICT_PILOT_SCHOOLS"

@@ -565,6 +565,43 @@ async def column_progress(world, which, role):
     return {"episodeId": to_global_id("ColumnEpisode", (await _side_episode(world, which)).id), "positionSeconds": 5}
 
 
+async def _side_notice(world: World, which: str, *, minutes_ago: int = 0) -> Any:
+    """A CONFIRM notice of the side's homeroom teacher to the side's class, delivered to its parent."""
+    from services.enums import NoticeAudienceKind, NoticeConfirmationMode, NoticeStatus
+    from services.notices.models import Notice, NoticeChild, NoticeReceipt
+
+    place = side(world, which)
+    teacher, parent = (world["teacher_a"], world["parent_a"]) if which == "own" else (world["teacher_b"],
+                                                                                      world["parent_b"])
+    sent = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes_ago)
+    notice = await Notice.create(
+        sender_id=teacher.user.id, title="矩阵通知", body="矩阵", confirmation_mode=NoticeConfirmationMode.CONFIRM,
+        audience_kind=NoticeAudienceKind.SCHOOL_CLASSES, class_ids=[str(place["class"].id)],
+        school_id=place["school"].id, district_id=place["district"].id, status=NoticeStatus.SENT, sent_at=sent,
+        delivered_at=sent)
+    await NoticeReceipt.create(notice_id=notice.id, guardian_id=parent.user.id)
+    await NoticeChild.create(notice_id=notice.id, guardian_id=parent.user.id, student_id=place["student"].id,
+                             school_class_id=place["class"].id)
+    return notice
+
+
+async def notice_send(world, which, role):
+    return {"input": {"title": "通知", "body": "内容", "confirmationMode": "READ_ONLY",
+                      "audience": {"schoolClassIds": [world.gid(side(world, which)["class"])]}}}
+
+
+async def notice_id(world, which, role):
+    return {"noticeId": to_global_id("Notice", (await _side_notice(world, which, minutes_ago=6)).id)}
+
+
+async def notice_confirm(world, which, role):
+    return {"input": {"noticeId": to_global_id("Notice", (await _side_notice(world, which)).id)}}
+
+
+async def notice_node(world, which, role):
+    return {"id": to_global_id("Notice", (await _side_notice(world, which)).id)}
+
+
 async def fe_complete_lesson(world, which, role):
     from services.family_education.models import Enrollment
 
@@ -727,7 +764,7 @@ ADMINS_SEEING = {"city_admin": ("OK", "OK"), "district_admin": ("OK", "NOT_FOUND
 
 #: Rows that are not root operations: objects reached by node(id:) or under another object.
 BY_ID = ("shareNode", "sharesOfStudent", "notificationNode", "deviceNode", "enrollInTeacherCourse", "teacherCourseNode",
-         "schoolTeacherTraining")
+         "schoolTeacherTraining", "noticeNode")
 
 MATRIX: dict[str, Case] = {
     # queries
@@ -889,6 +926,22 @@ MATRIX: dict[str, Case] = {
                                _everyone("OK", "OK")),
     "markNotificationsRead": Case(contract_operation("notifications.graphql", "MarkNotificationsRead"),
                                   mark_all_read, _everyone("OK", "OK")),
+    # school notices: the sender's, and their recipients'
+    "sendNotice": Case(contract_operation("notices.graphql", "SendNotice"), notice_send, _only({
+        "teacher": ("OK", "NOT_FOUND"), "school_admin": ("OK", "NOT_FOUND"),
+        "district_admin": ("NOT_FOUND", "NOT_FOUND")})),
+    "readNotice": Case(contract_operation("notices.graphql", "ReadNotice"), notice_id,
+                       _only({"parent": ("OK", "NOT_FOUND")})),
+    "confirmNotice": Case(contract_operation("notices.graphql", "ConfirmNotice"), notice_confirm,
+                          _only({"parent": ("OK", "NOT_FOUND")})),
+    "remindUnconfirmedNotice": Case(contract_operation("notices.graphql", "RemindUnconfirmedNotice"), notice_id,
+                                    _only(dict.fromkeys(("school_admin", "district_admin"), ("NOT_FOUND", "NOT_FOUND"))
+                                          | {"teacher": ("OK", "NOT_FOUND")})),
+    "recallNotice": Case(contract_operation("notices.graphql", "RecallNotice"), notice_id,
+                         _only(dict.fromkeys(("school_admin", "district_admin"), ("NOT_FOUND", "NOT_FOUND"))
+                               | {"teacher": ("OK", "NOT_FOUND")})),
+    "noticeNode": Case("query N($id: ID!) { noticeNode: node(id: $id) { id } }", notice_node,
+                       _everyone("NULL", "NULL") | {"parent": ("OK", "NULL"), "teacher": ("OK", "NULL")}),
     # the 静待花开 column: a district's episodes reach its people; its administrators and the city's edit them
     "columnEpisodes": Case(contract_operation("column.graphql", "ColumnEpisodes"), column_of_side,
                            _everyone("OK", "EMPTY") | {"city_admin": ("OK", "OK"),

@@ -37,6 +37,7 @@ TYPE_CODES: dict[str, int] = {
     "Consultation": 19,
     "CourseSessionWaitlistEntry": 20,
     "ColumnEpisode": 21,
+    "Notice": 22,
 }
 _TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
 

@@ -21,7 +21,7 @@ NotificationKind = described_enum(
     enums.NotificationKind, name="NotificationKind", description="What a notification is about.",
     values={"ALERT": "A wellbeing alert.", "HOME_VISIT": "A home visit.", "COURSE": "A course or its session.",
             "CONSULTATION": "A guidance consultation.", "HANDOFF": "A student's record moved school.",
-            "SYSTEM": "The programme itself."},
+            "SYSTEM": "The programme itself.", "NOTICE": "A school notice to read or confirm."},
 )
 DevicePlatform = described_enum(
     enums.DevicePlatform, name="DevicePlatform", description="The phone's push platform.",

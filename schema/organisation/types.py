@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     )
     from schema.home_visits.inputs import HomeVisitFilter
     from schema.home_visits.types import HomeVisit
+    from schema.notices.inputs import NoticeFilter
+    from schema.notices.types import Notice
     from schema.notifications.types import Notification
     from schema.wellbeing.types import StudentWellbeing, WellbeingShare
 
@@ -337,6 +339,49 @@ class User(Node):
         page = await courses.my_enrollments(info.context.principal, first=size, after=position,
                                             audience=filter.audience if filter else None)
         return connection(page, Item.of)
+
+    @strawberry.field(description="For the signed-in guardian: notices awaiting their confirmation (the badge of "
+                                  "the 待确认 tab).")
+    async def unconfirmed_notice_count(self, info: Info) -> int | None:
+        from services.notices import queries as notices
+
+        if not _viewer_is(info, self._row.id):
+            return None
+        return await notices.unconfirmed_count(info.context.principal)
+
+    @strawberry.field(description="For the signed-in guardian: the school notices they received, newest sent first.")
+    async def notices(
+        self, info: Info, first: First = 20, after: After = None,
+        filter: Annotated[
+            Annotated[NoticeFilter, strawberry.lazy("schema.notices.inputs")] | None,
+            strawberry.argument(description="Narrows the list."),
+        ] = None,
+    ) -> Connection[Annotated[Notice, strawberry.lazy("schema.notices.types")]] | None:
+        from schema.common.ids import decode_id
+        from schema.notices.types import Notice as Item
+        from services.notices import queries as notices
+
+        if not _viewer_is(info, self._row.id):
+            return None
+        size, position = page_window(first, after, info.context.language)
+        student_id = decode_id(filter.student_id, "Student") if filter and filter.student_id else None
+        page = await notices.received(
+            info.context.principal, unconfirmed_only=bool(filter and filter.unconfirmed_only), student_id=student_id,
+            impossible=bool(filter and filter.student_id and student_id is None), first=size, after=position)
+        return connection(page, Item.of)
+
+    @strawberry.field(description="For the signed-in sender: the notices they sent or scheduled, newest first "
+                                  "(scheduled ones by their time).")
+    async def sent_notices(
+        self, info: Info, first: First = 20, after: After = None,
+    ) -> Connection[Annotated[Notice, strawberry.lazy("schema.notices.types")]] | None:
+        from schema.notices.types import Notice as Item
+        from services.notices import queries as notices
+
+        if not _viewer_is(info, self._row.id):
+            return None
+        size, position = page_window(first, after, info.context.language)
+        return connection(await notices.sent_by(info.context.principal, first=size, after=position), Item.of)
 
     @strawberry.field(description="For the signed-in person: published 静待花开 episodes suiting a grade of their "
                                   "children, those not started first (newest published first), then those started "
