@@ -257,6 +257,16 @@ def create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def messages(args: argparse.Namespace) -> int:
+    from services import catalogues
+
+    done = catalogues.sync() if args.action == "sync" else [catalogues.progress(lang)
+                                                            for lang in ("zh", "en", "mn")]
+    for line in done:
+        print(f"{line.language}: {line.translated} translated, {line.fuzzy} awaiting review, {line.missing} missing")
+    return 0
+
+
 def export_schema(args: argparse.Namespace) -> int:
     from schema import build_schema
 
@@ -346,6 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
     admin.set_defaults(run=create_admin)
 
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(run=export_schema)
+    catalogue_parser = commands.add_parser("messages", help="the message catalogues (services/locale)")
+    catalogue_parser.add_argument("action", choices=("status", "sync"),
+                                  help="status: what each language lacks; sync: write coedu.pot from the Chinese "
+                                       "catalogue and update the others from it")
+    catalogue_parser.set_defaults(run=messages)
     documents = commands.add_parser("persisted-documents",
                                     help="print the apps' operations as a persisted-document manifest")
     documents.add_argument("--format", choices=("apollo", "codegen"), default="apollo",

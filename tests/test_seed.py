@@ -24,6 +24,8 @@ MY_CONSULTATIONS = contract_operation("family-education.graphql", "MyConsultatio
 
 FAMILY_ADDRESSES = contract_operation("home-address.graphql", "FamilyHomeAddresses")
 COLUMN = contract_operation("column.graphql", "ColumnEpisodes")
+NOTICES = contract_operation("notices.graphql", "MyNotices")
+WAITLIST = contract_operation("family-education-next.graphql", "MyCourseSessionWaitlists")
 TEACHER_TRAINING = contract_operation("family-education-next.graphql", "MyTeacherTraining")
 VISIT_ADDRESS = "query V($id: ID!) { node(id: $id) { ... on HomeVisit { address } } }"
 
@@ -59,6 +61,10 @@ async def test_the_demo_gives_every_role_an_account_with_something_to_see(api, s
     assert family["homeAddress"]["sharedWithCoGuardians"] is True  # the household's, on file
     visit = (await api.data(VISIT_ADDRESS, {"id": visits[0]["id"]}, token=parent_token))["node"]
     assert visit["address"] == family["homeAddress"]["address"]  # the visit is at that home
+    waiting = await api.data(WAITLIST, {"first": 5}, token=parent_token)
+    assert [n["status"] for n in waiting["viewer"]["courseSessionWaitlist"]["nodes"]] == ["WAITING"]
+    notices = await api.data(NOTICES, {"first": 5}, token=parent_token)
+    assert notices["viewer"]["notices"]["totalCount"] >= 1  # the class's notice
     column = await api.data(COLUMN, {"first": 50}, token=parent_token)
     assert column["columnEpisodes"]["totalCount"] >= 6  # the city's and the district centre's
     training = (await api.data(TEACHER_TRAINING, {"first": 5}, token=await sign_in("班主任")))["viewer"]

@@ -135,4 +135,4 @@ class AccountQueries:
 
     @strawberry.field(description="The current privacy notice, in the request's language.")
     def privacy_notice(self, info: Info) -> PrivacyNotice:
-        return PrivacyNotice(version=privacy.CURRENT_VERSION, text=privacy.NOTICE[info.context.language])
+        return PrivacyNotice(version=privacy.CURRENT_VERSION, text=privacy.text(info.context.language))

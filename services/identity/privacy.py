@@ -18,3 +18,9 @@ NOTICE = {
         "the school at any time to see or correct your and your child's information."
     ),
 }
+
+
+def text(language: str) -> str:
+    """The notice in a language it has been written and reviewed in, else in Chinese (a legal text:
+    a Mongolian one needs its reviewed translation first)."""
+    return NOTICE.get(language) or NOTICE["zh"]

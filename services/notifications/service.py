@@ -28,7 +28,7 @@ from services.enums import DevicePlatform, NotificationKind
 from services.errors import Checks
 from services.events import RECONNECTED, Hub
 from services.ids import new_id
-from services.messages import Language, translate
+from services.messages import Language, as_language, translate
 from services.notifications.models import Notification, PushDelivery, PushDevice
 
 log = logging.getLogger(__name__)
@@ -264,7 +264,7 @@ async def deliver_push(job: scheduler.Job, tx: BaseDBAsyncClient) -> None:
         telemetry.pushes.add("skipped")
         return
     device, notification = delivery.device, delivery.notification
-    title, body = render(notification, "en" if device.language == "en" else "zh")
+    title, body = render(notification, as_language(device.language))
     token = rt.crypto.sealer.open(device.token_sealed, table="push_device", column="token", row=device.id)
     payload = {
         "deliveryId": str(delivery.id),

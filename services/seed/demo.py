@@ -15,7 +15,7 @@ from services import runtime
 from services.clock import PROGRAMME_ZONE, today
 from services.enums import AlertCategory, AlertSeverity, AlertSource, ConsultationMode
 from services.errors import UserErrors
-from services.family_education import consultations, courses, instructors, sessions
+from services.family_education import consultations, courses, instructors, sessions, waitlists
 from services.family_education.models import CourseOffering, CourseSession, Instructor
 from services.home_visits import service as home_visits
 from services.home_visits.rules import Window
@@ -100,6 +100,13 @@ async def _family_story(generated: Generated) -> None:
         "starts_at").first()
     if upcoming is not None:
         await sessions.register(parent, upcoming.id)
+    # and waits for a seat at another, full, session (its capacity brought down to the seats taken)
+    other = await CourseSession.filter(starts_at__gt=dt.datetime.now(dt.UTC), closed_at__isnull=True,
+                                       registered__gt=0).exclude(id=upcoming.id if upcoming else None).order_by(
+        "starts_at").first()
+    if other is not None:
+        await CourseSession.filter(id=other.id).update(capacity=other.registered)
+        await waitlists.join(parent, other.id)
     await _book_consultation(generated, parent, child.id)
 
 

@@ -96,7 +96,7 @@ class Scale:
     def expected_rows(self) -> int:
         """Roughly how many rows a run writes, for the progress bar."""
         return (self.students * 6 + self.teachers * 3 + self.visits_completed * 6 + self.alerts * 4
-                + self.enrollments * 4 + self.sessions * 20 + self.column_views)
+                + self.enrollments * 4 + self.sessions * 20 + self.column_views + self.students * 4)
 
 
 DEMO = Scale("demo", schools=20, pilots=10, students=400, teachers=100, instructors=10, stations=15,
@@ -223,6 +223,11 @@ class Generator:
                                            "search_terms", "created_by_id", "created_at", "updated_at"))
         self.copy.table("column_progress", ("id", "episode_id", "user_id", "position_seconds", "started_at",
                                             "finished_at", "updated_at"))
+        self.copy.table("notice", ("id", "sender_id", "title", "body", "confirmation_mode", "reply_options",
+                                   "audience_kind", "class_ids", "school_id", "grade", "district_id",
+                                   "pilot_schools_only", "status", "sent_at", "delivered_at", "created_at"))
+        self.copy.table("notice_receipt", ("id", "notice_id", "guardian_id", "read_at", "confirmed_at"))
+        self.copy.table("notice_child", ("id", "notice_id", "guardian_id", "student_id", "school_class_id"))
         self.copy.table("lesson_completion", ("id", "completed_at", "enrollment_id", "lesson_id"))
         self.copy.table("course_session", ("id", "starts_at", "ends_at", "capacity", "registered", "check_in_code",
                                            "closed_at", "created_at", "course_id", "instructor_id", "school_id",
@@ -271,6 +276,7 @@ class Generator:
         await self._enrollments()
         await self._training()
         await self._column()
+        await self._notices()
         await self._consultations()
         await self._home_visits()
         await self._alerts()
@@ -572,6 +578,32 @@ class Generator:
             for lesson_id in lessons[:done]:
                 await self.copy.add("lesson_completion", (self.id(), completed or self.now, enrollment_id,
                                                           lesson_id))
+
+    async def _notices(self) -> None:
+        """Each homeroom teacher's notice to their class this year (a parents' meeting), delivered: one
+        receipt per guardian, most of them confirmed."""
+        year_start = dt.datetime(self.now.year, 1, 1, tzinfo=PROGRAMME_ZONE)
+        span = max(60.0, (self.now - year_start).total_seconds())
+        by_class: dict[uuid.UUID, list[Child]] = defaultdict(list)
+        for child in self.children:
+            by_class[child.class_id].append(child)
+        for class_id, children in by_class.items():
+            school, notice_id = children[0].school, self.id()
+            sent = year_start + dt.timedelta(seconds=self.rng.uniform(0, span * 0.95))
+            await self.copy.add("notice", (
+                notice_id, children[0].homeroom, "家长会通知", "本周五下午四点在教室召开家长会，请准时参加。",
+                "CONFIRM", "[]", "SCHOOL_CLASSES", json.dumps([str(class_id)]), school.id, None, school.district_id,
+                False, "SENT", sent, sent, sent))
+            seen: set[uuid.UUID] = set()
+            for child in children:
+                for guardian in child.guardians:
+                    await self.copy.add("notice_child", (self.id(), notice_id, guardian, child.id, class_id))
+                    if guardian in seen:
+                        continue
+                    seen.add(guardian)
+                    confirmed = sent + dt.timedelta(hours=self.rng.uniform(0.1, 48)) \
+                        if self.rng.random() < 0.7 else None
+                    await self.copy.add("notice_receipt", (self.id(), notice_id, guardian, confirmed, confirmed))
 
     async def _column(self) -> None:
         """Episodes of 静待花开, most city-wide, some by a district centre, and families' progress."""
