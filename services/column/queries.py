@@ -266,12 +266,17 @@ async def stats(viewer: Principal, episodes: Sequence[ColumnEpisode]) -> list[Ep
     return [answers.get(e.id) for e in episodes]
 
 
-# The dashboard's figure: progress begun or finished in the year.
-YEAR_REACH = f"""
-WITH belonging AS ({BELONGING})
+# The dashboard's figure: progress begun or finished in the year. A district's people are looked up by
+# the district (guardian_district's key, the roles' scopes), not found in the city's whole belonging.
+YEAR_REACH = """
 SELECT count(*) FILTER (WHERE started_at >= $2 AND started_at < $3) AS views,
        count(*) FILTER (WHERE finished_at >= $2 AND finished_at < $3) AS completions
   FROM column_progress p
  WHERE (p.started_at >= $2 AND p.started_at < $3 OR p.finished_at >= $2 AND p.finished_at < $3)
-   AND ($1::uuid IS NULL OR p.user_id IN (SELECT user_id FROM belonging WHERE district_id = $1))
+   AND ($1::uuid IS NULL
+        OR p.user_id IN (SELECT guardian_id FROM guardian_district WHERE district_id = $1)
+        OR p.user_id IN (SELECT r.user_id FROM role_assignment r
+                           LEFT JOIN school s ON s.id = r.school_id
+                           LEFT JOIN service_station st ON st.id = r.station_id
+                          WHERE coalesce(s.district_id, st.district_id, r.district_id) = $1))
 """

@@ -221,10 +221,9 @@ NOTICE_FIGURES = """
 SELECT (SELECT count(*) FROM notice n
          WHERE n.sent_at >= $2 AND n.sent_at < $3 AND n.status = 'SENT' AND ($1::uuid IS NULL OR n.district_id = $1))
            AS sent,
-       (SELECT count(*) FROM notice_receipt r JOIN notice n ON n.id = r.notice_id
+       receipts.asked, receipts.confirmed
+  FROM (SELECT count(*) AS asked, count(r.confirmed_at) AS confirmed
+          FROM notice n JOIN notice_receipt r ON r.notice_id = n.id
          WHERE n.sent_at >= $2 AND n.sent_at < $3 AND n.status = 'SENT' AND n.confirmation_mode <> 'READ_ONLY'
-           AND ($1::uuid IS NULL OR n.district_id = $1)) AS asked,
-       (SELECT count(r.confirmed_at) FROM notice_receipt r JOIN notice n ON n.id = r.notice_id
-         WHERE n.sent_at >= $2 AND n.sent_at < $3 AND n.status = 'SENT' AND n.confirmation_mode <> 'READ_ONLY'
-           AND ($1::uuid IS NULL OR n.district_id = $1)) AS confirmed
+           AND ($1::uuid IS NULL OR n.district_id = $1)) receipts
 """

@@ -262,8 +262,8 @@ async def deliver(job: scheduler.Job, tx: BaseDBAsyncClient) -> None:
         await Notice.filter(id=notice.id).using_db(tx).update(fanned_out_to=guardians[-1])
         await scheduler.schedule(SEND_JOB, notice.id, using=tx)
     else:
-        await Notice.filter(id=notice.id).using_db(tx).update(fanned_out_to=guardians[-1] if guardians else None,
-                                                             delivered_at=now)
+        await Notice.filter(id=notice.id).using_db(tx).update(
+            delivered_at=now, **({"fanned_out_to": guardians[-1]} if guardians else {}))
 
 
 # --------------------------------------------------------------------------

@@ -3,6 +3,8 @@ forward, recommendations by the children's grades, and the counts per district."
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from tortoise import connections
 
@@ -209,3 +211,21 @@ async def test_views_and_completions_per_district_for_the_editors(api, world):
     assert [d["district"]["id"] for d in mine[own["id"]]["byDistrict"]] == [world.gid(world.district_a)]
     parent = await api.data(STATS, {"first": 10}, token=world["parent_a"].token)
     assert {n["stats"] is None for n in parent["columnEpisodes"]["nodes"]} == {True}
+
+
+async def test_the_dashboard_counts_the_years_views_per_district_and_withholds_small_counts(api, world):
+    figures = contract_operation("screens-next.graphql", "ProgrammeDashboardNewFigures")
+    episode = (await _create(api, world, durationSeconds=100))["episode"]
+    for who in ("parent_a", "parent_a2", "teacher_a", "counsellor_a", "school_admin_a"):
+        await _record(api, world, who, episode, 100 if who.startswith("parent") else 10)
+    await _record(api, world, "parent_b", episode, 100)
+    year = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).year
+
+    async def column(district=None) -> dict:
+        variables = {"year": year} | ({"districtId": world.gid(district)} if district else {})
+        body = await api.data(figures, variables, token=world["city_admin"].token)
+        return body["programmeDashboard"]["column"]
+
+    assert await column() == {"views": 6, "completions": None}  # 3 completions: withheld
+    assert await column(world.district_a) == {"views": 5, "completions": None}
+    assert await column(world.district_b) == {"views": None, "completions": None}  # one person each
