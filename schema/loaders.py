@@ -48,13 +48,14 @@ async def _later(pending: Awaitable[T], make: Callable[[T], R]) -> R:
 
 def _per_year(load: Callable[[Sequence[Any], int], Awaitable[list[R]]]
               ) -> Callable[[Sequence[tuple[Any, int]]], Awaitable[list[R]]]:
-    """A loader of (id, year) keys over a function of (ids, year): one call per year asked for."""
+    """A loader of (item, year) keys over a function of (items, year): one call per year asked for."""
     async def load_keys(keys: Sequence[tuple[Any, int]]) -> list[R]:
-        found: dict[tuple[Any, int], R] = {}
+        answers: list[Any] = [None] * len(keys)
         for year in dict.fromkeys(year for _, year in keys):
-            ids = [key for key, of_year in keys if of_year == year]
-            found.update(zip(((i, year) for i in ids), await load(ids, year), strict=True))
-        return [found[key] for key in keys]
+            places = [index for index, (_, of_year) in enumerate(keys) if of_year == year]
+            for index, answer in zip(places, await load([keys[i][0] for i in places], year), strict=True):
+                answers[index] = answer
+        return answers
 
     return load_keys
 
@@ -317,8 +318,10 @@ class Loaders:
 
     @property
     def school_training(self) -> DataLoader[Any, Any]:
-        """By (school id, year): its teachers' guidance training; a page of schools in one statement."""
-        return self._get("school_training", _per_year(courses.school_training))
+        """By (school, year): its teachers' guidance training, for who may see it; a page of schools in one
+        statement."""
+        return self._get("school_training", _per_year(self._viewer(courses.school_training_for)),
+                         key=lambda key: (key[0].id, key[1]))
 
     @property
     def waitlist_length(self) -> DataLoader[Any, Any]:

@@ -187,8 +187,6 @@ class Notice(Node):
 
     @strawberry.field(description="Its counts, for the sender; null until sent.")
     async def stats(self, info: Info) -> NoticeStats | None:
-        if not self._seen.is_sender_view:
-            return None
         found = await info.context.loaders.notice_stats.load(self._seen)
         if found is None:
             return None

@@ -48,13 +48,13 @@ def _open(blob: bytes, row_id: uuid.UUID) -> str:
     return runtime.current().crypto.sealer.open(bytes(blob), table=TABLE, column="address", row=row_id)
 
 
-async def _audit_reads(viewer: Principal, guardian_ids: Sequence[uuid.UUID]) -> None:
+async def _audit_reads(viewer: Principal, subject_ids: Sequence[uuid.UUID], subject_type: str = SUBJECT) -> None:
     """Written, in a transaction of its own, before any address is opened: a read whose audit row
     cannot be written fails."""
-    if guardian_ids:
+    if subject_ids:
         async with in_transaction() as tx:
-            await audit.record_many(AuditAction.READ_HOME_ADDRESS, actor_id=viewer.user_id, subject_type=SUBJECT,
-                                    subject_ids=list(dict.fromkeys(guardian_ids)), using=tx)
+            await audit.record_many(AuditAction.READ_HOME_ADDRESS, actor_id=viewer.user_id,
+                                    subject_type=subject_type, subject_ids=list(dict.fromkeys(subject_ids)), using=tx)
 
 
 # --------------------------------------------------------------------------
@@ -228,7 +228,4 @@ async def on_file(guardian_ids: Sequence[uuid.UUID], using: BaseDBAsyncClient | 
 
 async def audit_visit_reads(viewer: Principal, visit_ids: Sequence[uuid.UUID]) -> None:
     """A visit's address read by a visiting teacher or the family: audited against the visit."""
-    if visit_ids:
-        async with in_transaction() as tx:
-            await audit.record_many(AuditAction.READ_HOME_ADDRESS, actor_id=viewer.user_id, subject_type="HomeVisit",
-                                    subject_ids=list(visit_ids), using=tx)
+    await _audit_reads(viewer, visit_ids, "HomeVisit")
