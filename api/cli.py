@@ -267,6 +267,79 @@ def messages(args: argparse.Namespace) -> int:
     return 0
 
 
+def _roster_format(path: Path, given: str | None) -> str:
+    if given:
+        return given
+    if path.suffix.lower() == ".zip" or (path / "manifest.csv").is_file():
+        return "oneroster"
+    return "xueji"
+
+
+def roster_import(args: argparse.Namespace) -> int:
+    """Schools, classes, students and guardians in from the city's files (see services/roster)."""
+    import datetime as dt
+
+    from services.messages import as_language
+    from services.progress import Progress
+    from services.roster import oneroster, report, sync, xueji
+
+    path = Path(args.path)
+    if not path.exists():
+        print(f"coedu: {path} does not exist", file=sys.stderr)
+        return 2
+    language = as_language(args.language)
+    kind = _roster_format(path, args.format)
+    try:
+        mapping = xueji.load_mapping(Path(args.mapping)) if args.mapping else None
+    except (OSError, ValueError) as error:
+        print(f"coedu: the mapping file: {error}", file=sys.stderr)
+        return 2
+    roster = oneroster.read(path) if kind == "oneroster" else xueji.read(path, mapping)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - the operator's own clock, in a file name
+    report_path = Path(args.report or f"roster-report-{stamp}.csv")
+    settings = _settings()
+    with _servers(settings) as (database_url, redis_url):
+
+        async def run() -> sync.Outcome:
+            async with _domain(settings, database_url, redis_url):
+                return await sync.run(roster, dry_run=args.dry_run, valid_schools_only=args.valid_schools_only,
+                                      progress=Progress("roster import", unit="schools"))
+
+        outcome = asyncio.run(run())
+    if outcome.problems:
+        written = report.write_problems(report_path, outcome.problems, language)
+        print(f"{written:,} problems; the report (mode 0600): {report_path}", file=sys.stderr)
+    if outcome.invitations:
+        codes = report_path.with_name(report_path.stem + "-invitations.csv")
+        report.write_invitations(codes, outcome.invitations.values())
+        print(f"{len(outcome.invitations):,} invitation codes to hand on (mode 0600): {codes}", file=sys.stderr)
+    if not outcome.written and not args.dry_run:
+        print("nothing written: correct the files, or import the valid schools only (--valid-schools-only)",
+              file=sys.stderr)
+        return 1
+    if outcome.refused_schools:
+        print(f"{len(outcome.refused_schools):,} schools left out for their problems", file=sys.stderr)
+    heading = "would change (dry run, nothing written):" if args.dry_run else (
+        "resumed an interrupted import; changed:" if outcome.resumed else "changed:")
+    print("\n".join([heading, *report.summary(outcome)]))
+    return 0
+
+
+def roster_export(args: argparse.Namespace) -> int:
+    from services.roster.export import export_oneroster
+
+    settings = _settings()
+    with _servers(settings) as (database_url, redis_url):
+
+        async def run() -> dict[str, int]:
+            async with _domain(settings, database_url, redis_url):
+                return await export_oneroster(Path(args.folder))
+
+        written = asyncio.run(run())
+    print("\n".join(f"  {name:<18} {rows:>9,} rows" for name, rows in written.items()))
+    return 0
+
+
 def export_schema(args: argparse.Namespace) -> int:
     from schema import build_schema
 
@@ -354,6 +427,26 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--phone", required=True)
     admin.add_argument("--name", required=True)
     admin.set_defaults(run=create_admin)
+
+    roster_parser = commands.add_parser("roster", help="sync the roster with the city's student information system")
+    roster_actions = roster_parser.add_subparsers(dest="action", required=True)
+    importing = roster_actions.add_parser("import", help="import OneRoster 1.2 CSV or student-status spreadsheets")
+    importing.add_argument("path", help="a OneRoster folder or zip, or a spreadsheet (XLSX/CSV) or folder of them")
+    importing.add_argument("--format", choices=("oneroster", "xueji"),
+                           help="default: oneroster for a zip or a folder with manifest.csv, else xueji")
+    importing.add_argument("--mapping", metavar="FILE",
+                           help="xueji: JSON naming the file's headings, e.g. {\"student_number\": \"学籍号码\"}")
+    importing.add_argument("--dry-run", action="store_true", help="write nothing; print what would change")
+    importing.add_argument("--valid-schools-only", action="store_true",
+                           help="with problems, import the schools that have none (a school is all or nothing)")
+    importing.add_argument("--report", metavar="FILE", help="where the problems go (default: roster-report-*.csv)")
+    importing.add_argument("--language", default=os.environ.get("COEDU_LANGUAGE", "zh"), choices=("zh", "en"),
+                           help="the report's language")
+    importing.set_defaults(run=roster_import)
+    exporting = roster_actions.add_parser("export", help="write the roster as OneRoster 1.2 CSV")
+    exporting.add_argument("--format", choices=("oneroster",), default="oneroster")
+    exporting.add_argument("folder", help="the folder to write (created)")
+    exporting.set_defaults(run=roster_export)
 
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(run=export_schema)
     catalogue_parser = commands.add_parser("messages", help="the message catalogues (services/locale)")

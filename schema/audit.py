@@ -29,6 +29,7 @@ AuditAction = described_enum(
         "READ_HOME_ADDRESS": "Read a family's home address (on file, or a home visit's).",
         "UPDATE_HOME_ADDRESS": "Set, replaced or erased a guardian's household address.",
         "EXPORT": "Exported records.",
+        "IMPORT": "Imported records (a roster sync from the student information system).",
         "SIGN_IN": "Signed in.",
         "ROLE_CHANGE": "Granted or revoked a role.",
     },

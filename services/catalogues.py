@@ -61,5 +61,11 @@ def sync() -> list[Progress]:
             continue
         catalogue = load_catalogue(locale)
         catalogue.update(made, no_fuzzy_matching=True)
+        for message in catalogue:
+            # A new message waits for its translator, marked as the others awaiting review are; until
+            # then it falls back to Chinese.
+            if message.id and not message.string and not message.fuzzy:
+                message.flags.add("fuzzy")
+                message.user_comments = ["needs a native reviewer"]
         _write(catalogue, catalogue_path(locale))
     return [progress(language) for language in LOCALES]

@@ -35,6 +35,7 @@ MODEL_MODULES = [
     "services.family_education.models",
     "services.column.models",
     "services.notices.models",
+    "services.roster.models",
 ]
 CONNECT_TIMEOUT_SECONDS = 5
 #: pg_advisory_lock key held while migrating, so replicas starting together take turns.

@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     READ_HOME_ADDRESS = "READ_HOME_ADDRESS"
     UPDATE_HOME_ADDRESS = "UPDATE_HOME_ADDRESS"
     EXPORT = "EXPORT"
+    IMPORT = "IMPORT"
     SIGN_IN = "SIGN_IN"
     ROLE_CHANGE = "ROLE_CHANGE"
 
@@ -255,3 +256,22 @@ class NoticeAudienceKind(StrEnum):
     SCHOOL = "SCHOOL"
     DISTRICT = "DISTRICT"
     DISTRICT_PILOT_SCHOOLS = "DISTRICT_PILOT_SCHOOLS"
+
+
+class RosterKind(StrEnum):
+    """What a roster source id names."""
+
+    SCHOOL = "SCHOOL"
+    CLASS = "CLASS"
+    STUDENT = "STUDENT"
+    GUARDIAN = "GUARDIAN"
+
+
+class RosterFormat(StrEnum):
+    ONEROSTER = "ONEROSTER"
+    XUEJI = "XUEJI"
+
+
+class RosterRunStatus(StrEnum):
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"

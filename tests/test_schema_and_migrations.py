@@ -176,7 +176,7 @@ async def test_addresses_on_file_move_from_each_link_to_the_guardians_household(
     from tortoise import connections
 
     from services import runtime
-    from services.organisation.home_addresses import _open
+    from services.organisation.home_addresses import unseal
 
     async with _database_before(backing, keys, "0013_runtime_role") as (raw, upgrade):
         sealer = runtime.current().crypto.sealer
@@ -191,7 +191,7 @@ async def test_addresses_on_file_move_from_each_link_to_the_guardians_household(
         await upgrade()
         rows = await connections.get("default").execute_query_dict(
             "SELECT id, guardian_id, address_sealed, shared_with_co_guardians FROM home_address")
-        assert [(r["guardian_id"], _open(r["address_sealed"], r["id"]), r["shared_with_co_guardians"]) for r in rows] \
+        assert [(r["guardian_id"], unseal(r["address_sealed"], r["id"]), r["shared_with_co_guardians"]) for r in rows] \
             == [(guardian, "主要地址", False)]
         columns = await connections.get("default").execute_query_dict(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'guardianship'")

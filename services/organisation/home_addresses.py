@@ -44,7 +44,7 @@ def _seal(text: str, row_id: uuid.UUID) -> bytes:
     return runtime.current().crypto.sealer.seal(text, table=TABLE, column="address", row=row_id)
 
 
-def _open(blob: bytes, row_id: uuid.UUID) -> str:
+def unseal(blob: bytes, row_id: uuid.UUID) -> str:
     return runtime.current().crypto.sealer.open(bytes(blob), table=TABLE, column="address", row=row_id)
 
 
@@ -66,7 +66,7 @@ async def own(viewer: Principal) -> ReadAddress | None:
     if row is None:
         return None
     await _audit_reads(viewer, [viewer.user_id])
-    return ReadAddress(_open(row.address_sealed, row.id), row.shared_with_co_guardians, row.updated_at)
+    return ReadAddress(unseal(row.address_sealed, row.id), row.shared_with_co_guardians, row.updated_at)
 
 
 async def set_own(actor: Principal, address: str | None, shared: bool | None) -> ReadAddress | None:
@@ -115,7 +115,7 @@ async def _store(guardian_id: uuid.UUID, text: str, shared: bool, tx: BaseDBAsyn
     raise RuntimeError("home address neither inserted nor found")  # pragma: no cover - a row cannot vanish here
 
 
-async def set_on_behalf(actor_id: uuid.UUID, guardian_id: uuid.UUID, text: str, tx: BaseDBAsyncClient) -> bool:
+async def set_on_behalf(actor_id: uuid.UUID | None, guardian_id: uuid.UUID, text: str, tx: BaseDBAsyncClient) -> bool:
     """An address staff (or the roster import) give when linking a guardian: kept only when the
     family has none on file (the family's own word wins), not shared. True when stored."""
     if await HomeAddress.filter(guardian_id=guardian_id).using_db(tx).exists():
@@ -195,7 +195,7 @@ async def of_guardianships(viewer: Principal, guardianship_ids: Sequence[uuid.UU
         seen.append((has if knows or reads else None, row if reads else None))
     await _audit_reads(viewer, readable)
     return [GuardianAddress(on_file, None if row is None else ReadAddress(
-                _open(row["address_sealed"], row["address_id"]), row["shared_with_co_guardians"], row["updated_at"]))
+                unseal(row["address_sealed"], row["address_id"]), row["shared_with_co_guardians"], row["updated_at"]))
             for on_file, row in seen]
 
 
@@ -211,7 +211,7 @@ class OnFile:
     sealed: bytes
 
     def open(self) -> str:
-        return _open(self.sealed, self.address_id)
+        return unseal(self.sealed, self.address_id)
 
 
 async def on_file(guardian_ids: Sequence[uuid.UUID], using: BaseDBAsyncClient | None = None

@@ -98,6 +98,9 @@ class Student(Model):
     school_class = fields.ForeignKeyField("coedu.SchoolClass", related_name=False, on_delete=fields.RESTRICT)
     #: The class's school, kept with the student so scope filters need no join.
     school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    #: Set when the student left the city's schools (a roster sync no longer lists them); the
+    #: record stays, with its wellbeing history.
+    withdrawn_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:

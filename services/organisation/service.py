@@ -304,6 +304,20 @@ async def revoke_role(actor: Principal, *, user_id: uuid.UUID | None, role: Role
 # Students and guardians.
 
 
+def clean_student_number(checks: Checks, field: str, raw: str | None) -> str:
+    """The 学籍号 as stored: trimmed, upper case."""
+    number = (raw or "").strip().upper()
+    if not _STUDENT_NUMBER.fullmatch(number):
+        checks.invalid(field, "invalid_student_number")
+    return number
+
+
+def check_birth_date(checks: Checks, field: str, birth_date: dt.date, today: dt.date) -> None:
+    age_years = (today - birth_date).days / 365.25
+    if not 2 <= age_years <= 25:
+        checks.invalid(field, "birth_date_implausible")
+
+
 def student_number_index(number: str) -> str:
     return runtime.current().crypto.blind_index.digest("student-number", number)
 
@@ -317,26 +331,30 @@ async def enroll_student(actor: Principal, *, class_id: uuid.UUID | None, displa
     access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
     checks = Checks()
     name = checks.text("displayName", display_name, max_length=64)
-    number = (student_number or "").strip().upper()
-    if not _STUDENT_NUMBER.fullmatch(number):
-        checks.invalid("studentNumber", "invalid_student_number")
-    today = (await db.now()).date()
-    age_years = (today - birth_date).days / 365.25
-    if not 2 <= age_years <= 25:
-        checks.invalid("birthDate", "birth_date_implausible")
+    number = clean_student_number(checks, "studentNumber", student_number)
+    check_birth_date(checks, "birthDate", birth_date, (await db.now()).date())
     checks.raise_if_any()
-    student_id = new_id()
-    sealed = runtime.current().crypto.sealer.seal(number, table="student", column="student_number", row=student_id)
+    assert name is not None
     try:
-        return await Student.create(
-            id=student_id, display_name=name, gender=gender, birth_date=birth_date,
-            student_number_index=student_number_index(number), student_number_sealed=sealed,
-            school_class_id=school_class.id, school_id=school.id,
-        )
+        return await new_student(class_id=school_class.id, school_id=school.id, display_name=name, gender=gender,
+                                 birth_date=birth_date, student_number=number)
     except IntegrityError as error:
         if _is_unique_violation(error, "student_number_index"):
             raise UserErrors.one(ErrorCode.CONFLICT, "student_number_taken", "studentNumber") from error
         raise
+
+
+async def new_student(*, class_id: uuid.UUID, school_id: uuid.UUID, display_name: str, gender: Gender,
+                      birth_date: dt.date, student_number: str, using: BaseDBAsyncClient | None = None) -> Student:
+    """A student row, the number sealed to it and blind-indexed (checked by the caller)."""
+    student_id = new_id()
+    sealed = runtime.current().crypto.sealer.seal(student_number, table="student", column="student_number",
+                                                  row=student_id)
+    return await Student.create(
+        id=student_id, display_name=display_name, gender=gender, birth_date=birth_date,
+        student_number_index=student_number_index(student_number), student_number_sealed=sealed,
+        school_class_id=class_id, school_id=school_id, using_db=using,
+    )
 
 
 async def visible_student(actor: Principal, student_id: uuid.UUID | None, field: str) -> Student:
@@ -374,22 +392,34 @@ async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone
         guardian, _ = await find_or_create_user(clean_phone, name, using=tx)
         if await Guardianship.filter(student_id=student.id, guardian_id=guardian.id).using_db(tx).exists():
             raise UserErrors.one(ErrorCode.CONFLICT, "already_guardian", "phone")
-        if is_primary:
-            await Guardianship.filter(student_id=student.id, is_primary=True).using_db(tx).update(is_primary=False)
-        guardianship = await Guardianship.create(
-            student_id=student.id, guardian_id=guardian.id, relationship=relationship, is_primary=is_primary,
-            using_db=tx,
-        )
-        if address:
-            await home_addresses.set_on_behalf(actor.user_id, guardian.id, address, tx)
-        entries: list[outbox.RedisOutbox] = []
-        if not await RoleAssignment.filter(user_id=guardian.id, role=Role.PARENT).using_db(tx).exists():
-            await RoleAssignment.create(user_id=guardian.id, role=Role.PARENT, granted_by_id=actor.user_id,
-                                        using_db=tx)
-            entries = await principals.access_changed(guardian.id, using=tx)
-        invitation = await invite_if_inactive(guardian, invited_by=actor.user_id, using=tx)
+        guardianship, invitation, entries = await add_guardian(
+            student.id, guardian, relationship=relationship, is_primary=is_primary, home_address=address,
+            actor_id=actor.user_id, using=tx)
     await outbox.flush(entries)
     return guardianship, invitation
+
+
+async def add_guardian(student_id: uuid.UUID, guardian: User, *, relationship: GuardianRelationship,
+                       is_primary: bool, home_address: str | None, actor_id: uuid.UUID | None,
+                       using: BaseDBAsyncClient
+                       ) -> tuple[Guardianship, IssuedInvitation | None, list[outbox.RedisOutbox]]:
+    """Make ``guardian`` a guardian of the student (not one yet): the PARENT role when they lack
+    it, the address when the family has none on file, a fresh invitation while the account is
+    not activated. Flush the returned entries after commit."""
+    if is_primary:
+        await Guardianship.filter(student_id=student_id, is_primary=True).using_db(using).update(is_primary=False)
+    guardianship = await Guardianship.create(
+        student_id=student_id, guardian_id=guardian.id, relationship=relationship, is_primary=is_primary,
+        using_db=using,
+    )
+    if home_address:
+        await home_addresses.set_on_behalf(actor_id, guardian.id, home_address, using)
+    entries: list[outbox.RedisOutbox] = []
+    if not await RoleAssignment.filter(user_id=guardian.id, role=Role.PARENT).using_db(using).exists():
+        await RoleAssignment.create(user_id=guardian.id, role=Role.PARENT, granted_by_id=actor_id, using_db=using)
+        entries = await principals.access_changed(guardian.id, using=using)
+    invitation = await invite_if_inactive(guardian, invited_by=actor_id, using=using)
+    return guardianship, invitation, entries
 
 
 async def transfer_student(actor: Principal, *, student_id: uuid.UUID | None, to_class_id: uuid.UUID | None,
@@ -415,18 +445,28 @@ async def transfer_student(actor: Principal, *, student_id: uuid.UUID | None, to
     if target.id == student.school_class_id:  # type: ignore[attr-defined]
         raise UserErrors.one(ErrorCode.INVALID_STATE, "same_class", "toSchoolClassId")
     async with in_transaction() as tx:
-        # Lock the student so two concurrent transfers are applied one after the other.
-        locked = await Student.select_for_update().using_db(tx).get(id=student.id)
-        transfer = await StudentTransfer.create(
-            student_id=student.id, from_class_id=locked.school_class_id,  # type: ignore[attr-defined]
-            to_class_id=target.id, from_school_id=locked.school_id,  # type: ignore[attr-defined]
-            to_school_id=target_school.id, reason=clean_reason, transferred_by_id=actor.user_id, using_db=tx,
-        )
-        await Student.filter(id=student.id).using_db(tx).update(school_class_id=target.id, school_id=target_school.id)
-        wakeups = []
-        if target_school.id != source_school.id:
-            wakeups = await wellbeing.hand_off(student.id, actor_id=actor.user_id, using=tx)
+        transfer, wakeups = await move_student(student.id, to_class_id=target.id, to_school_id=target_school.id,
+                                               reason=clean_reason, actor_id=actor.user_id, using=tx)
     await outbox.flush(wakeups)
     student.school_class_id = target.id  # type: ignore[attr-defined]
     student.school_id = target_school.id  # type: ignore[attr-defined]
     return student, transfer
+
+
+async def move_student(student_id: uuid.UUID, *, to_class_id: uuid.UUID, to_school_id: uuid.UUID, reason: str,
+                       actor_id: uuid.UUID | None, using: BaseDBAsyncClient
+                       ) -> tuple[StudentTransfer, list[outbox.RedisOutbox]]:
+    """The move itself, in the caller's transaction: recorded, and, to another school, the
+    wellbeing record handed off (its alerts follow the student). Flush the returned entries after commit."""
+    # Lock the student so two concurrent transfers are applied one after the other.
+    locked = await Student.select_for_update().using_db(using).get(id=student_id)
+    transfer = await StudentTransfer.create(
+        student_id=student_id, from_class_id=locked.school_class_id,  # type: ignore[attr-defined]
+        to_class_id=to_class_id, from_school_id=locked.school_id,  # type: ignore[attr-defined]
+        to_school_id=to_school_id, reason=reason, transferred_by_id=actor_id, using_db=using,
+    )
+    await Student.filter(id=student_id).using_db(using).update(school_class_id=to_class_id, school_id=to_school_id)
+    wakeups: list[outbox.RedisOutbox] = []
+    if to_school_id != locked.school_id:  # type: ignore[attr-defined]
+        wakeups = await wellbeing.hand_off(student_id, actor_id=actor_id, using=using)
+    return transfer, wakeups

@@ -482,7 +482,7 @@ async def set_policy(actor: Principal, severity: AlertSeverity, minutes: int) ->
 # The record follows the student (called by organisation.transfer_student).
 
 
-async def hand_off(student_id: uuid.UUID, *, actor_id: uuid.UUID, using: BaseDBAsyncClient
+async def hand_off(student_id: uuid.UUID, *, actor_id: uuid.UUID | None, using: BaseDBAsyncClient
                    ) -> list[outbox.RedisOutbox]:
     """After a transfer: every alert of the student gets a HANDOFF event (its responsible
     counsellors are now the new school's, district's) and the new school's counsellors are told.

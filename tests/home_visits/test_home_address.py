@@ -305,8 +305,8 @@ async def test_staff_linking_a_guardian_give_an_address_only_when_the_family_has
         rows = await connections.get("default").execute_query_dict(
             "SELECT h.id, h.address_sealed FROM home_address h JOIN app_user u ON u.id = h.guardian_id "
             "WHERE u.phone_masked = $1", [phone[:3] + "****" + phone[-4:]])
-        from services.organisation.home_addresses import _open
+        from services.organisation.home_addresses import unseal
 
-        assert [_open(r["address_sealed"], r["id"]) for r in rows] == [expected]
+        assert [unseal(r["address_sealed"], r["id"]) for r in rows] == [expected]
     updates = await _audits(world["school_admin_a"], "UPDATE_HOME_ADDRESS")
     assert len(updates) == 1  # only the new guardian's

@@ -1,0 +1,51 @@
+"""What links coedu's records to the city's student information system, and each sync run."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.fields.db_defaults import Now
+from tortoise.models import Model
+
+from services.enums import RosterFormat, RosterKind, RosterRunStatus
+from services.ids import new_id
+
+
+class RosterSource(Model):
+    """The source id (OneRoster ``sourcedId``, or a 学籍号) a school, class, student or guardian
+    has in the city's system. Found by a keyed digest, kept sealed: a source id may be a
+    student number, and is personal data like one."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    kind = fields.CharEnumField(RosterKind, max_length=12)
+    source_index = fields.CharField(max_length=64)
+    source_sealed = fields.BinaryField()
+    entity_id = fields.UUIDField()
+
+    class Meta:
+        table = "roster_source"
+        unique_together = (("kind", "source_index"), ("kind", "entity_id"))
+
+
+class RosterRun(Model):
+    """One import or export: who ran it, on which file (its digest), what it changed.
+
+    An import commits school by school; ``schools_done`` is its checkpoint, written in each
+    school's transaction, so a run killed half-way resumes at the next school."""
+
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    direction = fields.CharField(max_length=8)  # IMPORT or EXPORT
+    format = fields.CharEnumField(RosterFormat, max_length=12)
+    digest = fields.CharField(max_length=64)
+    status = fields.CharEnumField(RosterRunStatus, max_length=12, default=RosterRunStatus.RUNNING)
+    started_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    started_at = fields.DatetimeField(db_default=Now())
+    finished_at = fields.DatetimeField(null=True)
+    schools_total = fields.IntField(default=0)
+    #: Source ids of the schools committed so far.
+    schools_done = fields.JSONField(default=list)
+    #: {"created": {...}, "updated": {...}, ...}: what the run changed so far.
+    counts = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "roster_run"
+        indexes = (("digest", "status"),)

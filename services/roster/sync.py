@@ -1,0 +1,460 @@
+"""Bring the database in line with a roster, school by school.
+
+Identity is the source id, never a name: a school's or class's ``roster_source`` link (found by
+name the first time, for the schools and classes staff created by hand), a student's link or
+their 学籍号, a guardian's phone. A run plans each school against the database and applies the
+plan in one transaction per school, through the same code as the API (a school change is
+``move_student``, as TransferStudent does; a new guardian is ``add_guardian``, as LinkGuardian
+does), with its checkpoint in the same transaction: a run killed half-way resumes at the next
+school and never writes a record twice. An unchanged roster plans nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from services import audit, db, outbox, runtime
+from services.enums import AuditAction, GuardianRelationship, RosterKind, RosterRunStatus
+from services.identity.accounts import IssuedInvitation, find_or_create_user, phone_index
+from services.identity.models import User
+from services.organisation.models import Guardianship, School, SchoolClass, Student
+from services.organisation.service import add_guardian, move_student, new_student, student_number_index
+from services.progress import Progress
+from services.roster.models import RosterRun
+from services.roster.records import GuardianRecord, Problem, Roster, SchoolRecord, StudentRecord
+from services.roster.validation import validate
+
+#: Recorded as the reason of a transfer the roster made.
+TRANSFER_REASON = "学籍系统同步"
+CHANGES = ("created", "updated", "transferred", "moved", "withdrawn", "rejoined", "linked", "invited")
+
+
+def source_index(kind: RosterKind, source_id: str) -> str:
+    return runtime.current().crypto.blind_index.digest(f"roster-{kind.value.lower()}", source_id)
+
+
+def _seal(source_id: str, entity_id: uuid.UUID) -> bytes:
+    return runtime.current().crypto.sealer.seal(source_id, table="roster_source", column="source", row=entity_id)
+
+
+def unseal_source(sealed: bytes, entity_id: uuid.UUID) -> str:
+    return runtime.current().crypto.sealer.open(sealed, table="roster_source", column="source", row=entity_id)
+
+
+@dataclass(frozen=True)
+class Invited:
+    """A code for the operator to hand on: the guardian's name and phone, and the code."""
+
+    guardian: str
+    name: str
+    phone: str
+    code: str
+    expires_at: dt.datetime
+
+
+@dataclass
+class Outcome:
+    run_id: uuid.UUID | None
+    problems: list[Problem]
+    #: "created.student" → 12, ...
+    counts: Counter[str] = field(default_factory=Counter)
+    refused_schools: list[str] = field(default_factory=list)
+    #: Guardian source id → the newest code (a guardian of two children is invited once, the later code
+    #: replacing the earlier).
+    invitations: dict[str, Invited] = field(default_factory=dict)
+    resumed: bool = False
+
+    @property
+    def written(self) -> bool:
+        return self.run_id is not None
+
+    @property
+    def changed(self) -> int:
+        return sum(self.counts.values())
+
+
+# --------------------------------------------------------------------------
+# The run.
+
+
+async def run(roster: Roster, *, actor_id: uuid.UUID | None = None, dry_run: bool = False,
+              valid_schools_only: bool = False, progress: Progress | None = None) -> Outcome:
+    client = connections.get("default")
+    today = (await db.now()).date()
+    validate(roster, today)
+    places = await _Places.load(roster, client)
+    places.check(roster)
+    outcome = Outcome(None, roster.problems)
+    fatal = [p for p in roster.problems if p.school is None]
+    refused = {p.school for p in roster.problems if p.school is not None}
+    if fatal or (refused and not valid_schools_only):
+        outcome.refused_schools = sorted(s for s in refused if s in roster.schools)
+        return outcome
+    outcome.refused_schools = sorted(s for s in refused if s in roster.schools)
+    schools = [s for s in sorted(roster.schools) if s not in refused]
+    everyone = _Everyone.of(roster)
+    if dry_run:
+        for source_id in schools:
+            plan = await _plan(roster, roster.schools[source_id], places, everyone, client)
+            outcome.counts.update(plan.counts())
+        return outcome
+    job, outcome.resumed = await _run_for(roster, actor_id, len(schools))
+    outcome.run_id = job.id
+    outcome.counts.update(job.counts)
+    done = set(job.schools_done)
+    report = progress or Progress("roster import", enabled=False)
+    report.set(len(done), len(schools))
+    for source_id in schools:
+        if source_id in done:
+            continue
+        entries: list[outbox.RedisOutbox] = []
+        async with in_transaction() as tx:
+            await tx.execute_query("SELECT pg_advisory_xact_lock(hashtext('roster-import'))")
+            plan = await _plan(roster, roster.schools[source_id], places, everyone, tx)
+            changes = plan.counts()
+            entries, invited = await _apply(plan, roster, places, actor_id, tx)
+            outcome.counts.update(changes)
+            outcome.invitations.update((i.guardian, i) for i in invited)
+            await tx.execute_query(
+                "UPDATE roster_run SET schools_done = schools_done || $2::jsonb, counts = $3::jsonb WHERE id = $1",
+                [job.id, json.dumps([source_id]), json.dumps(dict(outcome.counts))])
+        await outbox.flush(entries)
+        report.advance()
+    report.close()
+    async with in_transaction() as tx:
+        await RosterRun.filter(id=job.id).using_db(tx).update(status=RosterRunStatus.COMPLETED,
+                                                             finished_at=await db.now(tx))
+        await audit.record(AuditAction.IMPORT, actor_id=actor_id, subject_type="RosterRun", subject_id=job.id,
+                           using=tx)
+    return outcome
+
+
+async def _run_for(roster: Roster, actor_id: uuid.UUID | None, schools: int) -> tuple[RosterRun, bool]:
+    """The unfinished run of these very files, to resume, or a new one."""
+    unfinished = await RosterRun.filter(direction="IMPORT", digest=roster.digest,
+                                        status=RosterRunStatus.RUNNING).order_by("-started_at").first()
+    if unfinished is not None:
+        return unfinished, True
+    return await RosterRun.create(direction="IMPORT", format=roster.format.upper(), digest=roster.digest,
+                                  started_by_id=actor_id, schools_total=schools), False
+
+
+# --------------------------------------------------------------------------
+# Schools and classes: resolved once per run.
+
+
+@dataclass
+class _Places:
+    districts: dict[str, uuid.UUID]
+    #: school source id → (school id, its district id); absent for schools to create.
+    schools: dict[str, tuple[uuid.UUID, uuid.UUID]]
+    #: class source id → class id.
+    classes: dict[str, uuid.UUID]
+    #: (school id, class name) → class id, for classes made by hand.
+    class_names: dict[tuple[uuid.UUID, str], uuid.UUID]
+    school_grades: dict[uuid.UUID, int]
+
+    @classmethod
+    async def load(cls, roster: Roster, client: BaseDBAsyncClient) -> _Places:
+        districts: dict[str, uuid.UUID] = {}
+        for row in await client.execute_query_dict("SELECT id, code, name FROM district"):
+            districts[row["code"]] = districts[row["name"]] = row["id"]
+        linked = await _linked(RosterKind.SCHOOL, list(roster.schools), client)
+        by_name = {row["name"]: (row["id"], row["district_id"]) for row in await client.execute_query_dict(
+            "SELECT id, name, district_id FROM school WHERE name = ANY($1)",
+            [[s.name for s in roster.schools.values()]])}
+        district_of = {row["id"]: row["district_id"] for row in await client.execute_query_dict(
+            "SELECT id, district_id FROM school WHERE id = ANY($1)", [list(linked.values())])}
+        schools = {}
+        for source_id, record in roster.schools.items():
+            if source_id in linked:
+                schools[source_id] = (linked[source_id], district_of[linked[source_id]])
+            elif record.name in by_name:
+                schools[source_id] = by_name[record.name]
+        school_ids = [school_id for school_id, _ in schools.values()]
+        class_names = {(row["school_id"], row["name"]): row["id"] for row in await client.execute_query_dict(
+            "SELECT id, school_id, name FROM school_class WHERE school_id = ANY($1)", [school_ids])}
+        classes = await _linked(RosterKind.CLASS, list(roster.classes), client)
+        return cls(districts, schools, classes, class_names, {})
+
+    def check(self, roster: Roster) -> None:
+        """What only the database can tell: a new school's district exists."""
+        for record in roster.schools.values():
+            if record.source_id not in self.schools and self.districts.get(record.district or "") is None:
+                roster.problem(record.origin, "parentSourcedId", "roster_unknown_district", school=record.source_id,
+                               district=record.district or "")
+
+
+async def _linked(kind: RosterKind, source_ids: list[str], client: BaseDBAsyncClient) -> dict[str, uuid.UUID]:
+    """source id → entity id, for the source ids already linked."""
+    by_index = {source_index(kind, s): s for s in source_ids}
+    rows = await client.execute_query_dict(
+        "SELECT source_index, entity_id FROM roster_source WHERE kind = $1 AND source_index = ANY($2)",
+        [kind.value, list(by_index)])
+    return {by_index[row["source_index"]]: row["entity_id"] for row in rows}
+
+
+async def _link(kind: RosterKind, source_id: str, entity_id: uuid.UUID, tx: BaseDBAsyncClient) -> None:
+    await tx.execute_query(
+        "INSERT INTO roster_source (id, kind, source_index, source_sealed, entity_id) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT DO NOTHING",
+        [uuid.uuid4(), kind.value, source_index(kind, source_id), _seal(source_id, entity_id), entity_id])
+
+
+@dataclass(frozen=True)
+class _Everyone:
+    """Every student the roster names, city-wide: a student missing from their school's file may
+    have moved to another school in the same files, and is not withdrawn then."""
+
+    sources: frozenset[str]
+    numbers: frozenset[str]
+
+    @classmethod
+    def of(cls, roster: Roster) -> _Everyone:
+        listed = [s for s in roster.students.values() if not s.withdrawn]
+        return cls(frozenset(source_index(RosterKind.STUDENT, s.source_id) for s in listed),
+                   frozenset(student_number_index(s.student_number) for s in listed))
+
+
+# --------------------------------------------------------------------------
+# One school's plan.
+
+
+@dataclass
+class _Plan:
+    school: SchoolRecord
+    school_id: uuid.UUID | None
+    school_changes: dict[str, object]
+    new_classes: list[str] = field(default_factory=list)
+    class_changes: dict[uuid.UUID, dict[str, object]] = field(default_factory=dict)
+    class_links: dict[str, uuid.UUID] = field(default_factory=dict)
+    new_students: list[StudentRecord] = field(default_factory=list)
+    #: student id → its row's changes, moves (class in the school) and transfers (another school)
+    student_changes: dict[uuid.UUID, dict[str, object]] = field(default_factory=dict)
+    moves: dict[uuid.UUID, str] = field(default_factory=dict)
+    transfers: dict[uuid.UUID, str] = field(default_factory=dict)
+    rejoins: list[uuid.UUID] = field(default_factory=list)
+    withdrawals: list[uuid.UUID] = field(default_factory=list)
+    student_links: dict[str, uuid.UUID] = field(default_factory=dict)
+    #: (student source id, guardian source id, relationship, primary) to link
+    new_links: list[tuple[str, str, GuardianRelationship, bool]] = field(default_factory=list)
+    link_changes: dict[uuid.UUID, dict[str, object]] = field(default_factory=dict)
+    #: guardians to invite: new accounts, or accounts never activated, newly linked
+    to_invite: set[str] = field(default_factory=set)
+
+    def counts(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        if self.school_id is None:
+            counts["created.school"] += 1
+        elif self.school_changes:
+            counts["updated.school"] += 1
+        counts["created.class"] += len(self.new_classes)
+        counts["updated.class"] += len(self.class_changes)
+        counts["created.student"] += len(self.new_students)
+        counts["updated.student"] += len(self.student_changes)
+        counts["moved.student"] += len(self.moves)
+        counts["transferred.student"] += len(self.transfers)
+        counts["rejoined.student"] += len(self.rejoins)
+        counts["withdrawn.student"] += len(self.withdrawals)
+        counts["linked.guardian"] += len(self.new_links)
+        counts["updated.guardianship"] += len(self.link_changes)
+        counts["invited.guardian"] += len(self.to_invite)
+        return +counts
+
+
+_STUDENTS_NAMED = """
+SELECT s.id, s.display_name, s.gender, s.birth_date, s.school_id, s.school_class_id, s.withdrawn_at,
+       s.student_number_index, rs.source_index
+  FROM student s LEFT JOIN roster_source rs ON rs.kind = 'STUDENT' AND rs.entity_id = s.id
+ WHERE s.id IN (SELECT entity_id FROM roster_source WHERE kind = 'STUDENT' AND source_index = ANY($1)
+                UNION ALL SELECT id FROM student WHERE student_number_index = ANY($2))
+"""
+_STUDENTS_OF_SCHOOL = """
+SELECT s.id, s.student_number_index, rs.source_index
+  FROM student s LEFT JOIN roster_source rs ON rs.kind = 'STUDENT' AND rs.entity_id = s.id
+ WHERE s.school_id = $1 AND s.withdrawn_at IS NULL
+"""
+
+
+async def _plan(roster: Roster, school: SchoolRecord, places: _Places, everyone: _Everyone,
+                client: BaseDBAsyncClient) -> _Plan:
+    known = places.schools.get(school.source_id)
+    school_id = known[0] if known else None
+    plan = _Plan(school, school_id, {})
+    if known is not None:
+        rows = await client.execute_query_dict("SELECT name, stage FROM school WHERE id = $1", [school_id])
+        if rows and rows[0]["name"] != school.name:
+            plan.school_changes["name"] = school.name
+    _plan_classes(plan, roster, places)
+    students = [s for s in roster.students.values() if s.school == school.source_id]
+    await _plan_students(plan, students, school.source_id in roster.complete_schools, everyone, client)
+    await _plan_guardians(plan, roster, students, client)
+    return plan
+
+
+def _plan_classes(plan: _Plan, roster: Roster, places: _Places) -> None:
+    for record in roster.classes.values():
+        if record.school != plan.school.source_id:
+            continue
+        class_id = places.classes.get(record.source_id)
+        if class_id is None and plan.school_id is not None:
+            class_id = places.class_names.get((plan.school_id, record.name))
+        if class_id is None:
+            plan.new_classes.append(record.source_id)
+        else:
+            plan.class_links[record.source_id] = class_id
+
+
+async def _plan_students(plan: _Plan, students: list[StudentRecord], complete: bool, everyone: _Everyone,
+                         client: BaseDBAsyncClient) -> None:
+    by_source = {source_index(RosterKind.STUDENT, s.source_id): s for s in students}
+    by_number = {student_number_index(s.student_number): s for s in students}
+    rows = await client.execute_query_dict(_STUDENTS_NAMED, [list(by_source), list(by_number)])
+    found: dict[str, dict] = {}
+    for row in rows:
+        record = by_source.get(row["source_index"] or "") or by_number.get(row["student_number_index"])
+        if record is not None:
+            found.setdefault(record.source_id, row)
+    for record in students:
+        row = found.get(record.source_id)
+        if record.withdrawn:
+            if row is not None and row["withdrawn_at"] is None and row["id"] not in plan.withdrawals:
+                plan.withdrawals.append(row["id"])
+            continue
+        if row is None:
+            plan.new_students.append(record)
+            continue
+        plan.student_links[record.source_id] = row["id"]
+        changes = {key: value for key, value in (("display_name", record.name), ("gender", record.gender),
+                                                   ("birth_date", record.birth_date)) if row[key] != value}
+        if changes:
+            plan.student_changes[row["id"]] = changes
+        if row["withdrawn_at"] is not None:
+            plan.rejoins.append(row["id"])
+        target = plan.class_links.get(record.school_class or "")
+        if plan.school_id is None or row["school_id"] != plan.school_id:
+            plan.transfers[row["id"]] = record.school_class or ""
+        elif target != row["school_class_id"]:
+            plan.moves[row["id"]] = record.school_class or ""
+    if plan.school_id is not None and complete:
+        for row in await client.execute_query_dict(_STUDENTS_OF_SCHOOL, [plan.school_id]):
+            absent = row["source_index"] not in everyone.sources and row["student_number_index"] not in everyone.numbers
+            if absent and row["id"] not in plan.withdrawals:
+                plan.withdrawals.append(row["id"])
+
+
+async def _plan_guardians(plan: _Plan, roster: Roster, students: list[StudentRecord],
+                          client: BaseDBAsyncClient) -> None:
+    wanted = {(s.source_id, g) for s in students if not s.withdrawn for g in s.guardians}
+    guardians = {g for _, g in wanted}
+    phones_of = {g: roster.guardians[g].phone for g in guardians}
+    accounts = {row["phone_index"]: row for row in await client.execute_query_dict(
+        "SELECT id, phone_index, password_hash IS NOT NULL AS active FROM app_user WHERE phone_index = ANY($1)",
+        [[phone_index(p) for p in phones_of.values() if p]])}
+    linked_ids = [plan.student_links[s] for s in {s for s, _ in wanted} if s in plan.student_links]
+    existing = {(row["student_id"], row["guardian_id"]): row for row in await client.execute_query_dict(
+        "SELECT id, student_id, guardian_id, relationship, is_primary FROM guardianship WHERE student_id = ANY($1)",
+        [linked_ids])}
+    for student in students:
+        if student.withdrawn:
+            continue
+        for position, guardian in enumerate(dict.fromkeys(student.guardians)):
+            relationship = student.relationships.get(guardian, GuardianRelationship.OTHER)
+            account = accounts.get(phone_index(phones_of[guardian] or ""))
+            student_id = plan.student_links.get(student.source_id)
+            link = existing.get((student_id, account["id"])) if account and student_id else None
+            if link is None:
+                plan.new_links.append((student.source_id, guardian, relationship, position == 0))
+                if account is None or not account["active"]:
+                    plan.to_invite.add(guardian)
+                continue
+            changes = {key: value for key, value in (("relationship", relationship.value),
+                                                       ("is_primary", position == 0)) if link[key] != value}
+            if changes:
+                plan.link_changes[link["id"]] = changes
+
+
+# --------------------------------------------------------------------------
+# Applying a plan, in the school's transaction.
+
+
+async def _apply(plan: _Plan, roster: Roster, places: _Places, actor_id: uuid.UUID | None,
+                 tx: BaseDBAsyncClient) -> tuple[list[outbox.RedisOutbox], list[Invited]]:
+    record = plan.school
+    school_id = plan.school_id
+    if school_id is None:
+        assert record.stage is not None
+        district_id = places.districts[record.district or ""]
+        school = await School.create(district_id=district_id, name=record.name, stage=record.stage, using_db=tx)
+        school_id = school.id
+        places.schools[record.source_id] = (school_id, district_id)
+    elif plan.school_changes:
+        await School.filter(id=school_id).using_db(tx).update(**plan.school_changes)
+    await _link(RosterKind.SCHOOL, record.source_id, school_id, tx)
+    classes = dict(plan.class_links)
+    for source_id in plan.new_classes:
+        wanted = roster.classes[source_id]
+        created = await SchoolClass.create(school_id=school_id, grade=wanted.grade, name=wanted.name, using_db=tx)
+        classes[source_id] = created.id
+    for source_id, class_id in classes.items():
+        await _link(RosterKind.CLASS, source_id, class_id, tx)
+    places.classes.update(classes)
+    entries: list[outbox.RedisOutbox] = []
+    students = dict(plan.student_links)
+    for wanted_student in plan.new_students:
+        assert wanted_student.gender is not None
+        assert wanted_student.birth_date is not None
+        created_student = await new_student(
+            class_id=classes[wanted_student.school_class or ""], school_id=school_id,
+            display_name=wanted_student.name, gender=wanted_student.gender, birth_date=wanted_student.birth_date,
+            student_number=wanted_student.student_number, using=tx)
+        students[wanted_student.source_id] = created_student.id
+    for source_id, student_id in students.items():
+        await _link(RosterKind.STUDENT, source_id, student_id, tx)
+    for student_id, changes in plan.student_changes.items():
+        await Student.filter(id=student_id).using_db(tx).update(**changes)
+    for student_id, class_source in {**plan.moves, **plan.transfers}.items():
+        _, wakeups = await move_student(student_id, to_class_id=classes[class_source], to_school_id=school_id,
+                                        reason=TRANSFER_REASON, actor_id=actor_id, using=tx)
+        entries += wakeups
+    now = await db.now(tx)
+    if plan.rejoins:
+        await Student.filter(id__in=plan.rejoins).using_db(tx).update(withdrawn_at=None)
+    if plan.withdrawals:
+        await Student.filter(id__in=plan.withdrawals).using_db(tx).update(withdrawn_at=now)
+    for link_id, changes in plan.link_changes.items():
+        if changes.get("is_primary"):
+            row = await Guardianship.get(id=link_id).using_db(tx)
+            await Guardianship.filter(student_id=row.student_id, is_primary=True).using_db(tx).update(  # type: ignore[attr-defined]
+                is_primary=False)
+        await Guardianship.filter(id=link_id).using_db(tx).update(**changes)
+    invited: list[Invited] = []
+    for student_source, guardian_source, relationship, primary in plan.new_links:
+        guardian_record = roster.guardians[guardian_source]
+        guardian = await _account(guardian_record, tx)
+        _, invitation, more = await add_guardian(
+            students[student_source], guardian, relationship=relationship, is_primary=primary,
+            home_address=guardian_record.address, actor_id=actor_id, using=tx)
+        entries += more
+        if invitation is not None:
+            invited.append(_invited(guardian_record, invitation))
+    return entries, invited
+
+
+async def _account(record: GuardianRecord, tx: BaseDBAsyncClient) -> User:
+    assert record.phone is not None
+    user, _ = await find_or_create_user(record.phone, record.name, using=tx)
+    await _link(RosterKind.GUARDIAN, record.source_id, user.id, tx)
+    return user
+
+
+def _invited(record: GuardianRecord, invitation: IssuedInvitation) -> Invited:
+    return Invited(record.source_id, record.name, record.phone or "", invitation.code, invitation.expires_at)

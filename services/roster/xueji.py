@@ -1,0 +1,164 @@
+"""The student-status (学籍) spreadsheets schools export: XLSX or CSV (UTF-8 or GB18030), one row per
+student, up to two guardians per row. A folder is read file by file, in name order.
+
+Headers are matched by name: ``HEADINGS`` lists the common headings of each field; a mapping
+file (JSON, ``{"student_number": "学籍号码", ...}``) names the file's own. A school is identified
+by its name, a class by its school and name, a student by the 学籍号, a guardian by the phone. A
+spreadsheet lists its schools' whole roster: their students missing from it are withdrawn.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from services.roster.oneroster import digest
+from services.roster.reading import RowChecks, cell, relationship
+from services.roster.records import ClassRecord, GuardianRecord, Origin, Roster, SchoolRecord, StudentRecord
+
+GUARDIANS = (1, 2)
+HEADINGS: dict[str, tuple[str, ...]] = {
+    "student_number": ("学籍号", "全国学籍号", "学生学籍号", "学籍号码"),
+    "name": ("姓名", "学生姓名"),
+    "gender": ("性别",),
+    "birth_date": ("出生日期", "出生年月日", "出生年月"),
+    "school": ("学校", "学校名称"),
+    "district": ("区县", "所属区县", "旗县区"),
+    "grade": ("年级",),
+    "class": ("班级", "班级名称"),
+    **{f"guardian{n}_{part}": tuple(f"{who}{n}{word}" for who in ("监护人", "家长") for word in words)
+       for n in GUARDIANS
+       for part, words in (("name", ("姓名",)), ("relationship", ("关系", "与学生关系")),
+                           ("phone", ("手机号", "手机", "联系电话", "电话")), ("address", ("住址", "家庭住址")))},
+}
+REQUIRED = ("student_number", "name", "gender", "birth_date", "school", "grade", "class")
+#: The headings written on export: the first of each field's.
+EXPORT_FIELDS = tuple(HEADINGS)
+GRADE_NAMES = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
+
+
+def class_name(grade_number: int, text: str) -> str:
+    """The class's name as coedu keeps it: 三年级2班, whether the file says 2, 2班 or 三年级2班."""
+    text = text.strip()
+    if "年级" in text:
+        return text
+    return f"{GRADE_NAMES[grade_number - 1]}年级{text.removesuffix('班')}班"
+
+
+def read(path: Path, mapping: dict[str, str] | None = None) -> Roster:
+    roster = Roster(format="xueji")
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".xlsx", ".csv")) if path.is_dir() else [path]
+    for file in files:
+        _read_file(roster, file, mapping or {})
+    roster.digest = digest({file.name: file.read_bytes() for file in files})
+    roster.complete_schools = set(roster.schools)
+    return roster
+
+
+def load_mapping(path: Path) -> dict[str, str]:
+    mapping = json.loads(path.read_text(encoding="utf-8"))
+    unknown = sorted(set(mapping) - set(HEADINGS))
+    if unknown or not all(isinstance(value, str) for value in mapping.values()):
+        raise ValueError(f"unknown fields in the mapping: {', '.join(unknown)}; known: {', '.join(HEADINGS)}")
+    return mapping
+
+
+def _rows(file: Path) -> Iterator[list[object]]:
+    if file.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(file, read_only=True, data_only=True)
+        try:
+            yield from (list(row) for row in workbook.worksheets[0].iter_rows(values_only=True))
+        finally:
+            workbook.close()
+        return
+    raw = file.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030", errors="replace")
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def _columns(roster: Roster, name: str, header: list[object], mapping: dict[str, str]) -> dict[str, int] | None:
+    positions = {cell(title): index for index, title in enumerate(header) if cell(title)}
+    found: dict[str, int] = {}
+    for key, headings in HEADINGS.items():
+        wanted = (mapping[key],) if key in mapping else headings
+        index = next((positions[h] for h in wanted if h in positions), None)
+        if index is not None:
+            found[key] = index
+    missing = [mapping.get(key, HEADINGS[key][0]) for key in REQUIRED if key not in found]
+    for heading in missing:
+        roster.problem(Origin(name, 1), heading, "roster_missing_column")
+    return None if missing else found
+
+
+def _read_file(roster: Roster, file: Path, mapping: dict[str, str]) -> None:
+    rows = _rows(file)
+    header = next(rows, None)
+    columns = _columns(roster, file.name, header or [], mapping) if header is not None else None
+    if header is None:
+        roster.problem(Origin(file.name, 1), "", "roster_empty_file")
+    if columns is None:
+        return
+    headings = {key: cell(header[index]) for key, index in columns.items()}  # type: ignore[index]
+    for number, values in enumerate(rows, start=2):
+        row = {key: (values[index] if index < len(values) else None) for key, index in columns.items()}
+        if not any(cell(value) for value in row.values()):
+            continue  # a blank line
+        _read_row(roster, Origin(file.name, number), row, headings)
+
+
+def _read_row(roster: Roster, origin: Origin, row: dict[str, object], headings: dict[str, str]) -> None:
+    def text(key: str) -> str:
+        return cell(row.get(key))
+
+    school = text("school")
+    checks = RowChecks()
+    column = headings.get
+    checks.text(column("school", "学校"), school, max_length=100)
+    number = checks.student_number(column("student_number", "学籍号"), text("student_number"))
+    name = checks.text(column("name", "姓名"), text("name"), max_length=64)
+    gender = checks.gender(column("gender", "性别"), text("gender"))
+    born = checks.birth_date(column("birth_date", "出生日期"), row.get("birth_date"))
+    grade_number = checks.grade(column("grade", "年级"), text("grade"))
+    class_text = checks.text(column("class", "班级"), text("class"), max_length=40)
+    guardians: list[tuple[GuardianRecord, str]] = []
+    for n in GUARDIANS:
+        given = [text(f"guardian{n}_{part}") for part in ("name", "phone", "address")]
+        if not any(given):
+            continue
+        guardian_name = checks.text(column(f"guardian{n}_name", f"监护人{n}姓名"), given[0], max_length=64)
+        phone = checks.phone(column(f"guardian{n}_phone", f"监护人{n}手机号"), given[1])
+        address = checks.home_address(column(f"guardian{n}_address", f"监护人{n}住址"), given[2])
+        if phone and guardian_name:
+            guardians.append((GuardianRecord(phone, guardian_name, phone, address, origin),
+                              text(f"guardian{n}_relationship")))
+    if not checks.report(roster, origin, school or None):
+        return
+    assert grade_number is not None
+    assert class_text is not None
+    if school not in roster.schools:
+        roster.schools[school] = SchoolRecord(school, school, text("district") or None, None, origin)
+    full_class = class_name(grade_number, class_text)
+    class_id = f"{school}/{full_class}"
+    known = roster.classes.get(class_id)
+    if known is None:
+        roster.classes[class_id] = ClassRecord(class_id, school, grade_number, full_class, origin)
+    if number in roster.students:
+        roster.problem(origin, column("student_number", "学籍号"), "roster_duplicate_id", school=school, id=number)
+        return
+    student = StudentRecord(number, number, name or "", gender, born, school, class_id, origin)
+    for guardian, relation in guardians:
+        # The same phone on several rows is one guardian of several children; the first row's
+        # name and address stand.
+        roster.guardians.setdefault(guardian.source_id, guardian)
+        if guardian.source_id not in student.guardians:
+            student.guardians.append(guardian.source_id)
+            student.relationships[guardian.source_id] = relationship(relation)
+    roster.students[number] = student
