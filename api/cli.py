@@ -279,6 +279,7 @@ def roster_import(args: argparse.Namespace) -> int:
     """Schools, classes, students and guardians in from the city's files (see services/roster)."""
     import datetime as dt
 
+    from api.failpoints import Failpoints
     from services.messages import as_language
     from services.progress import Progress
     from services.roster import oneroster, report, sync, xueji
@@ -300,10 +301,16 @@ def roster_import(args: argparse.Namespace) -> int:
     settings = _settings()
     with _servers(settings) as (database_url, redis_url):
 
+        failpoints = Failpoints(settings.failpoints)
+
+        async def after_school(committed: int) -> None:
+            if committed == 2:
+                await failpoints.reach("kill-after-roster-school")
+
         async def run() -> sync.Outcome:
             async with _domain(settings, database_url, redis_url):
                 return await sync.run(roster, dry_run=args.dry_run, valid_schools_only=args.valid_schools_only,
-                                      progress=Progress("roster import", unit="schools"))
+                                      progress=Progress("roster import", unit="schools"), after_school=after_school)
 
         outcome = asyncio.run(run())
     if outcome.problems:

@@ -17,6 +17,7 @@ import signal
 KNOWN = {
     "kill-after-commit": "SIGKILL the process once an idempotent mutation has committed, before it answers",
     "stall-after-commit": "wait a minute once an idempotent mutation has committed, so its deadline passes",
+    "kill-after-roster-school": "SIGKILL a roster import once its second school has committed",
 }
 STALL_SECONDS = 60
 
@@ -28,7 +29,7 @@ class Failpoints:
     async def reach(self, name: str) -> None:
         if name not in self.names:
             return
-        if name == "kill-after-commit":
+        if name in ("kill-after-commit", "kill-after-roster-school"):
             os.kill(os.getpid(), signal.SIGKILL)
         elif name == "stall-after-commit":
             await asyncio.sleep(STALL_SECONDS)

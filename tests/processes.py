@@ -17,6 +17,29 @@ from cryptography.hazmat.primitives import serialization
 from api.settings import Settings
 
 
+def process_env(settings: Settings, tmp_path: Path, name: str, extra_env: dict[str, str] | None = None
+                ) -> dict[str, str]:
+    """The environment of a `coedu` process on the test's database, Redis and keys."""
+    keys = settings.keys
+    assert keys is not None
+    key_file = tmp_path / f"{name}-signing.pem"
+    key_file.write_bytes(keys.signing_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COEDU_")}
+    env.update({
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "DATABASE_URL": settings.database_url or "", "REDIS_URL": settings.redis_url or "",
+        "COEDU_REDIS_PREFIX": settings.redis_prefix, "COEDU_DATA_DIR": str(tmp_path / name),
+        "COEDU_SIGNING_KEY_FILE": str(key_file), "COEDU_PASSWORD_HASHING": "fast",
+        "COEDU_ENCRYPTION_KEYS": ",".join(f"{k}:{base64.b64encode(v).decode()}"
+                                          for k, v in keys.encryption_keys.items()),
+        "COEDU_INDEX_KEY": base64.b64encode(keys.index_key).decode(),
+        "COEDU_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
+    })
+    return env
+
+
 class ServerProcess:
     """`coedu serve` in a process of its own, on the test's database, Redis and keys."""
 
@@ -24,27 +47,12 @@ class ServerProcess:
                  extra_env: dict[str, str] | None = None, port: int | None = None) -> None:
         """``command``: another module to run the same way (``["-m", "bench.floor"]``); `coedu serve` by
         default. ``extra_env``: more of the environment (``COEDU_FAILPOINTS``, say)."""
-        keys = settings.keys
-        key_file = tmp_path / f"{name}-signing.pem"
-        key_file.write_bytes(keys.signing_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         if port is None:
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", 0))
                 port = probe.getsockname()[1]
         self.port = port  # given: a process that takes over from one stopped on this port
-        env = {k: v for k, v in os.environ.items() if not k.startswith("COEDU_")}
-        env.update({
-            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-            "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-            "COEDU_REDIS_PREFIX": settings.redis_prefix, "COEDU_DATA_DIR": str(tmp_path / name),
-            "COEDU_SIGNING_KEY_FILE": str(key_file), "COEDU_PASSWORD_HASHING": "fast",
-            "COEDU_ENCRYPTION_KEYS": ",".join(f"{k}:{base64.b64encode(v).decode()}"
-                                              for k, v in keys.encryption_keys.items()),
-            "COEDU_INDEX_KEY": base64.b64encode(keys.index_key).decode(),
-            "COEDU_LOG_LEVEL": "WARNING",
-            **(extra_env or {}),
-        })
+        env = process_env(settings, tmp_path, name, extra_env)
         self.process = subprocess.Popen(
             [sys.executable, *(command or ["-m", "api.cli", "serve"]), "--port", str(self.port)], env=env,
             stdout=subprocess.DEVNULL, stderr=open(tmp_path / f"{name}.log", "w"),  # noqa: SIM115

@@ -70,12 +70,12 @@ class Bundle:
         raw = self.texts.get(name)
         if raw is None:
             if required:
-                roster.problem(Origin(name, 0), "", "roster_missing_file")
+                roster.problem(Origin(name, 0), "", "roster_missing_file", everything=True)
             return
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            roster.problem(Origin(name, 0), "", "roster_not_utf8")
+            roster.problem(Origin(name, 0), "", "roster_not_utf8", everything=True)
             return
         for number, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
             yield Origin(name, number), {key: (value or "").strip() for key, value in row.items() if key}
@@ -88,7 +88,7 @@ def read(path: Path) -> Roster:
     manifest = {row.get("propertyName", ""): row.get("value", "") for _, row in bundle.rows(roster, "manifest.csv")}
     if manifest and manifest.get("oneroster.version") != VERSION:
         roster.problem(Origin("manifest.csv", 0), "oneroster.version", "roster_unsupported_version",
-                       version=manifest.get("oneroster.version", ""))
+                       everything=True, version=manifest.get("oneroster.version", ""))
     bulk = manifest.get("file.users", "bulk") == "bulk"
     _schools(roster, bundle)
     if bulk:

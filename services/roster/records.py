@@ -32,8 +32,11 @@ class Problem:
     key: str
     params: dict[str, object] = field(default_factory=dict)
     #: The school the problem belongs to (its source id), when it belongs to one: with
-    #: ``valid_schools_only`` the other schools are still imported.
+    #: ``valid_schools_only`` the other schools are still imported. A guardian's row belongs to no
+    #: school: the guardian is left out, and their children's schools are refused for the missing link.
     school: str | None = None
+    #: A problem with a whole file (missing, unreadable, a column missing): nothing is imported.
+    everything: bool = False
 
 
 @dataclass
@@ -99,5 +102,6 @@ class Roster:
     #: SHA-256 of the files read, in name order: the same files, the same digest.
     digest: str = ""
 
-    def problem(self, origin: Origin, column: str, key: str, *, school: str | None = None, **params: object) -> None:
-        self.problems.append(Problem(origin, column, key, params, school))
+    def problem(self, origin: Origin, column: str, key: str, *, school: str | None = None, everything: bool = False,
+                **params: object) -> None:
+        self.problems.append(Problem(origin, column, key, params, school, everything))

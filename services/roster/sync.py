@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from tortoise import connections
@@ -86,14 +87,17 @@ class Outcome:
 
 
 async def run(roster: Roster, *, actor_id: uuid.UUID | None = None, dry_run: bool = False,
-              valid_schools_only: bool = False, progress: Progress | None = None) -> Outcome:
+              valid_schools_only: bool = False, progress: Progress | None = None,
+              after_school: Callable[[int], Awaitable[None]] | None = None) -> Outcome:
+    """``after_school(n)``: called once the n-th school of this run has committed (the fault tests
+    kill the process there)."""
     client = connections.get("default")
     today = (await db.now()).date()
     validate(roster, today)
     places = await _Places.load(roster, client)
     places.check(roster)
     outcome = Outcome(None, roster.problems)
-    fatal = [p for p in roster.problems if p.school is None]
+    fatal = [p for p in roster.problems if p.everything]
     refused = {p.school for p in roster.problems if p.school is not None}
     if fatal or (refused and not valid_schools_only):
         outcome.refused_schools = sorted(s for s in refused if s in roster.schools)
@@ -128,6 +132,8 @@ async def run(roster: Roster, *, actor_id: uuid.UUID | None = None, dry_run: boo
                 [job.id, json.dumps([source_id]), json.dumps(dict(outcome.counts))])
         await outbox.flush(entries)
         report.advance()
+        if after_school is not None:
+            await after_school(report.done - len(done))
     report.close()
     async with in_transaction() as tx:
         await RosterRun.filter(id=job.id).using_db(tx).update(status=RosterRunStatus.COMPLETED,

@@ -35,8 +35,9 @@ HEADINGS: dict[str, tuple[str, ...]] = {
                            ("phone", ("手机号", "手机", "联系电话", "电话")), ("address", ("住址", "家庭住址")))},
 }
 REQUIRED = ("student_number", "name", "gender", "birth_date", "school", "grade", "class")
-#: The headings written on export: the first of each field's.
-EXPORT_FIELDS = tuple(HEADINGS)
+#: The fields written, in order (under the first of each field's headings).
+EXPORT_FIELDS = ("student_number", "name", "gender", "birth_date", "school", "district", "grade", "class",
+                 *(f"guardian{n}_{part}" for n in GUARDIANS for part in ("name", "relationship", "phone", "address")))
 GRADE_NAMES = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
 
 
@@ -94,7 +95,7 @@ def _columns(roster: Roster, name: str, header: list[object], mapping: dict[str,
             found[key] = index
     missing = [mapping.get(key, HEADINGS[key][0]) for key in REQUIRED if key not in found]
     for heading in missing:
-        roster.problem(Origin(name, 1), heading, "roster_missing_column")
+        roster.problem(Origin(name, 1), heading, "roster_missing_column", everything=True)
     return None if missing else found
 
 
@@ -103,7 +104,7 @@ def _read_file(roster: Roster, file: Path, mapping: dict[str, str]) -> None:
     header = next(rows, None)
     columns = _columns(roster, file.name, header or [], mapping) if header is not None else None
     if header is None:
-        roster.problem(Origin(file.name, 1), "", "roster_empty_file")
+        roster.problem(Origin(file.name, 1), "", "roster_empty_file", everything=True)
     if columns is None:
         return
     headings = {key: cell(header[index]) for key, index in columns.items()}  # type: ignore[index]
@@ -162,3 +163,47 @@ def _read_row(roster: Roster, origin: Origin, row: dict[str, object], headings: 
             student.guardians.append(guardian.source_id)
             student.relationships[guardian.source_id] = relationship(relation)
     roster.students[number] = student
+
+
+_GENDER_WORDS = {"MALE": "男", "FEMALE": "女"}
+_RELATIONSHIP_NAMES = {"MOTHER": "母亲", "FATHER": "父亲", "GRANDPARENT": "祖父母", "OTHER": "其他"}
+
+
+def write(roster: Roster, path: Path, *, encoding: str = "utf-8-sig") -> int:
+    """The roster as one spreadsheet in the schools' layout (XLSX, or CSV in ``encoding``), the
+    headings ``HEADINGS`` names first; returns the rows written. Two guardians at most per student,
+    as the layout has room for."""
+    districts = {s.source_id: s.district or "" for s in roster.schools.values()}
+    names = {s.source_id: s.name for s in roster.schools.values()}
+    header = [HEADINGS[key][0] for key in EXPORT_FIELDS]
+    rows: list[list[object]] = []
+    for student in sorted(roster.students.values(), key=lambda s: s.student_number):
+        school_class = roster.classes[student.school_class or ""]
+        assert school_class.grade is not None
+        assert student.gender is not None
+        assert student.birth_date is not None
+        row: list[object] = [student.student_number, student.name, _GENDER_WORDS[student.gender],
+                             student.birth_date if path.suffix == ".xlsx" else student.birth_date.isoformat(),
+                             names[student.school], districts[student.school],
+                             f"{GRADE_NAMES[school_class.grade - 1]}年级", school_class.name]
+        for guardian_id in (student.guardians + ["", ""])[:len(GUARDIANS)]:
+            guardian = roster.guardians.get(guardian_id)
+            relation = student.relationships.get(guardian_id)
+            row += ([guardian.name, _RELATIONSHIP_NAMES[relation.value if relation else "OTHER"], guardian.phone or "",
+                     guardian.address or ""] if guardian else ["", "", "", ""])
+        rows.append(row)
+    if path.suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("学籍")
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        workbook.save(path)
+    else:
+        with open(path, "w", encoding=encoding, newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(header)
+            writer.writerows(rows)
+    return len(rows)
