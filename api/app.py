@@ -41,6 +41,7 @@ from services.events import Hub
 from services.home_visits import calendar
 from services.identity.tokens import TokenKeys
 from services.notifications.service import PUSH_JOB
+from services.roster.jobs import ROSTER_JOB
 from services.scheduler import Scheduler
 from services.wellbeing.feed import AlertFeed
 
@@ -66,6 +67,7 @@ def build_runtime(settings: Settings, redis: Redis) -> runtime.Runtime:
         signing=TokenKeys.build(keys.signing_key, keys.previous_verifying_keys),
         password_hashing=settings.password_hashing,
         push_gateway_url=settings.push_gateway_url,
+        roster_dir=settings.roster_dir or settings.data_dir / "roster",
         public_url=settings.public_url or "http://127.0.0.1:8000",
         tokens=dataclasses.replace(runtime.Runtime.tokens, access_ttl_seconds=settings.access_token_seconds),
     )
@@ -81,13 +83,16 @@ class Live:
     scheduler: Scheduler
     #: pushes, which wait on the gateway
     pushes: Scheduler
+    #: roster imports started from the console, a school per job: seconds each, never ahead of a deadline
+    rosters: Scheduler
 
     @classmethod
     def build(cls, redis: Redis) -> Live:
         hub = Hub(redis)
         owner = f"{socket.gethostname()}:{os.getpid()}"
-        return cls(hub, AlertFeed(hub), Scheduler(owner, except_kinds=(PUSH_JOB,), concurrency=DEADLINE_WORKERS),
-                   Scheduler(owner, kinds=(PUSH_JOB,)))
+        return cls(hub, AlertFeed(hub),
+                   Scheduler(owner, except_kinds=(PUSH_JOB, ROSTER_JOB), concurrency=DEADLINE_WORKERS),
+                   Scheduler(owner, kinds=(PUSH_JOB,)), Scheduler(owner, kinds=(ROSTER_JOB,)))
 
     def start(self, supervisor: Supervisor, *, serving: bool = True) -> None:
         """Every loop of the process, under the supervisor; ``serving`` False for `coedu worker`,
@@ -95,6 +100,7 @@ class Live:
         supervisor.start("outbox-relay", outbox.relay)
         supervisor.start("scheduler", self.scheduler.run)
         supervisor.start("push-delivery", self.pushes.run)
+        supervisor.start("roster-imports", self.rosters.run)
         if serving:
             supervisor.start("pubsub-hub", self.hub.run)
             supervisor.start("alert-feed", self.feed.run)

@@ -298,6 +298,7 @@ def roster_import(args: argparse.Namespace) -> int:
     roster = oneroster.read(path) if kind == "oneroster" else xueji.read(path, mapping)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - the operator's own clock, in a file name
     report_path = Path(args.report or f"roster-report-{stamp}.csv")
+    codes = report_path.with_name(report_path.stem + "-invitations.csv")
     settings = _settings()
     with _servers(settings) as (database_url, redis_url):
 
@@ -310,16 +311,15 @@ def roster_import(args: argparse.Namespace) -> int:
         async def run() -> sync.Outcome:
             async with _domain(settings, database_url, redis_url):
                 return await sync.run(roster, dry_run=args.dry_run, valid_schools_only=args.valid_schools_only,
-                                      progress=Progress("roster import", unit="schools"), after_school=after_school)
+                                      progress=Progress("roster import", unit="schools"), after_school=after_school,
+                                      on_invited=lambda invited: report.append_invitations(codes, invited))
 
         outcome = asyncio.run(run())
     if outcome.problems:
         written = report.write_problems(report_path, outcome.problems, language)
         print(f"{written:,} problems; the report (mode 0600): {report_path}", file=sys.stderr)
-    if outcome.invitations:
-        codes = report_path.with_name(report_path.stem + "-invitations.csv")
-        report.write_invitations(codes, outcome.invitations.values())
-        print(f"{len(outcome.invitations):,} invitation codes to hand on (mode 0600): {codes}", file=sys.stderr)
+    if outcome.invited:
+        print(f"{outcome.invited:,} invitation codes to hand on (mode 0600): {codes}", file=sys.stderr)
     if not outcome.written and not args.dry_run:
         print("nothing written: correct the files, or import the valid schools only (--valid-schools-only)",
               file=sys.stderr)

@@ -53,6 +53,9 @@ class Settings:
     #: Where clients reach the server (calendar links); None: the address `coedu serve` listens on.
     public_url: str | None = None
     push_gateway_url: str | None = None
+    #: Where roster files for imports started from the console are dropped (the city's system
+    #: delivers them there); by default ``roster`` in the data folder.
+    roster_dir: Path | None = None
     password_hashing: str = "standard"
     db_pool_size: int = 10
     statement_timeout_ms: int = 5000
@@ -119,6 +122,7 @@ class Settings:
             trusted_documents=tuple(Path(p.strip()) for p in (documents or "").split(",") if p.strip()),
             public_url=(env.get("COEDU_PUBLIC_URL") or "").rstrip("/") or None,
             push_gateway_url=env.get("PUSH_GATEWAY_URL") or None,
+            roster_dir=Path(env["COEDU_ROSTER_DIR"]).resolve() if env.get("COEDU_ROSTER_DIR") else None,
             password_hashing=password_hashing,
             db_pool_size=_int(env, "COEDU_DB_POOL_SIZE", 10),
             statement_timeout_ms=_int(env, "COEDU_STATEMENT_TIMEOUT_MS", 5000),

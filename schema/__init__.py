@@ -49,6 +49,8 @@ from schema.notifications.types import Notification, PushDevice
 from schema.organisation.mutations import OrganisationMutations
 from schema.organisation.queries import OrganisationQueries
 from schema.organisation.types import District, School, SchoolClass, ServiceStation, Student, User
+from schema.roster.resolvers import RosterMutations, RosterQueries
+from schema.roster.types import RosterImport
 from schema.wellbeing.resolvers import WellbeingMutations, WellbeingQueries, WellbeingSubscriptions
 from schema.wellbeing.types import WellbeingAlert, WellbeingShare
 
@@ -57,7 +59,7 @@ Info = strawberry.Info[Context, None]
 
 @strawberry.type(description="Everything that can be read.")
 class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries, HomeVisitQueries,
-            FamilyEducationQueries, ColumnQueries, DashboardQueries):
+            FamilyEducationQueries, ColumnQueries, DashboardQueries, RosterQueries):
     @strawberry.field(
         description="Any object by its global id; null if it does not exist or the viewer may not see it."
     )
@@ -70,7 +72,7 @@ class Query(AccountQueries, OrganisationQueries, AuditQueries, WellbeingQueries,
 @strawberry.type(description="Everything that can be changed. Each mutation takes one `input` and returns a "
                              "payload whose `userErrors` say why nothing changed.")
 class Mutation(AccountMutations, OrganisationMutations, WellbeingMutations, NotificationMutations,
-               HomeVisitMutations, FamilyEducationMutations, ColumnMutations, NoticeMutations):
+               HomeVisitMutations, FamilyEducationMutations, ColumnMutations, NoticeMutations, RosterMutations):
     pass
 
 
@@ -84,7 +86,7 @@ guard_root_fields(Query, Mutation, Subscription)
 NODE_TYPES = [District, School, SchoolClass, ServiceStation, Student, User, AuditEvent, WellbeingAlert,
               WellbeingShare, Notification, PushDevice, RecordReference, HomeVisit, Course, Lesson, Enrollment,
               CourseSession, CourseSessionWaitlistEntry, SessionRegistration, Instructor, Consultation, ColumnEpisode,
-              Notice]
+              Notice, RosterImport]
 
 
 class _ProductionErrors(ErrorPresentation):

@@ -146,6 +146,8 @@ OPERATIONS: dict[str, OperationRule] = {
     "enrollStudent": ADMINISTRATORS,
     "linkGuardian": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER),
     "transferStudent": ADMINISTRATORS,
+    "startRosterImport": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
+    "rosterImports": roles(Role.CITY_ADMIN, Role.DISTRICT_ADMIN),
     # audit
     "auditEvents": roles(Role.CITY_ADMIN),
     # wellbeing
@@ -252,6 +254,24 @@ def may_administer_district(p: Principal, district_id: uuid.UUID) -> bool:
 
 def may_administer_school(p: Principal, school_id: uuid.UUID, district_id: uuid.UUID) -> bool:
     return may_administer_district(p, district_id) or school_id in p.admin_schools
+
+
+def may_import_roster(p: Principal) -> bool:
+    """Roster imports from the console: the city's administrators, and district administrators for
+    their district's schools (``roster_districts``)."""
+    return p.is_city_admin or bool(p.admin_districts)
+
+
+def roster_districts(p: Principal) -> list[str] | None:
+    """The districts whose schools the principal's imports may touch; None: the whole city."""
+    return None if p.is_city_admin else sorted(str(d) for d in p.admin_districts)
+
+
+def may_see_roster_run(p: Principal, *, started_by: uuid.UUID | None, districts: list[str] | None) -> bool:
+    """City administrators see every import; a district administrator those limited to districts of theirs."""
+    if p.is_city_admin:
+        return True
+    return districts is not None and bool(districts) and {uuid.UUID(d) for d in districts} <= p.admin_districts
 
 
 def may_set_pilot_flag(p: Principal, district_id: uuid.UUID) -> bool:

@@ -273,5 +273,7 @@ class RosterFormat(StrEnum):
 
 
 class RosterRunStatus(StrEnum):
+    QUEUED = "QUEUED"
     RUNNING = "RUNNING"
     COMPLETED = "COMPLETED"
+    REFUSED = "REFUSED"

@@ -8,6 +8,7 @@ It holds configuration and clients only, never state of the domain.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from redis.asyncio import Redis
 
@@ -38,6 +39,8 @@ class Runtime:
         session_max_seconds=90 * 86400,
     )
     push_gateway_url: str | None = None
+    #: The folder imports started from the console read their files from.
+    roster_dir: Path | None = None
     public_url: str = "http://127.0.0.1:8000"
 
     def key(self, *parts: object) -> str:

@@ -764,7 +764,25 @@ ADMINS_SEEING = {"city_admin": ("OK", "OK"), "district_admin": ("OK", "NOT_FOUND
 
 #: Rows that are not root operations: objects reached by node(id:) or under another object.
 BY_ID = ("shareNode", "sharesOfStudent", "notificationNode", "deviceNode", "enrollInTeacherCourse", "teacherCourseNode",
-         "schoolTeacherTraining", "noticeNode")
+         "schoolTeacherTraining", "noticeNode", "rosterImportNode")
+
+
+async def roster_file(world, which, role):
+    """A file in the roster folder: whose schools it holds is checked by the import's job (tests/roster)."""
+    from services import runtime
+
+    folder = runtime.current().roster_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "roster.zip").write_bytes(b"")
+    return {"input": {"file": "roster.zip", "dryRun": True}}
+
+
+async def roster_run_of_side(world, which, role):
+    from services.roster.models import RosterRun
+
+    run = await RosterRun.create(direction="IMPORT", format="ONEROSTER", digest="", file_name="roster.zip",
+                                 districts=[str(side(world, which)["district"].id)])
+    return {"id": to_global_id("RosterImport", run.id)}
 
 MATRIX: dict[str, Case] = {
     # queries
@@ -958,6 +976,14 @@ MATRIX: dict[str, Case] = {
                                         column_progress, _everyone("OK", "NOT_FOUND") | {
                                             "city_admin": ("OK", "OK"),
                                             "city_counsellor": ("NOT_FOUND", "NOT_FOUND")}),
+    # the roster sync: the city's administrators, and a district's for its schools (checked by the job)
+    "startRosterImport": Case("""mutation R($input: StartRosterImportInput!) {
+        startRosterImport(input: $input) { rosterImport { id status } userErrors { code } } }""", roster_file,
+                              _only({"city_admin": ("OK", "OK"), "district_admin": ("OK", "OK")})),
+    "rosterImports": Case("query { rosterImports { id status } }", static(),
+                          _only({"city_admin": ("OK", "OK"), "district_admin": ("OK", "OK")})),
+    "rosterImportNode": Case("query N($id: ID!) { rosterImportNode: node(id: $id) { id } }", roster_run_of_side,
+                             _everyone("NULL", "NULL") | DISTRICT_ADMINS | {"district_admin": ("OK", "NULL")}),
     # the family's home address: always one's own (who reads it: tests/home_visits/test_home_address.py)
     "setHomeAddress": Case(contract_operation("home-address.graphql", "SetHomeAddress"),
                            static({"address": "昆都仑区钢铁大街 1 号"}), _only({"parent": ("OK", "OK")})),

@@ -38,6 +38,7 @@ TYPE_CODES: dict[str, int] = {
     "CourseSessionWaitlistEntry": 20,
     "ColumnEpisode": 21,
     "Notice": 22,
+    "RosterImport": 23,
 }
 _TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
 

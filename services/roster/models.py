@@ -43,8 +43,18 @@ class RosterRun(Model):
     schools_total = fields.IntField(default=0)
     #: Source ids of the schools committed so far.
     schools_done = fields.JSONField(default=list)
-    #: {"created": {...}, "updated": {...}, ...}: what the run changed so far.
+    #: {"created.student": 12, ...}: what the run changed so far (a dry run: would change).
     counts = fields.JSONField(default=dict)
+    #: Imports started from the console: the file in the roster folder, and the operator's choices.
+    file_name = fields.CharField(max_length=255, null=True)
+    dry_run = fields.BooleanField(default=False)
+    valid_schools_only = fields.BooleanField(default=False)
+    #: The districts whose schools the operator may import (a district administrator's); null: the city.
+    districts = fields.JSONField(null=True)
+    #: [{"file", "row", "column", "key", "params"}]: what the check found.
+    problems = fields.JSONField(default=list)
+    #: Source ids of the schools left out for their problems.
+    refused_schools = fields.JSONField(default=list)
 
     class Meta:
         table = "roster_run"

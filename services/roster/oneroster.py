@@ -53,18 +53,21 @@ FILES = ("manifest.csv", *COLUMNS)
 class Bundle:
     """The bundle's files by name, from a folder or a zip."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, roster: Roster) -> None:
         self.texts: dict[str, bytes] = {}
         if path.is_dir():
             for name in FILES:
                 if (path / name).is_file():
                     self.texts[name] = (path / name).read_bytes()
-        else:
+            return
+        try:
             with zipfile.ZipFile(path) as archive:
                 for info in archive.infolist():
                     name = Path(info.filename).name
                     if name in FILES:
                         self.texts[name] = archive.read(info)
+        except (zipfile.BadZipFile, OSError):
+            roster.problem(Origin(path.name, 0), "", "roster_unreadable", everything=True)
 
     def rows(self, roster: Roster, name: str, *, required: bool = True) -> Iterator[tuple[Origin, dict[str, str]]]:
         raw = self.texts.get(name)
@@ -83,8 +86,10 @@ class Bundle:
 
 def read(path: Path) -> Roster:
     roster = Roster(format="oneroster")
-    bundle = Bundle(path)
+    bundle = Bundle(path, roster)
     roster.digest = digest(bundle.texts)
+    if roster.problems:
+        return roster
     manifest = {row.get("propertyName", ""): row.get("value", "") for _, row in bundle.rows(roster, "manifest.csv")}
     if manifest and manifest.get("oneroster.version") != VERSION:
         roster.problem(Origin("manifest.csv", 0), "oneroster.version", "roster_unsupported_version",

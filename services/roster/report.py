@@ -13,6 +13,7 @@ from services.messages import Language, translate
 from services.roster.records import Problem
 from services.roster.sync import Invited, Outcome
 
+_INVITATION_HEADINGS = ("name", "phone", "code", "expires_at")
 _HEADINGS = {
     "zh": ("文件", "行", "列", "代码", "说明"),
     "en": ("file", "row", "column", "code", "message"),
@@ -38,15 +39,20 @@ def write_problems(path: Path, problems: Iterable[Problem], language: Language) 
     return count
 
 
-def write_invitations(path: Path, invitations: Iterable[Invited]) -> int:
-    count = 0
-    with os.fdopen(_private(path), "w", encoding="utf-8-sig", newline="") as file:
+def append_invitations(path: Path, invitations: Iterable[Invited]) -> int:
+    """Add codes to the report as each school commits (created 0600, with its heading, the first time).
+    A guardian invited again, for a child at another school, has a later row: the later code holds."""
+    added = sorted(invitations, key=lambda i: i.phone)
+    if not added:
+        return 0
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "a", encoding="utf-8", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(("name", "phone", "code", "expires_at"))
-        for invited in sorted(invitations, key=lambda i: i.phone):
-            writer.writerow((invited.name, invited.phone, invited.code, invited.expires_at.isoformat()))
-            count += 1
-    return count
+        if file.tell() == 0:
+            writer.writerow(_INVITATION_HEADINGS)
+        writer.writerows((i.name, i.phone, i.code, i.expires_at.isoformat()) for i in added)
+    return len(added)
 
 
 def summary(outcome: Outcome) -> list[str]:

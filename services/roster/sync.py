@@ -68,9 +68,8 @@ class Outcome:
     #: "created.student" → 12, ...
     counts: Counter[str] = field(default_factory=Counter)
     refused_schools: list[str] = field(default_factory=list)
-    #: Guardian source id → the newest code (a guardian of two children is invited once, the later code
-    #: replacing the earlier).
-    invitations: dict[str, Invited] = field(default_factory=dict)
+    #: Guardians invited by this process (codes go to ``on_invited``).
+    invited: int = 0
     resumed: bool = False
 
     @property
@@ -86,60 +85,106 @@ class Outcome:
 # The run.
 
 
+@dataclass
+class Prepared:
+    """A roster checked and resolved, ready to import school by school."""
+
+    roster: Roster
+    places: _Places
+    everyone: _Everyone
+    #: The schools to import, in order (those with problems left out).
+    schools: list[str]
+    refused: list[str]
+    #: Nothing may be imported (a problem with a whole file, or with a school when the operator
+    #: did not choose to import the valid schools only).
+    blocked: bool
+
+
+async def prepare(roster: Roster, *, valid_schools_only: bool, districts: frozenset[uuid.UUID] | None = None
+                  ) -> Prepared:
+    """Validate the roster against itself and the database. ``districts``: the only districts
+    whose schools the operator may import (a district administrator's); None for the whole city."""
+    client = connections.get("default")
+    validate(roster, (await db.now()).date())
+    places = await _Places.load(roster, client)
+    places.check(roster, districts)
+    fatal = any(p.everything for p in roster.problems)
+    refused = {p.school for p in roster.problems if p.school is not None}
+    return Prepared(roster, places, _Everyone.of(roster), [s for s in sorted(roster.schools) if s not in refused],
+                    sorted(s for s in refused if s in roster.schools),
+                    fatal or (bool(refused) and not valid_schools_only))
+
+
+async def plan_all(prepared: Prepared) -> Counter[str]:
+    """What importing would change (a dry run): every school planned, nothing written."""
+    counts: Counter[str] = Counter()
+    client = connections.get("default")
+    for source_id in prepared.schools:
+        plan = await _plan(prepared.roster, prepared.roster.schools[source_id], prepared.places, prepared.everyone,
+                           client)
+        counts.update(plan.counts())
+    return counts
+
+
+async def import_school(prepared: Prepared, source_id: str, run: RosterRun, actor_id: uuid.UUID | None,
+                        tx: BaseDBAsyncClient) -> tuple[list[outbox.RedisOutbox], list[Invited]]:
+    """One school, in the caller's transaction, with the run's checkpoint: the school is done
+    exactly when its changes commit. Flush the returned entries after commit."""
+    # Two imports at once would each plan against the other's half-written schools.
+    await tx.execute_query("SELECT pg_advisory_xact_lock(hashtext('roster-import'))")
+    plan = await _plan(prepared.roster, prepared.roster.schools[source_id], prepared.places, prepared.everyone, tx)
+    entries, invited = await _apply(plan, prepared.roster, prepared.places, actor_id, tx)
+    counts = Counter(run.counts)
+    counts.update(plan.counts())
+    run.counts = dict(counts)
+    run.schools_done = [*run.schools_done, source_id]
+    await tx.execute_query(
+        "UPDATE roster_run SET schools_done = schools_done || $2::jsonb, counts = $3::jsonb WHERE id = $1",
+        [run.id, json.dumps([source_id]), json.dumps(run.counts)])
+    return entries, invited
+
+
+async def finish(run: RosterRun, actor_id: uuid.UUID | None, tx: BaseDBAsyncClient) -> None:
+    await RosterRun.filter(id=run.id).using_db(tx).update(status=RosterRunStatus.COMPLETED,
+                                                         finished_at=await db.now(tx))
+    await audit.record(AuditAction.IMPORT, actor_id=actor_id, subject_type="RosterRun", subject_id=run.id, using=tx)
+
+
 async def run(roster: Roster, *, actor_id: uuid.UUID | None = None, dry_run: bool = False,
               valid_schools_only: bool = False, progress: Progress | None = None,
-              after_school: Callable[[int], Awaitable[None]] | None = None) -> Outcome:
-    """``after_school(n)``: called once the n-th school of this run has committed (the fault tests
-    kill the process there)."""
-    client = connections.get("default")
-    today = (await db.now()).date()
-    validate(roster, today)
-    places = await _Places.load(roster, client)
-    places.check(roster)
-    outcome = Outcome(None, roster.problems)
-    fatal = [p for p in roster.problems if p.everything]
-    refused = {p.school for p in roster.problems if p.school is not None}
-    if fatal or (refused and not valid_schools_only):
-        outcome.refused_schools = sorted(s for s in refused if s in roster.schools)
+              after_school: Callable[[int], Awaitable[None]] | None = None,
+              on_invited: Callable[[list[Invited]], object] | None = None) -> Outcome:
+    """The whole import from the command line, one transaction per school. ``on_invited``: given
+    each school's invitations once it has committed. ``after_school(n)``: called once the n-th school
+    of this run has committed (the fault tests kill the process there)."""
+    prepared = await prepare(roster, valid_schools_only=valid_schools_only)
+    outcome = Outcome(None, roster.problems, refused_schools=prepared.refused)
+    if prepared.blocked:
         return outcome
-    outcome.refused_schools = sorted(s for s in refused if s in roster.schools)
-    schools = [s for s in sorted(roster.schools) if s not in refused]
-    everyone = _Everyone.of(roster)
     if dry_run:
-        for source_id in schools:
-            plan = await _plan(roster, roster.schools[source_id], places, everyone, client)
-            outcome.counts.update(plan.counts())
+        outcome.counts = await plan_all(prepared)
         return outcome
-    job, outcome.resumed = await _run_for(roster, actor_id, len(schools))
+    job, outcome.resumed = await _run_for(roster, actor_id, len(prepared.schools))
     outcome.run_id = job.id
-    outcome.counts.update(job.counts)
     done = set(job.schools_done)
     report = progress or Progress("roster import", enabled=False)
-    report.set(len(done), len(schools))
-    for source_id in schools:
+    report.set(len(done), len(prepared.schools))
+    for source_id in prepared.schools:
         if source_id in done:
             continue
-        entries: list[outbox.RedisOutbox] = []
         async with in_transaction() as tx:
-            await tx.execute_query("SELECT pg_advisory_xact_lock(hashtext('roster-import'))")
-            plan = await _plan(roster, roster.schools[source_id], places, everyone, tx)
-            changes = plan.counts()
-            entries, invited = await _apply(plan, roster, places, actor_id, tx)
-            outcome.counts.update(changes)
-            outcome.invitations.update((i.guardian, i) for i in invited)
-            await tx.execute_query(
-                "UPDATE roster_run SET schools_done = schools_done || $2::jsonb, counts = $3::jsonb WHERE id = $1",
-                [job.id, json.dumps([source_id]), json.dumps(dict(outcome.counts))])
+            entries, invited = await import_school(prepared, source_id, job, actor_id, tx)
+        outcome.invited += len({i.guardian for i in invited})
+        if on_invited is not None:
+            on_invited(invited)
         await outbox.flush(entries)
         report.advance()
         if after_school is not None:
             await after_school(report.done - len(done))
     report.close()
     async with in_transaction() as tx:
-        await RosterRun.filter(id=job.id).using_db(tx).update(status=RosterRunStatus.COMPLETED,
-                                                             finished_at=await db.now(tx))
-        await audit.record(AuditAction.IMPORT, actor_id=actor_id, subject_type="RosterRun", subject_id=job.id,
-                           using=tx)
+        await finish(job, actor_id, tx)
+    outcome.counts = Counter(job.counts)
     return outcome
 
 
@@ -191,12 +236,18 @@ class _Places:
         classes = await _linked(RosterKind.CLASS, list(roster.classes), client)
         return cls(districts, schools, classes, class_names, {})
 
-    def check(self, roster: Roster) -> None:
-        """What only the database can tell: a new school's district exists."""
+    def check(self, roster: Roster, districts: frozenset[uuid.UUID] | None) -> None:
+        """What only the database can tell: a new school's district exists, and is one the operator
+        may import into."""
         for record in roster.schools.values():
-            if record.source_id not in self.schools and self.districts.get(record.district or "") is None:
+            known = self.schools.get(record.source_id)
+            district = known[1] if known else self.districts.get(record.district or "")
+            if district is None:
                 roster.problem(record.origin, "parentSourcedId", "roster_unknown_district", school=record.source_id,
                                district=record.district or "")
+            elif districts is not None and district not in districts:
+                roster.problem(record.origin, "parentSourcedId", "roster_school_outside_scope",
+                               school=record.source_id)
 
 
 async def _linked(kind: RosterKind, source_ids: list[str], client: BaseDBAsyncClient) -> dict[str, uuid.UUID]:
@@ -452,7 +503,8 @@ async def _apply(plan: _Plan, roster: Roster, places: _Places, actor_id: uuid.UU
         entries += more
         if invitation is not None:
             invited.append(_invited(guardian_record, invitation))
-    return entries, invited
+    # A guardian of two children at the school was invited twice; the second code replaced the first.
+    return entries, list({i.guardian: i for i in invited}.values())
 
 
 async def _account(record: GuardianRecord, tx: BaseDBAsyncClient) -> User:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,7 +102,11 @@ def _columns(roster: Roster, name: str, header: list[object], mapping: dict[str,
 
 def _read_file(roster: Roster, file: Path, mapping: dict[str, str]) -> None:
     rows = _rows(file)
-    header = next(rows, None)
+    try:
+        header = next(rows, None)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):  # not a workbook, whatever its name says
+        roster.problem(Origin(file.name, 0), "", "roster_unreadable", everything=True)
+        return
     columns = _columns(roster, file.name, header or [], mapping) if header is not None else None
     if header is None:
         roster.problem(Origin(file.name, 1), "", "roster_empty_file", everything=True)

@@ -4,100 +4,16 @@ with nothing written, a killed import resumed, the student-status spreadsheets."
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import dataclasses
 import json
-import secrets
 import stat
-import sys
-from pathlib import Path
-
-import asyncpg
-import pytest
 
 from services.roster import oneroster, xueji
-from tests.conftest import _admin, database_url
-from tests.processes import process_env
+from tests.roster.helpers import changes, count, rows, write_rows
 from tests.wellbeing.helpers import raise_alert
 
-COEDU = [sys.executable, "-m", "api.cli"]
 #: The demo's people (`coedu seed demo`), as the export writes them.
 DEMO = {"created.school": 20, "created.class": 99, "created.student": 400, "linked.guardian": 740,
         "invited.guardian": 635}
-
-
-@pytest.fixture
-async def second_database(backing, template_database):
-    """An empty city beside the test's own database: what a fresh deployment imports into."""
-    name = f"coedu_test_{secrets.token_hex(6)}"
-    admin = await _admin(backing.admin_url)
-    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    yield database_url(backing.admin_url, name)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
-
-
-@dataclasses.dataclass(frozen=True)
-class Ran:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def coedu(settings, tmp_path):
-    """`coedu ...` in a process of its own (the event loop keeps serving the in-process server meanwhile)."""
-    async def run(*args: str, database: str | None = None, env: dict[str, str] | None = None,
-                  expect: int | None = 0) -> Ran:
-        target = dataclasses.replace(settings, database_url=database or settings.database_url)
-        process = await asyncio.create_subprocess_exec(
-            *COEDU, *args, env=process_env(target, tmp_path, "cli", env), cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        out, err = await asyncio.wait_for(process.communicate(), timeout=300)
-        result = Ran(process.returncode or 0, out.decode(), err.decode())
-        if expect is not None:
-            assert result.returncode == expect, result.stdout + result.stderr + _reports(tmp_path)
-        return result
-    return run
-
-
-def _reports(folder: Path) -> str:
-    return "".join(path.read_text(encoding="utf-8-sig") for path in folder.glob("roster-report-*.csv"))
-
-
-@pytest.fixture
-async def demo_bundle(coedu, tmp_path) -> Path:
-    """The demo's people, seeded into the test's database and exported as OneRoster."""
-    await coedu("seed", "demo")
-    await coedu("roster", "export", str(tmp_path / "bundle"))
-    return tmp_path / "bundle"
-
-
-def changes(result: Ran) -> dict[str, int]:
-    """The counts an import prints: `  created.student   400`."""
-    return {line.split()[0]: int(line.split()[1].replace(",", "")) for line in result.stdout.splitlines()
-            if line.startswith("  ") and len(line.split()) == 2}
-
-
-async def count(url: str, sql: str) -> int:
-    connection = await asyncpg.connect(url)
-    try:
-        return await connection.fetchval(sql)
-    finally:
-        await connection.close()
-
-
-def rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as file:
-        return list(csv.DictReader(file))
-
-
-def write_rows(path: Path, table: list[dict[str, str]]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(table[0]))
-        writer.writeheader()
-        writer.writerows(table)
 
 
 async def test_the_seeds_people_go_out_as_oneroster_and_into_an_empty_city_unchanged(

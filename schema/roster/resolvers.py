@@ -1,0 +1,54 @@
+"""Root fields of the roster sync: start an import from the console, watch it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+
+from schema.common.mutations import payload_type, run
+from schema.context import Context
+from schema.roster.types import RosterFormat, RosterImport
+from services.roster import jobs, queries
+
+Info = strawberry.Info[Context, None]
+
+StartRosterImportPayload = payload_type("StartRosterImportPayload", description="Result of `startRosterImport`.",
+                                        roster_import=(RosterImport, "The import, queued."))
+
+
+@strawberry.input(description="A roster import to start.")
+class StartRosterImportInput:
+    file: str = strawberry.field(description="A file (or folder) in the server's roster folder, by name.")
+    format: RosterFormat | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="The format; by default OneRoster for a zip or a folder with manifest.csv.")
+    dry_run: bool = strawberry.field(default=False, description="Plan only: say what would change, write nothing.")
+    valid_schools_only: bool = strawberry.field(
+        default=False, description="With problems, import the schools without any (a school is all or nothing).")
+
+
+@strawberry.type
+class RosterQueries:
+    @strawberry.field(description="Roster imports, newest first: every one for city administrators, those of their "
+                                  "district for district administrators.")
+    async def roster_imports(self, info: Info, first: Annotated[int, strawberry.argument(
+            description="At most this many (1 to 50).")] = 20) -> list[RosterImport]:
+        assert info.context.principal is not None
+        found = await queries.visible_imports(info.context.principal, max(1, min(first, queries.LATEST)))
+        return [RosterImport.of(r) for r in found]
+
+
+@strawberry.type
+class RosterMutations:
+    @strawberry.mutation(description=(
+        "Import a roster file the city's system dropped in the server's roster folder: checked whole first (a "
+        "problem refuses its school, or everything), then imported a school at a time in the background. City "
+        "administrators import any school, district administrators their district's."))
+    async def start_roster_import(self, info: Info, input: StartRosterImportInput) -> StartRosterImportPayload:  # type: ignore[valid-type]
+        async def action() -> Any:
+            assert info.context.principal is not None
+            started = await jobs.start(info.context.principal, file_name=input.file, format=input.format,
+                                       dry_run=input.dry_run, valid_schools_only=input.valid_schools_only)
+            return StartRosterImportPayload(roster_import=RosterImport.of(started))  # type: ignore[operator]
+
+        return await run(info, StartRosterImportPayload, action)
