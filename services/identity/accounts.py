@@ -48,22 +48,51 @@ def require_phone(checks: Checks, field: str, raw: str) -> str | None:
     return phone
 
 
+@dataclass(frozen=True)
+class Account:
+    id: uuid.UUID
+    #: The invitation was used: the person set a password.
+    active: bool
+    #: Made by this call.
+    created: bool
+
+
+_ACCOUNTS_OF = "SELECT id, phone_index, password_hash IS NOT NULL AS active FROM app_user WHERE phone_index = ANY($1)"
+_NEW_ACCOUNTS = """
+INSERT INTO app_user (id, display_name, phone_index, phone_sealed, phone_masked, created_at)
+SELECT id, name, phone_index, sealed, masked, now()
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[]) AS t(id, name, phone_index, sealed, masked)
+    ON CONFLICT (phone_index) DO NOTHING
+RETURNING id, phone_index
+"""
+
+
+async def find_or_create_users(people: dict[str, str], *, using: BaseDBAsyncClient) -> dict[str, Account]:
+    """The account of each phone (``people``: phone → display name), created (not yet activated)
+    for those with none, in two statements whatever their number."""
+    indexes = {phone: phone_index(phone) for phone in people}
+    found = {row["phone_index"]: Account(row["id"], row["active"], False)
+             for row in await using.execute_query_dict(_ACCOUNTS_OF, [list(indexes.values())])}
+    missing = [phone for phone, index in indexes.items() if index not in found]
+    if missing:
+        ids = [new_id() for _ in missing]
+        sealer = runtime.current().crypto.sealer
+        rows = await using.execute_query_dict(_NEW_ACCOUNTS, [
+            ids, [people[p] for p in missing], [indexes[p] for p in missing],
+            [sealer.seal(p, table="app_user", column="phone", row=i) for p, i in zip(missing, ids, strict=True)],
+            [phones.mask(p) for p in missing]])
+        found.update((row["phone_index"], Account(row["id"], False, True)) for row in rows)
+        if len(rows) < len(missing):  # another transaction made some of them meanwhile
+            found.update((row["phone_index"], Account(row["id"], row["active"], False))
+                         for row in await using.execute_query_dict(_ACCOUNTS_OF, [[indexes[p] for p in missing]])
+                         if row["phone_index"] not in found)
+    return {phone: found[index] for phone, index in indexes.items()}
+
+
 async def find_or_create_user(phone: str, display_name: str, *, using: BaseDBAsyncClient) -> tuple[User, bool]:
     """The account with this phone, created (not yet activated) if there is none."""
-    existing = await User.get_or_none(phone_index=phone_index(phone)).using_db(using)
-    if existing is not None:
-        return existing, False
-    user_id = new_id()
-    sealed = runtime.current().crypto.sealer.seal(phone, table="app_user", column="phone", row=user_id)
-    user = await User.create(
-        id=user_id,
-        display_name=display_name,
-        phone_index=phone_index(phone),
-        phone_sealed=sealed,
-        phone_masked=phones.mask(phone),
-        using_db=using,
-    )
-    return user, True
+    account = (await find_or_create_users({phone: display_name}, using=using))[phone]
+    return await User.get(id=account.id).using_db(using), account.created
 
 
 def _new_code() -> str:
@@ -80,17 +109,34 @@ async def invite_if_inactive(user: User, *, invited_by: uuid.UUID | None,
     """A fresh invitation for an account that has never been activated (the older code stops working)."""
     if user.password_hash is not None:
         return None
+    return (await invite(frozenset({user.id}), invited_by=invited_by, using=using))[user.id]
+
+
+_SUPERSEDE = """
+UPDATE invitation SET superseded_at = $2
+ WHERE user_id = ANY($1) AND used_at IS NULL AND superseded_at IS NULL
+"""
+_NEW_INVITATIONS = """
+INSERT INTO invitation (id, user_id, code_digest, expires_at, created_by_id, created_at)
+SELECT id, user_id, digest, $4, $5, $6 FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(id, user_id, digest)
+"""
+
+
+async def invite(user_ids: frozenset[uuid.UUID], *, invited_by: uuid.UUID | None,
+                 using: BaseDBAsyncClient) -> dict[uuid.UUID, IssuedInvitation]:
+    """A fresh invitation for each of these accounts, none yet activated (their older codes stop
+    working), in two statements whatever their number."""
+    if not user_ids:
+        return {}
     now = await db.now(using)
-    await Invitation.filter(user_id=user.id, used_at__isnull=True, superseded_at__isnull=True).using_db(
-        using
-    ).update(superseded_at=now)
-    code = _new_code()
     expires_at = now + INVITATION_LIFETIME
-    await Invitation.create(
-        user_id=user.id, code_digest=_code_digest(code), expires_at=expires_at, created_by_id=invited_by,
-        using_db=using,
-    )
-    return IssuedInvitation(code, expires_at)
+    users = sorted(user_ids)
+    issued = {user_id: IssuedInvitation(_new_code(), expires_at) for user_id in users}
+    await using.execute_query(_SUPERSEDE, [users, now])
+    await using.execute_query(_NEW_INVITATIONS, [
+        [new_id() for _ in users], users, [_code_digest(issued[u].code) for u in users], expires_at, invited_by,
+        now])
+    return issued
 
 
 # --------------------------------------------------------------------------

@@ -115,15 +115,29 @@ async def _store(guardian_id: uuid.UUID, text: str, shared: bool, tx: BaseDBAsyn
     raise RuntimeError("home address neither inserted nor found")  # pragma: no cover - a row cannot vanish here
 
 
-async def set_on_behalf(actor_id: uuid.UUID | None, guardian_id: uuid.UUID, text: str, tx: BaseDBAsyncClient) -> bool:
-    """An address staff (or the roster import) give when linking a guardian: kept only when the
-    family has none on file (the family's own word wins), not shared. True when stored."""
-    if await HomeAddress.filter(guardian_id=guardian_id).using_db(tx).exists():
-        return False
-    await _store(guardian_id, text, False, tx)
-    await audit.record(AuditAction.UPDATE_HOME_ADDRESS, actor_id=actor_id, subject_type=SUBJECT,
-                       subject_id=guardian_id, using=tx)
-    return True
+_INSERT_MISSING = """
+INSERT INTO home_address (id, guardian_id, address_sealed, shared_with_co_guardians)
+SELECT id, guardian_id, sealed, false FROM unnest($1::uuid[], $2::uuid[], $3::bytea[]) AS t(id, guardian_id, sealed)
+    ON CONFLICT (guardian_id) DO NOTHING
+RETURNING guardian_id
+"""
+
+
+async def set_on_behalf(actor_id: uuid.UUID | None, addresses: dict[uuid.UUID, str],
+                        tx: BaseDBAsyncClient) -> set[uuid.UUID]:
+    """Addresses staff (or the roster import) give when linking guardians (guardian → address):
+    each kept only when the family has none on file (the family's own word wins), not shared.
+    Returns the guardians whose address was stored; each has its audit row."""
+    if not addresses:
+        return set()
+    guardians = list(addresses)
+    ids = [new_id() for _ in guardians]
+    rows = await tx.execute_query_dict(_INSERT_MISSING, [
+        ids, guardians, [_seal(addresses[g], i) for g, i in zip(guardians, ids, strict=True)]])
+    stored = [row["guardian_id"] for row in rows]
+    await audit.record_many(AuditAction.UPDATE_HOME_ADDRESS, actor_id=actor_id, subject_type=SUBJECT,
+                            subject_ids=list(stored), using=tx)
+    return set(stored)
 
 
 _CONFIRMED_VISITS_AT = """

@@ -23,8 +23,11 @@ from services.enums import AuditAction, Gender, GuardianRelationship, Role, Scho
 from services.errors import Checks, ErrorCode, UserErrors
 from services.identity import principals
 from services.identity.accounts import (
+    Account,
     IssuedInvitation,
     find_or_create_user,
+    find_or_create_users,
+    invite,
     invite_if_inactive,
     require_phone,
 )
@@ -336,25 +339,47 @@ async def enroll_student(actor: Principal, *, class_id: uuid.UUID | None, displa
     checks.raise_if_any()
     assert name is not None
     try:
-        return await new_student(class_id=school_class.id, school_id=school.id, display_name=name, gender=gender,
-                                 birth_date=birth_date, student_number=number)
+        async with in_transaction() as tx:
+            [student_id] = await new_students([NewStudent(school_class.id, school.id, name, gender, birth_date,
+                                                          number)], using=tx)
     except IntegrityError as error:
         if _is_unique_violation(error, "student_number_index"):
             raise UserErrors.one(ErrorCode.CONFLICT, "student_number_taken", "studentNumber") from error
         raise
+    return await Student.get(id=student_id)
 
 
-async def new_student(*, class_id: uuid.UUID, school_id: uuid.UUID, display_name: str, gender: Gender,
-                      birth_date: dt.date, student_number: str, using: BaseDBAsyncClient | None = None) -> Student:
-    """A student row, the number sealed to it and blind-indexed (checked by the caller)."""
-    student_id = new_id()
-    sealed = runtime.current().crypto.sealer.seal(student_number, table="student", column="student_number",
-                                                  row=student_id)
-    return await Student.create(
-        id=student_id, display_name=display_name, gender=gender, birth_date=birth_date,
-        student_number_index=student_number_index(student_number), student_number_sealed=sealed,
-        school_class_id=class_id, school_id=school_id, using_db=using,
-    )
+@dataclass(frozen=True)
+class NewStudent:
+    class_id: uuid.UUID
+    school_id: uuid.UUID
+    display_name: str
+    gender: Gender
+    birth_date: dt.date
+    #: Checked by the caller (clean_student_number).
+    student_number: str
+
+
+_NEW_STUDENTS = """
+INSERT INTO student (id, display_name, gender, birth_date, student_number_index, student_number_sealed,
+                     school_class_id, school_id, created_at)
+SELECT id, name, gender, born, number_index, sealed, class_id, school_id, now()
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], $6::bytea[], $7::uuid[], $8::uuid[])
+       AS t(id, name, gender, born, number_index, sealed, class_id, school_id)
+"""
+
+
+async def new_students(students: list[NewStudent], *, using: BaseDBAsyncClient) -> list[uuid.UUID]:
+    """Student rows, each number sealed to its row and blind-indexed, in one statement; their ids."""
+    ids = [new_id() for _ in students]
+    sealer = runtime.current().crypto.sealer
+    await using.execute_query(_NEW_STUDENTS, [
+        ids, [s.display_name for s in students], [s.gender.value for s in students],
+        [s.birth_date for s in students], [student_number_index(s.student_number) for s in students],
+        [sealer.seal(s.student_number, table="student", column="student_number", row=i)
+         for s, i in zip(students, ids, strict=True)],
+        [s.class_id for s in students], [s.school_id for s in students]])
+    return ids
 
 
 async def visible_student(actor: Principal, student_id: uuid.UUID | None, field: str) -> Student:
@@ -389,37 +414,68 @@ async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone
     assert clean_phone is not None
     assert name is not None
     async with in_transaction() as tx:
-        guardian, _ = await find_or_create_user(clean_phone, name, using=tx)
+        guardian = (await find_or_create_users({clean_phone: name}, using=tx))[clean_phone]
         if await Guardianship.filter(student_id=student.id, guardian_id=guardian.id).using_db(tx).exists():
             raise UserErrors.one(ErrorCode.CONFLICT, "already_guardian", "phone")
-        guardianship, invitation, entries = await add_guardian(
-            student.id, guardian, relationship=relationship, is_primary=is_primary, home_address=address,
-            actor_id=actor.user_id, using=tx)
+        invitations, entries = await add_guardians(
+            [NewGuardian(student.id, guardian, relationship, is_primary, address)], actor_id=actor.user_id,
+            using=tx)
+        guardianship = await Guardianship.get(student_id=student.id, guardian_id=guardian.id).using_db(tx)
     await outbox.flush(entries)
-    return guardianship, invitation
+    return guardianship, invitations.get(guardian.id)
 
 
-async def add_guardian(student_id: uuid.UUID, guardian: User, *, relationship: GuardianRelationship,
-                       is_primary: bool, home_address: str | None, actor_id: uuid.UUID | None,
-                       using: BaseDBAsyncClient
-                       ) -> tuple[Guardianship, IssuedInvitation | None, list[outbox.RedisOutbox]]:
-    """Make ``guardian`` a guardian of the student (not one yet): the PARENT role when they lack
-    it, the address when the family has none on file, a fresh invitation while the account is
-    not activated. Flush the returned entries after commit."""
-    if is_primary:
-        await Guardianship.filter(student_id=student_id, is_primary=True).using_db(using).update(is_primary=False)
-    guardianship = await Guardianship.create(
-        student_id=student_id, guardian_id=guardian.id, relationship=relationship, is_primary=is_primary,
-        using_db=using,
-    )
-    if home_address:
-        await home_addresses.set_on_behalf(actor_id, guardian.id, home_address, using)
+@dataclass(frozen=True)
+class NewGuardian:
+    """A guardian to link to a student they are not yet linked to."""
+
+    student_id: uuid.UUID
+    guardian: Account
+    relationship: GuardianRelationship
+    is_primary: bool
+    home_address: str | None = None
+
+
+_NOT_PRIMARY = "UPDATE guardianship SET is_primary = false WHERE student_id = ANY($1) AND is_primary"
+_LINK = """
+INSERT INTO guardianship (id, student_id, guardian_id, relationship, is_primary, created_at)
+SELECT id, student_id, guardian_id, relationship, is_primary, now()
+  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bool[])
+       AS t(id, student_id, guardian_id, relationship, is_primary)
+"""
+_PARENT_ROLE = """
+INSERT INTO role_assignment (id, user_id, role, granted_by_id, created_at)
+SELECT gen_random_uuid(), u, 'PARENT', $2, now() FROM unnest($1::uuid[]) AS u
+ WHERE NOT EXISTS (SELECT 1 FROM role_assignment r WHERE r.user_id = u AND r.role = 'PARENT')
+RETURNING user_id
+"""
+
+
+async def add_guardians(links: list[NewGuardian], *, actor_id: uuid.UUID | None, using: BaseDBAsyncClient
+                        ) -> tuple[dict[uuid.UUID, IssuedInvitation], list[outbox.RedisOutbox]]:
+    """Link each guardian to their student, in a handful of statements whatever their number: the
+    PARENT role for those who lack it, the address when the family has none on file, a fresh
+    invitation for each account not yet activated. Returns the invitations by guardian; flush the
+    entries after commit."""
+    if not links:
+        return {}, []
+    primaries = sorted({link.student_id for link in links if link.is_primary})
+    if primaries:
+        await using.execute_query(_NOT_PRIMARY, [primaries])
+    await using.execute_query(_LINK, [
+        [new_id() for _ in links], [link.student_id for link in links], [link.guardian.id for link in links],
+        [link.relationship.value for link in links], [link.is_primary for link in links]])
+    addresses = {link.guardian.id: link.home_address for link in links if link.home_address}
+    await home_addresses.set_on_behalf(actor_id, addresses, using)
+    guardians = {link.guardian.id: link.guardian for link in links}
+    gained = await using.execute_query_dict(_PARENT_ROLE, [sorted(guardians), actor_id])
     entries: list[outbox.RedisOutbox] = []
-    if not await RoleAssignment.filter(user_id=guardian.id, role=Role.PARENT).using_db(using).exists():
-        await RoleAssignment.create(user_id=guardian.id, role=Role.PARENT, granted_by_id=actor_id, using_db=using)
-        entries = await principals.access_changed(guardian.id, using=using)
-    invitation = await invite_if_inactive(guardian, invited_by=actor_id, using=using)
-    return guardianship, invitation, entries
+    for row in gained:
+        # An account made in this transaction has never signed in: no principal of it is cached.
+        if not guardians[row["user_id"]].created:
+            entries += await principals.access_changed(row["user_id"], using=using)
+    inactive = frozenset(g.id for g in guardians.values() if not g.active)
+    return await invite(inactive, invited_by=actor_id, using=using), entries
 
 
 async def transfer_student(actor: Principal, *, student_id: uuid.UUID | None, to_class_id: uuid.UUID | None,

@@ -24,13 +24,20 @@ from tortoise.transactions import in_transaction
 
 from services import audit, db, outbox, runtime
 from services.enums import AuditAction, GuardianRelationship, RosterKind, RosterRunStatus
-from services.identity.accounts import IssuedInvitation, find_or_create_user, phone_index
-from services.identity.models import User
+from services.identity.accounts import find_or_create_users, phone_index
+from services.ids import new_id
 from services.organisation.models import Guardianship, School, SchoolClass, Student
-from services.organisation.service import add_guardian, move_student, new_student, student_number_index
+from services.organisation.service import (
+    NewGuardian,
+    NewStudent,
+    add_guardians,
+    move_student,
+    new_students,
+    student_number_index,
+)
 from services.progress import Progress
 from services.roster.models import RosterRun
-from services.roster.records import GuardianRecord, Problem, Roster, SchoolRecord, StudentRecord
+from services.roster.records import Problem, Roster, SchoolRecord, StudentRecord
 from services.roster.validation import validate
 
 #: Recorded as the reason of a transfer the roster made.
@@ -259,11 +266,22 @@ async def _linked(kind: RosterKind, source_ids: list[str], client: BaseDBAsyncCl
     return {by_index[row["source_index"]]: row["entity_id"] for row in rows}
 
 
-async def _link(kind: RosterKind, source_id: str, entity_id: uuid.UUID, tx: BaseDBAsyncClient) -> None:
-    await tx.execute_query(
-        "INSERT INTO roster_source (id, kind, source_index, source_sealed, entity_id) VALUES ($1, $2, $3, $4, $5) "
-        "ON CONFLICT DO NOTHING",
-        [uuid.uuid4(), kind.value, source_index(kind, source_id), _seal(source_id, entity_id), entity_id])
+_LINK = """
+INSERT INTO roster_source (id, kind, source_index, source_sealed, entity_id)
+SELECT id, $1, source_index, sealed, entity_id
+  FROM unnest($2::uuid[], $3::text[], $4::bytea[], $5::uuid[]) AS t(id, source_index, sealed, entity_id)
+    ON CONFLICT DO NOTHING
+"""
+
+
+async def _link(kind: RosterKind, pairs: dict[str, uuid.UUID], tx: BaseDBAsyncClient) -> None:
+    """Remember each record's source id (source id → entity), for the next import and the export."""
+    if not pairs:
+        return
+    sources = list(pairs)
+    await tx.execute_query(_LINK, [kind.value, [new_id() for _ in sources],
+                                   [source_index(kind, s) for s in sources],
+                                   [_seal(s, pairs[s]) for s in sources], [pairs[s] for s in sources]])
 
 
 @dataclass(frozen=True)
@@ -301,6 +319,8 @@ class _Plan:
     rejoins: list[uuid.UUID] = field(default_factory=list)
     withdrawals: list[uuid.UUID] = field(default_factory=list)
     student_links: dict[str, uuid.UUID] = field(default_factory=dict)
+    #: Students found by their 学籍号, not yet by their source id.
+    unlinked_students: set[str] = field(default_factory=set)
     #: (student source id, guardian source id, relationship, primary) to link
     new_links: list[tuple[str, str, GuardianRelationship, bool]] = field(default_factory=list)
     link_changes: dict[uuid.UUID, dict[str, object]] = field(default_factory=dict)
@@ -390,6 +410,8 @@ async def _plan_students(plan: _Plan, students: list[StudentRecord], complete: b
             plan.new_students.append(record)
             continue
         plan.student_links[record.source_id] = row["id"]
+        if row["source_index"] != source_index(RosterKind.STUDENT, record.source_id):
+            plan.unlinked_students.add(record.source_id)
         changes = {key: value for key, value in (("display_name", record.name), ("gender", record.gender),
                                                    ("birth_date", record.birth_date)) if row[key] != value}
         if changes:
@@ -445,6 +467,7 @@ async def _plan_guardians(plan: _Plan, roster: Roster, students: list[StudentRec
 
 async def _apply(plan: _Plan, roster: Roster, places: _Places, actor_id: uuid.UUID | None,
                  tx: BaseDBAsyncClient) -> tuple[list[outbox.RedisOutbox], list[Invited]]:
+    """The plan written, in a few statements per kind of change whatever the school's size."""
     record = plan.school
     school_id = plan.school_id
     if school_id is None:
@@ -455,27 +478,21 @@ async def _apply(plan: _Plan, roster: Roster, places: _Places, actor_id: uuid.UU
         places.schools[record.source_id] = (school_id, district_id)
     elif plan.school_changes:
         await School.filter(id=school_id).using_db(tx).update(**plan.school_changes)
-    await _link(RosterKind.SCHOOL, record.source_id, school_id, tx)
+    links: dict[RosterKind, dict[str, uuid.UUID]] = {RosterKind.SCHOOL: {record.source_id: school_id}}
     classes = dict(plan.class_links)
     for source_id in plan.new_classes:
         wanted = roster.classes[source_id]
         created = await SchoolClass.create(school_id=school_id, grade=wanted.grade, name=wanted.name, using_db=tx)
         classes[source_id] = created.id
-    for source_id, class_id in classes.items():
-        await _link(RosterKind.CLASS, source_id, class_id, tx)
+    links[RosterKind.CLASS] = classes
     places.classes.update(classes)
-    entries: list[outbox.RedisOutbox] = []
     students = dict(plan.student_links)
-    for wanted_student in plan.new_students:
-        assert wanted_student.gender is not None
-        assert wanted_student.birth_date is not None
-        created_student = await new_student(
-            class_id=classes[wanted_student.school_class or ""], school_id=school_id,
-            display_name=wanted_student.name, gender=wanted_student.gender, birth_date=wanted_student.birth_date,
-            student_number=wanted_student.student_number, using=tx)
-        students[wanted_student.source_id] = created_student.id
-    for source_id, student_id in students.items():
-        await _link(RosterKind.STUDENT, source_id, student_id, tx)
+    new = [NewStudent(classes[s.school_class or ""], school_id, s.name, s.gender, s.birth_date,  # type: ignore[arg-type]
+                      s.student_number) for s in plan.new_students]  # validation: neither gender nor birth is None
+    students.update(zip((s.source_id for s in plan.new_students), await new_students(new, using=tx), strict=True))
+    links[RosterKind.STUDENT] = {s: students[s] for s in plan.unlinked_students | {r.source_id for r in
+                                                                                   plan.new_students}}
+    entries: list[outbox.RedisOutbox] = []
     for student_id, changes in plan.student_changes.items():
         await Student.filter(id=student_id).using_db(tx).update(**changes)
     for student_id, class_source in {**plan.moves, **plan.transfers}.items():
@@ -493,26 +510,17 @@ async def _apply(plan: _Plan, roster: Roster, places: _Places, actor_id: uuid.UU
             await Guardianship.filter(student_id=row.student_id, is_primary=True).using_db(tx).update(  # type: ignore[attr-defined]
                 is_primary=False)
         await Guardianship.filter(id=link_id).using_db(tx).update(**changes)
-    invited: list[Invited] = []
-    for student_source, guardian_source, relationship, primary in plan.new_links:
-        guardian_record = roster.guardians[guardian_source]
-        guardian = await _account(guardian_record, tx)
-        _, invitation, more = await add_guardian(
-            students[student_source], guardian, relationship=relationship, is_primary=primary,
-            home_address=guardian_record.address, actor_id=actor_id, using=tx)
-        entries += more
-        if invitation is not None:
-            invited.append(_invited(guardian_record, invitation))
-    # A guardian of two children at the school was invited twice; the second code replaced the first.
-    return entries, list({i.guardian: i for i in invited}.values())
-
-
-async def _account(record: GuardianRecord, tx: BaseDBAsyncClient) -> User:
-    assert record.phone is not None
-    user, _ = await find_or_create_user(record.phone, record.name, using=tx)
-    await _link(RosterKind.GUARDIAN, record.source_id, user.id, tx)
-    return user
-
-
-def _invited(record: GuardianRecord, invitation: IssuedInvitation) -> Invited:
-    return Invited(record.source_id, record.name, record.phone or "", invitation.code, invitation.expires_at)
+    guardians = {g: roster.guardians[g] for _, g, _, _ in plan.new_links}
+    accounts = await find_or_create_users({r.phone: r.name for r in guardians.values() if r.phone}, using=tx)
+    account_of = {g: accounts[r.phone] for g, r in guardians.items() if r.phone}
+    links[RosterKind.GUARDIAN] = {g: account.id for g, account in account_of.items()}
+    invitations, more = await add_guardians([
+        NewGuardian(students[student], account_of[guardian], relationship, primary, guardians[guardian].address)
+        for student, guardian, relationship, primary in plan.new_links], actor_id=actor_id, using=tx)
+    entries += more
+    for kind, pairs in links.items():
+        await _link(kind, pairs, tx)
+    invited = [Invited(g, r.name, r.phone or "", invitations[account_of[g].id].code,
+                       invitations[account_of[g].id].expires_at)
+               for g, r in guardians.items() if account_of[g].id in invitations]
+    return entries, invited
