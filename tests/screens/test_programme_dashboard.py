@@ -15,7 +15,7 @@ from services.home_visits.rules import Window
 from services.identity import principals
 from services.organisation.models import School, ServiceStation
 from services.wellbeing import alerts
-from tests.helpers import contract_operation, error_codes, make_person, make_student
+from tests.helpers import contract_operation, error_codes, make_person, make_student, statement_count
 from tests.home_visits.helpers import move_into_past, slot
 
 DASHBOARD = contract_operation("screens.graphql", "ProgrammeDashboard")
@@ -214,3 +214,61 @@ async def test_two_children_moving_at_once_leave_their_parent_in_the_new_distric
         rows = await db.execute_query_dict("SELECT district_id FROM guardian_district WHERE guardian_id = $1",
                                            [parent.user.id])
         assert [r["district_id"] for r in rows] == [world.district_b.id], attempt
+
+
+
+# Selections of the dashboard's figures: every one of them, and as screens that show only some ask.
+EVERY_FIGURE = """query EveryFigure($year: Int!, $districtId: ID) {
+  programmeDashboard(year: $year, districtId: $districtId) {
+    pilotSchools { actual target } certifiedInstructors { actual target } serviceStations { actual target }
+    teachersVisiting { actual target } familiesVisited { actual target }
+    homeVisitsCompleted courseEnrollments courseCompletions trainedTeachers
+    notices { sent confirmationRate } column { views completions }
+    alerts { raised acknowledged acknowledgedInTime medianMinutesToAcknowledge openBySeverity { severity count } }
+    byDistrict { district { id name } familiesVisited teachersVisiting alertsRaised trainedTeachers }
+  }
+}"""
+NO_FIGURES = """query Districts($year: Int!, $districtId: ID) {
+  programmeDashboard(year: $year, districtId: $districtId) { byDistrict { district { id name } } }
+}"""
+STOCKS = """query Stocks($year: Int!, $districtId: ID) {
+  programmeDashboard(year: $year, districtId: $districtId) { pilotSchools { actual target } serviceStations { actual } }
+}"""
+OPEN_ALERTS = """query OpenAlerts($year: Int!, $districtId: ID) {
+  programmeDashboard(year: $year, districtId: $districtId) { alerts { openBySeverity { severity count } } }
+}"""
+DISTRICT_VISITS = """query DistrictVisits($year: Int!, $districtId: ID) {
+  programmeDashboard(year: $year, districtId: $districtId) {
+    homeVisitsCompleted
+    byDistrict { district { name } ... on DistrictFigures { familiesVisited } }
+  }
+}"""
+#: The groups of figures read apart: stocks, visits, courses, trained teachers, notices, the column,
+#: alerts handled and alerts open. The screen's document names all but three of them.
+GROUPS, SCREEN_GROUPS = 8, 5
+
+
+def _shared(full, narrow):
+    """The part of ``full`` that ``narrow`` selects."""
+    if isinstance(narrow, dict):
+        return {key: _shared(full[key], value) for key, value in narrow.items()}
+    if isinstance(narrow, list):
+        return [_shared(f, n) for f, n in zip(full, narrow, strict=True)]
+    return full
+
+
+async def test_a_selection_reads_only_the_figures_it_names_and_answers_as_the_full_one_does(api, world):
+    await _build(world)
+    token = world["city_admin"].token
+    for variables in ({"year": YEAR}, {"year": YEAR, "districtId": world.gid(world.district_a)}):
+        full = (await api.data(EVERY_FIGURE, variables, token=token))["programmeDashboard"]
+        bare = await statement_count(api, NO_FIGURES, variables, token)  # the districts, and no figure
+        per_group = await statement_count(api, STOCKS, variables, token) - bare
+        assert per_group > 0
+        assert await statement_count(api, OPEN_ALERTS, variables, token) == bare + per_group
+        assert await statement_count(api, DISTRICT_VISITS, variables, token) == bare + per_group
+        assert await statement_count(api, DASHBOARD, variables, token) == bare + SCREEN_GROUPS * per_group
+        assert await statement_count(api, EVERY_FIGURE, variables, token) == bare + GROUPS * per_group
+        for narrow in (DASHBOARD, NO_FIGURES, STOCKS, OPEN_ALERTS, DISTRICT_VISITS):
+            answer = (await api.data(narrow, variables, token=token))["programmeDashboard"]
+            assert answer == _shared(full, answer), narrow
