@@ -17,6 +17,7 @@ from services.organisation.models import School, ServiceStation
 from services.wellbeing import alerts
 from tests.helpers import contract_operation, error_codes, make_person, make_student, statement_count
 from tests.home_visits.helpers import move_into_past, slot
+from tests.screens.dashboard_selections import DISTRICT_VISITS, EVERY_FIGURE, NO_FIGURES, OPEN_ALERTS, STOCKS
 
 DASHBOARD = contract_operation("screens.graphql", "ProgrammeDashboard")
 YEAR = dt.datetime.now(PROGRAMME_ZONE).year
@@ -217,32 +218,6 @@ async def test_two_children_moving_at_once_leave_their_parent_in_the_new_distric
 
 
 
-# Selections of the dashboard's figures: every one of them, and as screens that show only some ask.
-EVERY_FIGURE = """query EveryFigure($year: Int!, $districtId: ID) {
-  programmeDashboard(year: $year, districtId: $districtId) {
-    pilotSchools { actual target } certifiedInstructors { actual target } serviceStations { actual target }
-    teachersVisiting { actual target } familiesVisited { actual target }
-    homeVisitsCompleted courseEnrollments courseCompletions trainedTeachers
-    notices { sent confirmationRate } column { views completions }
-    alerts { raised acknowledged acknowledgedInTime medianMinutesToAcknowledge openBySeverity { severity count } }
-    byDistrict { district { id name } familiesVisited teachersVisiting alertsRaised trainedTeachers }
-  }
-}"""
-NO_FIGURES = """query Districts($year: Int!, $districtId: ID) {
-  programmeDashboard(year: $year, districtId: $districtId) { byDistrict { district { id name } } }
-}"""
-STOCKS = """query Stocks($year: Int!, $districtId: ID) {
-  programmeDashboard(year: $year, districtId: $districtId) { pilotSchools { actual target } serviceStations { actual } }
-}"""
-OPEN_ALERTS = """query OpenAlerts($year: Int!, $districtId: ID) {
-  programmeDashboard(year: $year, districtId: $districtId) { alerts { openBySeverity { severity count } } }
-}"""
-DISTRICT_VISITS = """query DistrictVisits($year: Int!, $districtId: ID) {
-  programmeDashboard(year: $year, districtId: $districtId) {
-    homeVisitsCompleted
-    byDistrict { district { name } ... on DistrictFigures { familiesVisited } }
-  }
-}"""
 #: The groups of figures read apart: stocks, visits, courses, trained teachers, notices, the column,
 #: alerts handled and alerts open. The screen's document names all but three of them.
 GROUPS, SCREEN_GROUPS = 8, 5
