@@ -25,6 +25,7 @@ from api.app import build_runtime, redis_client
 from api.settings import Settings
 from schema.common.ids import to_global_id
 from services import runtime
+from services.home_visits.service import unseal
 from services.identity.tokens import verify_access_token
 
 _CHILDREN = """
@@ -46,7 +47,7 @@ SELECT u.display_name AS viewer_name,
 
 # Open visits still to come, with the current round's slots and the lead teacher.
 _VISITS = """
-SELECT v.id, v.student_id, v.status, v.scheduled_start, v.scheduled_end, v.purpose,
+SELECT v.id, v.student_id, v.status, v.scheduled_start, v.scheduled_end, v.purpose_sealed,
        t.id AS teacher_id, t.display_name AS teacher_name,
        coalesce((SELECT json_agg(json_build_array(sl.starts_at, sl.ends_at) ORDER BY sl.starts_at, sl.id)
                    FROM home_visit_slot sl WHERE sl.visit_id = v.id AND sl.round = v.round), '[]') AS slots
@@ -129,7 +130,7 @@ async def parent_home(request: Request) -> Response:
                 "proposedSlots": [{"startsAt": _slot_time(a), "endsAt": _slot_time(b)}
                                   for a, b in orjson.loads(v["slots"])],
                 "teacher": {"id": to_global_id("User", v["teacher_id"]), "displayName": v["teacher_name"]},
-                "purpose": v["purpose"],
+                "purpose": unseal(v["purpose_sealed"], "purpose", v["id"]),  # the parent's own child's visit
             } for v in by_student.get(row["id"], [])[:3]]},
         } for row in children if row["id"] is not None],
         "enrollments": {"nodes": [{

@@ -37,6 +37,8 @@ class Result:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    #: every response, the warm-up's too: what the server's CPU time over the whole run was spent on
+    answered: int
 
     @property
     def throughput(self) -> float:
@@ -60,7 +62,7 @@ async def _run(target: Target, concurrency: int, warm_up: float, duration: float
     host, port = target.address.split(":")
     payload = target.request()
     latencies: list[float] = []
-    counts = {"ok": 0, "errors": 0}
+    counts = {"ok": 0, "errors": 0, "answered": 0}
     started = time.perf_counter()
     measure_from = started + warm_up
     stop_at = measure_from + duration
@@ -75,6 +77,7 @@ async def _run(target: Target, concurrency: int, warm_up: float, duration: float
                 writer.write(payload)
                 status = await _read_response(reader)
                 done = time.perf_counter()
+                counts["answered"] += 1
                 if sent >= measure_from:
                     if status == 200:
                         counts["ok"] += 1
@@ -85,7 +88,7 @@ async def _run(target: Target, concurrency: int, warm_up: float, duration: float
             writer.close()
 
     await asyncio.gather(*(connection() for _ in range(concurrency)))
-    return Result(counts["ok"], counts["errors"], duration, latencies)
+    return Result(counts["ok"], counts["errors"], duration, latencies, counts["answered"])
 
 
 def _process(target: Target, concurrency: int, warm_up: float, duration: float, cpu: int | None, out) -> None:

@@ -20,6 +20,10 @@ class TargetFigure:
     actual: int = strawberry.field(description="Where the programme stands.")
     target: int = strawberry.field(description="The target: the city's, or a district's even share of it.")
 
+    @classmethod
+    def of(cls, figure: dashboard.Figure) -> TargetFigure:
+        return cls(actual=figure.actual, target=figure.target)
+
 
 @strawberry.type(description="Open alerts of one severity.")
 class SeverityCount:
@@ -27,27 +31,59 @@ class SeverityCount:
     count: int | None = strawberry.field(description="How many are open; null when 1 to 4 (withheld).")
 
 
+# The figure types below resolve each field from the dashboard's reads, so that a selection runs
+# only the statements of the figures it names.
+
+
 @strawberry.type(description="How alerts raised in the year were handled. Counts from 1 to 4 are withheld (null), "
                              "so that no child can be singled out.")
 class AlertFigures:
-    raised: int | None = strawberry.field(description="Alerts raised in the year.")
-    acknowledged: int | None = strawberry.field(description="Of those, acknowledged.")
-    acknowledged_in_time: int | None = strawberry.field(
-        description="Of those, acknowledged before the school level's deadline.")
-    median_minutes_to_acknowledge: float | None = strawberry.field(
-        description="Median minutes from raising to acknowledgement; null under five acknowledgements.")
-    open_by_severity: list[SeverityCount] = strawberry.field(
-        description="Alerts open now (not resolved), whenever raised, by severity.")
+    figures: strawberry.Private[dashboard.Dashboard]
+
+    @strawberry.field(description="Alerts raised in the year.")
+    async def raised(self) -> int | None:
+        return (await self.figures.alert_handling()).raised
+
+    @strawberry.field(description="Of those, acknowledged.")
+    async def acknowledged(self) -> int | None:
+        return (await self.figures.alert_handling()).acknowledged
+
+    @strawberry.field(description="Of those, acknowledged before the school level's deadline.")
+    async def acknowledged_in_time(self) -> int | None:
+        return (await self.figures.alert_handling()).acknowledged_in_time
+
+    @strawberry.field(description="Median minutes from raising to acknowledgement; null under five acknowledgements.")
+    async def median_minutes_to_acknowledge(self) -> float | None:
+        return (await self.figures.alert_handling()).median_minutes_to_acknowledge
+
+    @strawberry.field(description="Alerts open now (not resolved), whenever raised, by severity.")
+    async def open_by_severity(self) -> list[SeverityCount]:
+        return [SeverityCount(severity=s, count=n) for s, n in await self.figures.open_alerts()]
 
 
 @strawberry.type(description="One district's figures for the year.")
 class DistrictFigures:
-    district: District = strawberry.field(description="The district.")
-    families_visited: int = strawberry.field(description="Students whose home was visited (visits completed).")
-    teachers_visiting: int = strawberry.field(description="Teachers who completed at least one visit.")
-    alerts_raised: int | None = strawberry.field(description="Alerts raised; null when 1 to 4 (withheld).")
-    trained_teachers: int = strawberry.field(description="Its schools' teachers who completed a TEACHER course in the "
-                                                         "year.")
+    figures: strawberry.Private[dashboard.DistrictFigures]
+
+    @strawberry.field(description="The district.")
+    def district(self) -> District:
+        return District.of(self.figures.district)
+
+    @strawberry.field(description="Students whose home was visited (visits completed).")
+    async def families_visited(self) -> int:
+        return await self.figures.families_visited()
+
+    @strawberry.field(description="Teachers who completed at least one visit.")
+    async def teachers_visiting(self) -> int:
+        return await self.figures.teachers_visiting()
+
+    @strawberry.field(description="Alerts raised; null when 1 to 4 (withheld).")
+    async def alerts_raised(self) -> int | None:
+        return await self.figures.alerts_raised()
+
+    @strawberry.field(description="Its schools' teachers who completed a TEACHER course in the year.")
+    async def trained_teachers(self) -> int:
+        return await self.figures.trained_teachers()
 
 
 @strawberry.type(description="School notices of the year.")
@@ -68,52 +104,64 @@ class ColumnFigures:
 
 @strawberry.type(description="The programme's progress against its targets for a calendar year (Asia/Shanghai).")
 class ProgrammeDashboard:
-    pilot_schools: TargetFigure = strawberry.field(description="Family-education pilot schools.")
-    certified_instructors: TargetFigure = strawberry.field(
-        description="Instructors certified and current on the year's last day (or today), not suspended.")
-    service_stations: TargetFigure = strawberry.field(description="Community service stations.")
-    teachers_visiting: TargetFigure = strawberry.field(description="Teachers who completed at least one home visit.")
-    families_visited: TargetFigure = strawberry.field(description="Students whose home was visited.")
-    home_visits_completed: int = strawberry.field(description="Home visits completed.")
-    course_enrollments: int = strawberry.field(
-        description="Family-course enrolments made in the year (in a district: by parents of its schools' children).")
-    course_completions: int = strawberry.field(description="Family courses completed in the year.")
-    trained_teachers: int = strawberry.field(
-        description="Teachers who completed a TEACHER course (guidance training) in the year, each counted once.")
-    notices: NoticeFigures = strawberry.field(description="School notices.")
-    column: ColumnFigures = strawberry.field(description="The 静待花开 family-education column.")
-    alerts: AlertFigures = strawberry.field(description="Wellbeing alerts, withheld where small.")
-    by_district: list[DistrictFigures] = strawberry.field(
-        description="Each district's figures (the one asked for, or all of them).")
+    figures: strawberry.Private[dashboard.Dashboard]
 
-    @classmethod
-    def of(cls, figures: dashboard.Dashboard) -> ProgrammeDashboard:
-        def target(figure: dashboard.Figure) -> TargetFigure:
-            return TargetFigure(actual=figure.actual, target=figure.target)
+    @strawberry.field(description="Family-education pilot schools.")
+    async def pilot_schools(self) -> TargetFigure:
+        return TargetFigure.of(await self.figures.pilot_schools())
 
-        alerts = figures.alerts
-        return cls(
-            pilot_schools=target(figures.pilot_schools),
-            certified_instructors=target(figures.certified_instructors),
-            service_stations=target(figures.service_stations),
-            teachers_visiting=target(figures.teachers_visiting),
-            families_visited=target(figures.families_visited),
-            home_visits_completed=figures.home_visits_completed,
-            course_enrollments=figures.course_enrollments,
-            course_completions=figures.course_completions,
-            trained_teachers=figures.trained_teachers,
-            notices=NoticeFigures(sent=figures.notices.sent, confirmation_rate=figures.notices.confirmation_rate),
-            column=ColumnFigures(views=figures.column.views, completions=figures.column.completions),
-            alerts=AlertFigures(
-                raised=alerts.raised, acknowledged=alerts.acknowledged,
-                acknowledged_in_time=alerts.acknowledged_in_time,
-                median_minutes_to_acknowledge=alerts.median_minutes_to_acknowledge,
-                open_by_severity=[SeverityCount(severity=s, count=n) for s, n in alerts.open_by_severity]),
-            by_district=[DistrictFigures(district=District.of(d.district), families_visited=d.families_visited,
-                                             teachers_visiting=d.teachers_visiting, alerts_raised=d.alerts_raised,
-                                             trained_teachers=d.trained_teachers)
-                         for d in figures.by_district],
-        )
+    @strawberry.field(description="Instructors certified and current on the year's last day (or today), not "
+                                  "suspended.")
+    async def certified_instructors(self) -> TargetFigure:
+        return TargetFigure.of(await self.figures.certified_instructors())
+
+    @strawberry.field(description="Community service stations.")
+    async def service_stations(self) -> TargetFigure:
+        return TargetFigure.of(await self.figures.service_stations())
+
+    @strawberry.field(description="Teachers who completed at least one home visit.")
+    async def teachers_visiting(self) -> TargetFigure:
+        return TargetFigure.of(await self.figures.teachers_visiting())
+
+    @strawberry.field(description="Students whose home was visited.")
+    async def families_visited(self) -> TargetFigure:
+        return TargetFigure.of(await self.figures.families_visited())
+
+    @strawberry.field(description="Home visits completed.")
+    async def home_visits_completed(self) -> int:
+        return await self.figures.home_visits_completed()
+
+    @strawberry.field(description="Family-course enrolments made in the year (in a district: by parents of its "
+                                  "schools' children).")
+    async def course_enrollments(self) -> int:
+        return await self.figures.course_enrollments()
+
+    @strawberry.field(description="Family courses completed in the year.")
+    async def course_completions(self) -> int:
+        return await self.figures.course_completions()
+
+    @strawberry.field(description="Teachers who completed a TEACHER course (guidance training) in the year, each "
+                                  "counted once.")
+    async def trained_teachers(self) -> int:
+        return await self.figures.trained_teachers()
+
+    @strawberry.field(description="School notices.")
+    async def notices(self) -> NoticeFigures:
+        figures = await self.figures.notices()
+        return NoticeFigures(sent=figures.sent, confirmation_rate=figures.confirmation_rate)
+
+    @strawberry.field(description="The 静待花开 family-education column.")
+    async def column(self) -> ColumnFigures:
+        figures = await self.figures.column()
+        return ColumnFigures(views=figures.views, completions=figures.completions)
+
+    @strawberry.field(description="Wellbeing alerts, withheld where small.")
+    def alerts(self) -> AlertFigures:
+        return AlertFigures(figures=self.figures)
+
+    @strawberry.field(description="Each district's figures (the one asked for, or all of them).")
+    def by_district(self) -> list[DistrictFigures]:
+        return [DistrictFigures(figures=d) for d in self.figures.by_district]
 
 
 @strawberry.type
@@ -129,4 +177,4 @@ class DashboardQueries:
         if district_id and district is None:
             return None
         figures = await dashboard.dashboard_for(info.context.principal, year, district)
-        return ProgrammeDashboard.of(figures) if figures else None
+        return ProgrammeDashboard(figures=figures) if figures else None

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import math
 import uuid
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from services import access, db
 from services.access import Principal
@@ -21,7 +24,7 @@ from services.clock import PROGRAMME_ZONE, year_bounds
 from services.column.queries import YEAR_REACH
 from services.enums import AlertSeverity
 from services.errors import Forbidden
-from services.home_visits.queries import coverage
+from services.home_visits.queries import CoverageByDistrict, coverage
 from services.notices.queries import NOTICE_FIGURES
 from services.organisation.models import District
 
@@ -44,21 +47,11 @@ class Figure:
 
 
 @dataclass(frozen=True)
-class AlertFigures:
+class AlertHandling:
     raised: int | None
     acknowledged: int | None
     acknowledged_in_time: int | None
     median_minutes_to_acknowledge: float | None
-    open_by_severity: list[tuple[AlertSeverity, int | None]]
-
-
-@dataclass(frozen=True)
-class DistrictFigures:
-    district: District
-    families_visited: int
-    teachers_visiting: int
-    alerts_raised: int | None
-    trained_teachers: int
 
 
 @dataclass(frozen=True)
@@ -73,23 +66,6 @@ class NoticeFigures:
 class ColumnFigures:
     views: int | None
     completions: int | None
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    pilot_schools: Figure
-    certified_instructors: Figure
-    service_stations: Figure
-    teachers_visiting: Figure
-    families_visited: Figure
-    home_visits_completed: int
-    course_enrollments: int
-    course_completions: int
-    trained_teachers: int
-    notices: NoticeFigures
-    column: ColumnFigures
-    alerts: AlertFigures
-    by_district: list[DistrictFigures]
 
 
 _STOCKS = """
@@ -171,66 +147,141 @@ async def dashboard_for(viewer: Principal, year: int, district_id: uuid.UUID | N
         return None
     if not access.may_see_programme_figures(viewer, district_id):
         raise Forbidden()
-    return await dashboard(year, district_id, districts)
+    return Dashboard(year, district_id, districts)
 
 
-async def dashboard(year: int, district_id: uuid.UUID | None, districts: list[District]) -> Dashboard:
-    since, until = year_bounds(year)
-    # Independent aggregates: at once, each on a connection of its own.
-    stock_rows, course_rows, trained_rows, notice_rows, column_rows, alert_rows, open_alerts, visits = \
-        await asyncio.gather(
-            db.report_rows(_STOCKS, [district_id, _last_day(year), until]),
-            db.report_rows(_COURSES, [district_id, since, until]),
-            db.report_rows(_TRAINED_TEACHERS, [district_id, since, until]),
-            db.report_rows(NOTICE_FIGURES, [district_id, since, until]),
-            db.report_rows(YEAR_REACH, [district_id, since, until]),
-            db.report_rows(_ALERTS, [district_id, since, until]),
-            db.report_rows(_OPEN_ALERTS, [district_id]),
-            coverage(year, district_id=district_id))
-    stocks, courses = stock_rows[0], course_rows[0]
-    open_rows = {r["severity"]: r["n"] for r in open_alerts}
-
-    total = next((r for r in alert_rows if r["total"] == 1), None)
-    raised_by_district = {r["district_id"]: r["raised"] for r in alert_rows if r["total"] == 0}
-    trained = {r["district_id"] if r["total"] == 0 else None: r["n"] for r in trained_rows}
-    share = 1 if district_id is None else len(districts)
-    shown = [d for d in districts if district_id is None or d.id == district_id]
-    return Dashboard(
-        pilot_schools=_figure(stocks["pilot_schools"], "pilot_schools", share),
-        certified_instructors=_figure(stocks["certified_instructors"], "certified_instructors", share),
-        service_stations=_figure(stocks["service_stations"], "service_stations", share),
-        teachers_visiting=_figure(visits.total.teachers_visiting, "teachers_visiting", share),
-        families_visited=_figure(visits.total.families_visited, "families_visited", share),
-        home_visits_completed=visits.total.visits_completed,
-        course_enrollments=courses["enrollments"],
-        course_completions=courses["completions"],
-        trained_teachers=trained.get(None, 0),
-        notices=_notice_figures(notice_rows[0]),
-        column=ColumnFigures(suppress(column_rows[0]["views"]), suppress(column_rows[0]["completions"])),
-        alerts=_alert_figures(total, open_rows),
-        by_district=[DistrictFigures(d, visits.of(d.id).families_visited, visits.of(d.id).teachers_visiting,
-                                     suppress(raised_by_district.get(d.id, 0)), trained.get(d.id, 0))
-                     for d in shown],
-    )
+T = TypeVar("T")
 
 
-def _notice_figures(row: dict) -> NoticeFigures:
-    asked, confirmed = row["asked"], row["confirmed"]
-    rate = round(confirmed / asked, 4) if asked >= SMALLEST_SHOWN else None
-    return NoticeFigures(row["sent"], rate)
+def _once(read: Callable[[Dashboard], Coroutine[Any, Any, T]]) -> Callable[[Dashboard], asyncio.Future[T]]:
+    """An aggregate read at most once per dashboard however many figures need it, and only when one
+    does. A task, so that figures resolved side by side share one read while the others run at once,
+    each on a connection of its own."""
+    name = read.__name__
+
+    @functools.wraps(read)
+    def shared(self: Dashboard) -> asyncio.Future[T]:
+        if name not in self._reads:
+            self._reads[name] = asyncio.ensure_future(read(self))
+        return self._reads[name]
+
+    return shared
 
 
-def _figure(actual: int, target: str, share: int) -> Figure:
-    return Figure(actual, math.ceil(CITY_TARGETS[target] / share))
+class Dashboard:
+    """The figures of the city or one district for a year, each group of them read from PostgreSQL
+    when first awaited: every group is an aggregate over a year of a large table, and a screen that
+    shows two figures should not wait for (nor the database work on) the other ten."""
+
+    def __init__(self, year: int, district_id: uuid.UUID | None, districts: list[District]) -> None:
+        self._district_id = district_id
+        self._since, self._until = year_bounds(year)
+        self._last_day = _last_day(year)
+        self._year = year
+        self._share = 1 if district_id is None else len(districts)
+        self._reads: dict[str, asyncio.Future[Any]] = {}
+        #: each district's figures: the one asked for, or all of them
+        self.by_district = [DistrictFigures(d, self) for d in districts if district_id in (None, d.id)]
+
+    async def pilot_schools(self) -> Figure:
+        return self._figure((await self._stocks())["pilot_schools"], "pilot_schools")
+
+    async def certified_instructors(self) -> Figure:
+        return self._figure((await self._stocks())["certified_instructors"], "certified_instructors")
+
+    async def service_stations(self) -> Figure:
+        return self._figure((await self._stocks())["service_stations"], "service_stations")
+
+    async def teachers_visiting(self) -> Figure:
+        return self._figure((await self._coverage()).total.teachers_visiting, "teachers_visiting")
+
+    async def families_visited(self) -> Figure:
+        return self._figure((await self._coverage()).total.families_visited, "families_visited")
+
+    async def home_visits_completed(self) -> int:
+        return (await self._coverage()).total.visits_completed
+
+    async def course_enrollments(self) -> int:
+        return (await self._courses())["enrollments"]
+
+    async def course_completions(self) -> int:
+        return (await self._courses())["completions"]
+
+    async def trained_teachers(self) -> int:
+        return (await self._trained_teachers()).get(None, 0)
+
+    @_once
+    async def notices(self) -> NoticeFigures:
+        row = (await self._rows(NOTICE_FIGURES))[0]
+        asked, confirmed = row["asked"], row["confirmed"]
+        return NoticeFigures(row["sent"], round(confirmed / asked, 4) if asked >= SMALLEST_SHOWN else None)
+
+    @_once
+    async def column(self) -> ColumnFigures:
+        row = (await self._rows(YEAR_REACH))[0]
+        return ColumnFigures(suppress(row["views"]), suppress(row["completions"]))
+
+    async def alert_handling(self) -> AlertHandling:
+        row = (await self._alerts()).get(None) or {"raised": 0, "acknowledged": 0, "in_time": 0,
+                                                    "median_minutes": None}
+        median = row["median_minutes"]
+        return AlertHandling(
+            raised=suppress(row["raised"]), acknowledged=suppress(row["acknowledged"]),
+            acknowledged_in_time=suppress(row["in_time"]),
+            median_minutes_to_acknowledge=round(float(median), 1) if median is not None
+            and row["acknowledged"] >= SMALLEST_SHOWN else None)
+
+    @_once
+    async def open_alerts(self) -> list[tuple[AlertSeverity, int | None]]:
+        """Alerts open now (not resolved), whenever raised, by severity."""
+        counts = {r["severity"]: r["n"] for r in await db.report_rows(_OPEN_ALERTS, [self._district_id])}
+        return [(severity, suppress(counts.get(severity.value, 0))) for severity in AlertSeverity]
+
+    def _figure(self, actual: int, target: str) -> Figure:
+        return Figure(actual, math.ceil(CITY_TARGETS[target] / self._share))
+
+    async def _rows(self, sql: str) -> list[dict[str, Any]]:
+        return await db.report_rows(sql, [self._district_id, self._since, self._until])
+
+    @_once
+    async def _stocks(self) -> dict[str, Any]:
+        return (await db.report_rows(_STOCKS, [self._district_id, self._last_day, self._until]))[0]
+
+    @_once
+    async def _coverage(self) -> CoverageByDistrict:
+        return await coverage(self._year, district_id=self._district_id)
+
+    @_once
+    async def _courses(self) -> dict[str, Any]:
+        return (await self._rows(_COURSES))[0]
+
+    @_once
+    async def _trained_teachers(self) -> dict[uuid.UUID | None, int]:
+        """By district, and the city's (or the district's) total under None."""
+        return {r["district_id"] if r["total"] == 0 else None: r["n"] for r in await self._rows(_TRAINED_TEACHERS)}
+
+    @_once
+    async def _alerts(self) -> dict[uuid.UUID | None, dict[str, Any]]:
+        """By district, and the total under None."""
+        return {r["district_id"] if r["total"] == 0 else None: r for r in await self._rows(_ALERTS)}
 
 
-def _alert_figures(total: dict | None, open_rows: dict[str, int]) -> AlertFigures:
-    row = total or {"raised": 0, "acknowledged": 0, "in_time": 0, "median_minutes": None}
-    median = row["median_minutes"]
-    return AlertFigures(
-        raised=suppress(row["raised"]), acknowledged=suppress(row["acknowledged"]),
-        acknowledged_in_time=suppress(row["in_time"]),
-        median_minutes_to_acknowledge=round(float(median), 1) if median is not None
-        and row["acknowledged"] >= SMALLEST_SHOWN else None,
-        open_by_severity=[(severity, suppress(open_rows.get(severity.value, 0))) for severity in AlertSeverity],
-    )
+@dataclass(frozen=True)
+class DistrictFigures:
+    """One district's figures, read with the dashboard's (one statement for every district)."""
+
+    district: District
+    of: Dashboard
+
+    async def families_visited(self) -> int:
+        return (await self.of._coverage()).of(self.district.id).families_visited
+
+    async def teachers_visiting(self) -> int:
+        return (await self.of._coverage()).of(self.district.id).teachers_visiting
+
+    async def alerts_raised(self) -> int | None:
+        row = (await self.of._alerts()).get(self.district.id)
+        return suppress(row["raised"] if row else 0)
+
+    async def trained_teachers(self) -> int:
+        return (await self.of._trained_teachers()).get(self.district.id, 0)

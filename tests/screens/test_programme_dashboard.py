@@ -15,8 +15,9 @@ from services.home_visits.rules import Window
 from services.identity import principals
 from services.organisation.models import School, ServiceStation
 from services.wellbeing import alerts
-from tests.helpers import contract_operation, error_codes, make_person, make_student
+from tests.helpers import contract_operation, error_codes, make_person, make_student, statement_count
 from tests.home_visits.helpers import move_into_past, slot
+from tests.screens.dashboard_selections import DISTRICT_VISITS, EVERY_FIGURE, NO_FIGURES, OPEN_ALERTS, STOCKS
 
 DASHBOARD = contract_operation("screens.graphql", "ProgrammeDashboard")
 YEAR = dt.datetime.now(PROGRAMME_ZONE).year
@@ -155,11 +156,13 @@ async def test_a_district_sees_its_own_share_and_small_alert_counts_are_withheld
 
 
 async def test_district_administrators_see_only_their_district(api, world):
-    for variables in ({"year": YEAR}, {"year": YEAR, "districtId": world.gid(world.district_b)}):
-        body = await api.gql(DASHBOARD, variables, token=world["district_admin_a"].token)
-        assert error_codes(body) == ["FORBIDDEN"], variables
-    for who in ("school_admin_a", "counsellor_a", "city_counsellor", "parent_a"):
-        assert error_codes(await api.gql(DASHBOARD, {"year": YEAR}, token=world[who].token)) == ["FORBIDDEN"], who
+    for selection in (DASHBOARD, STOCKS, NO_FIGURES):  # decided before any figure is read, whatever is selected
+        for variables in ({"year": YEAR}, {"year": YEAR, "districtId": world.gid(world.district_b)}):
+            body = await api.gql(selection, variables, token=world["district_admin_a"].token)
+            assert error_codes(body) == ["FORBIDDEN"], variables
+        for who in ("school_admin_a", "counsellor_a", "city_counsellor", "parent_a"):
+            body = await api.gql(selection, {"year": YEAR}, token=world[who].token)
+            assert error_codes(body) == ["FORBIDDEN"], who
     unknown = await api.data(DASHBOARD, {"year": YEAR, "districtId": world.gid(world.school_a)},
                              token=world["city_admin"].token)
     assert unknown["programmeDashboard"] is None
@@ -214,3 +217,35 @@ async def test_two_children_moving_at_once_leave_their_parent_in_the_new_distric
         rows = await db.execute_query_dict("SELECT district_id FROM guardian_district WHERE guardian_id = $1",
                                            [parent.user.id])
         assert [r["district_id"] for r in rows] == [world.district_b.id], attempt
+
+
+
+#: The groups of figures read apart: stocks, visits, courses, trained teachers, notices, the column,
+#: alerts handled and alerts open. The screen's document names all but three of them.
+GROUPS, SCREEN_GROUPS = 8, 5
+
+
+def _shared(full, narrow):
+    """The part of ``full`` that ``narrow`` selects."""
+    if isinstance(narrow, dict):
+        return {key: _shared(full[key], value) for key, value in narrow.items()}
+    if isinstance(narrow, list):
+        return [_shared(f, n) for f, n in zip(full, narrow, strict=True)]
+    return full
+
+
+async def test_a_selection_reads_only_the_figures_it_names_and_answers_as_the_full_one_does(api, world):
+    await _build(world)
+    token = world["city_admin"].token
+    for variables in ({"year": YEAR}, {"year": YEAR, "districtId": world.gid(world.district_a)}):
+        full = (await api.data(EVERY_FIGURE, variables, token=token))["programmeDashboard"]
+        bare = await statement_count(api, NO_FIGURES, variables, token)  # the districts, and no figure
+        per_group = await statement_count(api, STOCKS, variables, token) - bare
+        assert per_group > 0
+        assert await statement_count(api, OPEN_ALERTS, variables, token) == bare + per_group
+        assert await statement_count(api, DISTRICT_VISITS, variables, token) == bare + per_group
+        assert await statement_count(api, DASHBOARD, variables, token) == bare + SCREEN_GROUPS * per_group
+        assert await statement_count(api, EVERY_FIGURE, variables, token) == bare + GROUPS * per_group
+        for narrow in (DASHBOARD, NO_FIGURES, STOCKS, OPEN_ALERTS, DISTRICT_VISITS):
+            answer = (await api.data(narrow, variables, token=token))["programmeDashboard"]
+            assert answer == _shared(full, answer), narrow
