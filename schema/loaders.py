@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
+from graphql.pyutils import AwaitableOrValue
 from strawberry.dataloader import DataLoader
 
 from services.access import Principal
@@ -26,17 +27,20 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def then(pending: Awaitable[T], make: Callable[[T], R]) -> R | Awaitable[R]:
+def then(pending: Awaitable[T], make: Callable[[T], R]) -> AwaitableOrValue[R]:
     """``make`` of what a loader answers, for a resolver that is not a coroutine: at once when the
     loader already holds the row (a list of forty students of one class asks for the same class,
     school and district forty times), else when it arrives. An async resolver would pay for a
-    coroutine and a task per item even then, and on a nested list that is most of the work."""
+    coroutine and a task per item even then, and on a nested list that is most of the work.
+
+    Its resolvers say so: they return ``AwaitableOrValue[X]`` and name the GraphQL type
+    (``graphql_type=X``), which strawberry would otherwise read from the return annotation."""
     if _holds_value(pending):
-        return make(pending.result())  # type: ignore[attr-defined]
+        return make(pending.result())
     return _later(pending, make)
 
 
-def _holds_value(pending: object) -> bool:
+def _holds_value(pending: object) -> TypeGuard[asyncio.Future[Any]]:
     """A loader's future that already has its row (not pending, failed or cancelled)."""
     return isinstance(pending, asyncio.Future) and pending.done() and not pending.cancelled() \
         and pending.exception() is None
