@@ -551,7 +551,7 @@ class Student(Node):
             strawberry.argument(description="Narrows the list."),
         ] = None,
     ) -> Connection[Annotated[HomeVisit, strawberry.lazy("schema.home_visits.types")]]:
-        from schema.home_visits.resolvers import visit_filter
+        from schema.home_visits.inputs import visit_filter
         from schema.home_visits.types import HomeVisit as Visit
         from services.home_visits import queries as visits
 
