@@ -12,11 +12,11 @@ import strawberry
 from graphql.pyutils import AwaitableOrValue
 
 from schema.common.connection import After, Connection, First, connection, page_window
+from schema.common.dataloaders import referenced, then
 from schema.common.enums import described_enum
 from schema.common.lookahead import selects
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
-from schema.loaders import then
 from services import access, paging
 from services.access import RoleGrant
 from services.enums import Gender as GenderEnum
@@ -124,7 +124,7 @@ class School(Node):
 
     @strawberry.field(description="District the school is in.", graphql_type=District)
     def district(self, info: Info) -> AwaitableOrValue[District]:
-        return then(info.context.loaders.district.load(self._row.district_id), District.of)
+        return then(referenced(info.context.loaders.district.load(self._row.district_id)), District.of)
 
     @strawberry.field(description="Number of students enrolled; only for staff of the school and its administrators.")
     async def student_count(self, info: Info) -> int | None:
@@ -478,7 +478,7 @@ class SchoolClass(Node):
 
     @strawberry.field(description="School of the class.", graphql_type=School)
     def school(self, info: Info) -> AwaitableOrValue[School]:
-        return then(info.context.loaders.school.load(self._row.school_id), School.of)
+        return then(referenced(info.context.loaders.school.load(self._row.school_id)), School.of)
 
     @strawberry.field(description="Homeroom teacher (班主任) of the class.")
     async def homeroom_teacher(self, info: Info) -> User | None:
@@ -526,16 +526,16 @@ class Student(Node):
 
     @strawberry.field(description="Grade the student is in (their class's grade).", graphql_type=int)
     def grade(self, info: Info) -> AwaitableOrValue[int]:
-        return then(info.context.loaders.school_class.load(self._row.school_class_id),
+        return then(referenced(info.context.loaders.school_class.load(self._row.school_class_id)),
                     lambda school_class: school_class.grade)
 
     @strawberry.field(description="School the student attends now.", graphql_type=School)
     def school(self, info: Info) -> AwaitableOrValue[School]:
-        return then(info.context.loaders.school.load(self._row.school_id), School.of)
+        return then(referenced(info.context.loaders.school.load(self._row.school_id)), School.of)
 
     @strawberry.field(description="Class the student is in now.", graphql_type=SchoolClass)
     def school_class(self, info: Info) -> AwaitableOrValue[SchoolClass]:
-        return then(info.context.loaders.school_class.load(self._row.school_class_id), SchoolClass.of)
+        return then(referenced(info.context.loaders.school_class.load(self._row.school_class_id)), SchoolClass.of)
 
     @strawberry.field(description="Guardians of the student, the primary guardian first.")
     async def guardians(self, info: Info) -> list[Guardianship]:
