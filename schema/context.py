@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from schema.loaders import Loaders
 from services.access import Principal
 from services.messages import Language
 
@@ -15,7 +16,8 @@ class Context:
     language: Language
     request_id: str
     client_address: str | None
-    loaders: Any = None  # schema.loaders.Loaders, made per request
+    #: Made per request; a WebSocket connection makes its own once it knows who is connected.
+    loaders: Loaders = field(default_factory=lambda: Loaders(None))
     #: graphql-transport-ws: the connection_init payload.
     connection_params: dict[str, Any] | None = None
     #: The WebSocket connection, for subscriptions that end it on revocation.

@@ -24,6 +24,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from schema import schema
+from schema.common.engine_internals import graphql_schema
 from schema.common.ids import to_global_id
 from services import access
 from services.enums import Role
@@ -992,7 +993,8 @@ MATRIX: dict[str, Case] = {
 
 def root_fields() -> list[str]:
     names = []
-    for root in (schema._schema.query_type, schema._schema.mutation_type, schema._schema.subscription_type):
+    served = graphql_schema(schema)
+    for root in (served.query_type, served.mutation_type, served.subscription_type):
         if root is not None:
             names += list(root.fields)
     return names

@@ -17,20 +17,24 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
-from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
+
+from schema.common.engine_internals import graphql_schema, strawberry_info
 
 
 def call_resolvers_directly(schema: strawberry.Schema) -> int:
     """Rewire the schema's argument-free resolvers; returns how many were."""
     info_class = schema.config.info_class
+    graphql_name = schema.config.name_converter.get_graphql_name
     rewired = 0
-    for graphql_type in schema._schema.type_map.values():
-        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+    for graphql_type in graphql_schema(schema).type_map.values():
+        definition = schema.get_type_by_name(graphql_type.name)
+        if not isinstance(graphql_type, GraphQLObjectType) or not isinstance(definition, StrawberryObjectDefinition):
             continue
-        for graphql_field in graphql_type.fields.values():
-            field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            direct = _direct_resolver(field, info_class) if isinstance(field, StrawberryField) else None
+        fields = {graphql_name(field): field for field in definition.fields}
+        for name, graphql_field in graphql_type.fields.items():
+            direct = _direct_resolver(fields[name], info_class) if name in fields else None
             if direct is not None:
                 graphql_field.resolve = direct
                 rewired += 1
@@ -52,7 +56,7 @@ def _direct_resolver(field: StrawberryField, info_class: type) -> Callable[..., 
         return lambda source, info: function()
 
     def with_info(source: Any, info: GraphQLResolveInfo) -> Any:
-        wrapped = info_class(_raw_info=info, _field=field)
+        wrapped = strawberry_info(info_class, info, field)
         return function(source, **{info_name: wrapped}) if takes_self else function(**{info_name: wrapped})
 
     return with_info

@@ -20,8 +20,7 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-
+from schema.common.engine_internals import EngineExecutor
 from schema.common.errors import is_server_error
 
 log = logging.getLogger("coedu.ws")
@@ -65,7 +64,7 @@ async def resumable(context: Any, events: AsyncIterator[T]) -> AsyncGenerator[T,
         raise
 
 
-class EventDeliveryExecutor(StrawberryGraphQLCoreExecutionContext):
+class EventDeliveryExecutor(EngineExecutor):
     """graphql-core's executor, retrying subscription events that failed on the server's side."""
 
     def build_per_event_executor(self, payload: Any) -> Any:

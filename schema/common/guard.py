@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 from strawberry.permission import BasePermission, PermissionExtension
-from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types import get_object_definition
 
 from services import access
 
@@ -23,8 +23,7 @@ class OperationAllowed(BasePermission):
 def guard_root_fields(*root_types: type) -> None:
     """Put the access module in front of every root field (and describe mutations' `input`)."""
     for root in root_types:
-        definition: StrawberryObjectDefinition = root.__strawberry_definition__  # type: ignore[attr-defined]
-        for field in definition.fields:
+        for field in get_object_definition(root, strict=True).fields:
             field.extensions.append(PermissionExtension(permissions=[OperationAllowed()], use_directives=False))
             for argument in field.arguments:
                 if argument.python_name == "input" and not argument.description:

@@ -8,32 +8,26 @@ out still counts as asked for, which at worst loads a row for nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator
 
-from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
+import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 
-def selects(info: Any, *path: str) -> bool:
+def selects(info: strawberry.Info, *path: str) -> bool:
     """Whether the query selects ``path`` (field names, camelCase) below the current field."""
-    raw = info._raw_info
-    nodes: list[FieldNode] = list(raw.field_nodes)
+    fields: list[SelectedField] = [f for f in info.selected_fields if isinstance(f, SelectedField)]
     for name in path:
-        nodes = [child for node in nodes for child in _fields_named(node.selection_set, name, raw.fragments)]
-        if not nodes:
+        fields = [child for field in fields for child in _fields_named(field.selections, name)]
+        if not fields:
             return False
     return True
 
 
-def _fields_named(selection_set: SelectionSetNode | None, name: str,
-                  fragments: Mapping[str, FragmentDefinitionNode]) -> Iterator[FieldNode]:
-    if selection_set is None:
-        return
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            if selection.name.value == name:
+def _fields_named(selections: Iterable[Selection], name: str) -> Iterator[SelectedField]:
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
                 yield selection
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _fields_named(selection.selection_set, name, fragments)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
-            yield from _fields_named(fragments[selection.name.value].selection_set, name, fragments)
+        else:  # an inline fragment or a fragment's spread, its selections already read from the document
+            yield from _fields_named(selection.selections, name)

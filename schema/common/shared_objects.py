@@ -22,6 +22,7 @@ from typing import Any
 
 from graphql import GraphQLObjectType, OperationType
 
+from schema.common.engine_internals import CompletionArgs
 from schema.common.shared_render import SharedRenderExecutor
 
 #: Types whose completion depends only on the object, the selection and the request's viewer, and
@@ -30,10 +31,10 @@ REFERENCE_TYPES = frozenset({"District", "School", "SchoolClass"})
 
 
 class _Completion:
-    __slots__ = ("clean", "errors_before", "field_details_list", "value")
+    __slots__ = ("clean", "errors_before", "selection", "value")
 
-    def __init__(self, field_details_list: Any, value: Any, clean: bool | None, errors_before: int) -> None:
-        self.field_details_list = field_details_list  # kept alive: its id() is part of the key
+    def __init__(self, selection: Any, value: Any, clean: bool | None, errors_before: int) -> None:
+        self.selection = selection  # kept alive: its id() is part of the key
         self.value = value
         #: None while an asynchronous completion is under way.
         self.clean = clean
@@ -44,16 +45,16 @@ class Executor(SharedRenderExecutor):
     """The schema's executor: subscription events rendered once per audience, reference objects
     completed once per query."""
 
+    hooked_object_types = REFERENCE_TYPES
     _completions: dict[tuple[int, str, str], _Completion] | None = None
 
-    def complete_object_value(self, return_type: GraphQLObjectType, field_details_list: Any, info: Any,
-                              path: Any, result: Any, position_context: Any) -> Any:
-        args = (return_type, field_details_list, info, path, result, position_context)
-        if return_type.name not in REFERENCE_TYPES or self.operation.operation is not OperationType.QUERY:
-            return super().complete_object_value(*args)
+    def complete_object(self, return_type: GraphQLObjectType, selection: Any, result: Any,
+                        args: CompletionArgs) -> Any:
+        if self.operation.operation is not OperationType.QUERY:
+            return self.complete_object_as_usual(args)
         if self._completions is None:
             self._completions = {}
-        key = (id(field_details_list), return_type.name, result.id)
+        key = (id(selection), return_type.name, result.id)
         earlier = self._completions.get(key)
         if earlier is not None:
             if isinstance(earlier.value, asyncio.Future):
@@ -62,15 +63,15 @@ class Executor(SharedRenderExecutor):
                 self._settle(earlier)
             if earlier.clean:
                 return earlier.value.result() if isinstance(earlier.value, asyncio.Future) else earlier.value
-            return super().complete_object_value(*args)
-        errors_before = len(self.collected_errors.errors)
-        completed = super().complete_object_value(*args)
+            return self.complete_object_as_usual(args)
+        errors_before = self.field_error_count()
+        completed = self.complete_object_as_usual(args)
         if not self.is_awaitable(completed):
-            clean = len(self.collected_errors.errors) == errors_before
-            self._completions[key] = _Completion(field_details_list, completed, clean, errors_before)
+            clean = self.field_error_count() == errors_before
+            self._completions[key] = _Completion(selection, completed, clean, errors_before)
             return completed
         task = asyncio.ensure_future(completed)
-        completion = self._completions[key] = _Completion(field_details_list, task, None, errors_before)
+        completion = self._completions[key] = _Completion(selection, task, None, errors_before)
         task.add_done_callback(lambda _: self._settle(completion))
         return task
 
@@ -80,13 +81,13 @@ class Executor(SharedRenderExecutor):
         if completion.clean is None:
             done = completion.value
             completion.clean = (not done.cancelled() and done.exception() is None
-                                and len(self.collected_errors.errors) == completion.errors_before)
+                                and self.field_error_count() == completion.errors_before)
 
-    async def _reuse(self, earlier: _Completion, args: tuple[Any, ...]) -> Any:
+    async def _reuse(self, earlier: _Completion, args: CompletionArgs) -> Any:
         # wait() neither raises what the first completion raised nor cancels it if this one is cancelled.
         await asyncio.wait((earlier.value,))
         self._settle(earlier)
         if earlier.clean:
             return earlier.value.result()
-        completed = super().complete_object_value(*args)
+        completed = self.complete_object_as_usual(args)
         return await completed if isinstance(completed, Awaitable) else completed

@@ -6,8 +6,10 @@ import datetime as dt
 
 import strawberry
 
+from schema.common.ids import decode_id
 from schema.home_visits.types import HomeVisitDecision, HomeVisitStatus
 from schema.wellbeing.types import AlertCategory, AlertSeverity
+from services.home_visits import queries
 
 
 @strawberry.input(description="A span of time.")
@@ -90,3 +92,17 @@ class HomeVisitFilter:
     student_id: strawberry.ID | None = strawberry.field(default=None, description="Only this student's.")
     school_id: strawberry.ID | None = strawberry.field(default=None, description="Only this school's.")
     status: list[HomeVisitStatus] | None = strawberry.field(default=None, description="Only these statuses.")
+
+
+def visit_filter(filter: HomeVisitFilter | None) -> queries.VisitFilter:
+    """The services' filter for a list's `filter` argument; an id of another type matches nothing."""
+    if filter is None:
+        return queries.VisitFilter()
+    student_id = decode_id(filter.student_id, "Student") if filter.student_id else None
+    school_id = decode_id(filter.school_id, "School") if filter.school_id else None
+    return queries.VisitFilter(
+        starts=filter.from_, ends=filter.to, mine=bool(filter.mine), upcoming=bool(filter.upcoming),
+        student_id=student_id, school_id=school_id, statuses=tuple(filter.status or ()),
+        impossible=(filter.student_id is not None and student_id is None)
+        or (filter.school_id is not None and school_id is None),
+    )

@@ -26,19 +26,6 @@ def _windows(slots: list[inputs.TimeWindowInput] | None) -> list[Window]:
     return [Window(s.starts_at, s.ends_at) for s in slots or ()]
 
 
-def visit_filter(filter: inputs.HomeVisitFilter | None) -> queries.VisitFilter:
-    if filter is None:
-        return queries.VisitFilter()
-    student_id = decode_id(filter.student_id, "Student") if filter.student_id else None
-    school_id = decode_id(filter.school_id, "School") if filter.school_id else None
-    return queries.VisitFilter(
-        starts=filter.from_, ends=filter.to, mine=bool(filter.mine), upcoming=bool(filter.upcoming),
-        student_id=student_id, school_id=school_id, statuses=tuple(filter.status or ()),
-        impossible=(filter.student_id is not None and student_id is None)
-        or (filter.school_id is not None and school_id is None),
-    )
-
-
 def _payload(name: str, description: str) -> type:
     return payload_type(name, description=description, home_visit=(HomeVisit, "The visit as it is now."))
 
@@ -75,7 +62,7 @@ class HomeVisitQueries:
         filter: Annotated[inputs.HomeVisitFilter | None, strawberry.argument(description="Narrows the list.")] = None,
     ) -> Connection[HomeVisit]:
         size, position = page_window(first, after, info.context.language)
-        page = await queries.visits(info.context.principal, visit_filter(filter), first=size, after=position)
+        page = await queries.visits(info.context.principal, inputs.visit_filter(filter), first=size, after=position)
         return connection(page, HomeVisit.of)
 
     @strawberry.field(description="Home-visit figures of a year, for the city, a district or a school "

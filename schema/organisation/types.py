@@ -9,13 +9,14 @@ import uuid
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from graphql.pyutils import AwaitableOrValue
 
 from schema.common.connection import After, Connection, First, connection, page_window
+from schema.common.dataloaders import referenced, then
 from schema.common.enums import described_enum
 from schema.common.lookahead import selects
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
-from schema.loaders import then
 from services import access, paging
 from services.access import RoleGrant
 from services.enums import Gender as GenderEnum
@@ -121,9 +122,9 @@ class School(Node):
             is_family_education_pilot=row.is_family_education_pilot, address=row.address, _row=row,
         )
 
-    @strawberry.field(description="District the school is in.")
-    def district(self, info: Info) -> District:
-        return then(info.context.loaders.district.load(self._row.district_id), District.of)  # type: ignore[attr-defined, return-value]
+    @strawberry.field(description="District the school is in.", graphql_type=District)
+    def district(self, info: Info) -> AwaitableOrValue[District]:
+        return then(referenced(info.context.loaders.district.load(self._row.district_id)), District.of)
 
     @strawberry.field(description="Number of students enrolled; only for staff of the school and its administrators.")
     async def student_count(self, info: Info) -> int | None:
@@ -475,9 +476,9 @@ class SchoolClass(Node):
     def of(cls, row: models.SchoolClass) -> SchoolClass:
         return cls(id=gid("SchoolClass", row.id), name=row.name, grade=row.grade, _row=row)
 
-    @strawberry.field(description="School of the class.")
-    def school(self, info: Info) -> School:
-        return then(info.context.loaders.school.load(self._row.school_id), School.of)  # type: ignore[attr-defined, return-value]
+    @strawberry.field(description="School of the class.", graphql_type=School)
+    def school(self, info: Info) -> AwaitableOrValue[School]:
+        return then(referenced(info.context.loaders.school.load(self._row.school_id)), School.of)
 
     @strawberry.field(description="Homeroom teacher (班主任) of the class.")
     async def homeroom_teacher(self, info: Info) -> User | None:
@@ -523,18 +524,18 @@ class Student(Node):
     def gender(self) -> Gender:
         return self._row.gender
 
-    @strawberry.field(description="Grade the student is in (their class's grade).")
-    def grade(self, info: Info) -> int:
-        return then(info.context.loaders.school_class.load(self._row.school_class_id),  # type: ignore[attr-defined, return-value]
+    @strawberry.field(description="Grade the student is in (their class's grade).", graphql_type=int)
+    def grade(self, info: Info) -> AwaitableOrValue[int]:
+        return then(referenced(info.context.loaders.school_class.load(self._row.school_class_id)),
                     lambda school_class: school_class.grade)
 
-    @strawberry.field(description="School the student attends now.")
-    def school(self, info: Info) -> School:
-        return then(info.context.loaders.school.load(self._row.school_id), School.of)  # type: ignore[attr-defined, return-value]
+    @strawberry.field(description="School the student attends now.", graphql_type=School)
+    def school(self, info: Info) -> AwaitableOrValue[School]:
+        return then(referenced(info.context.loaders.school.load(self._row.school_id)), School.of)
 
-    @strawberry.field(description="Class the student is in now.")
-    def school_class(self, info: Info) -> SchoolClass:
-        return then(info.context.loaders.school_class.load(self._row.school_class_id), SchoolClass.of)  # type: ignore[attr-defined, return-value]
+    @strawberry.field(description="Class the student is in now.", graphql_type=SchoolClass)
+    def school_class(self, info: Info) -> AwaitableOrValue[SchoolClass]:
+        return then(referenced(info.context.loaders.school_class.load(self._row.school_class_id)), SchoolClass.of)
 
     @strawberry.field(description="Guardians of the student, the primary guardian first.")
     async def guardians(self, info: Info) -> list[Guardianship]:
@@ -550,7 +551,7 @@ class Student(Node):
             strawberry.argument(description="Narrows the list."),
         ] = None,
     ) -> Connection[Annotated[HomeVisit, strawberry.lazy("schema.home_visits.types")]]:
-        from schema.home_visits.resolvers import visit_filter
+        from schema.home_visits.inputs import visit_filter
         from schema.home_visits.types import HomeVisit as Visit
         from services.home_visits import queries as visits
 

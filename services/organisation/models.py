@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tortoise import fields
 from tortoise.fields.db_defaults import Now
 from tortoise.models import Model
@@ -26,6 +28,7 @@ class District(Model):
 class School(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
     district = fields.ForeignKeyField("coedu.District", related_name=False, on_delete=fields.RESTRICT)
+    district_id: uuid.UUID  # the column behind `district`, made by tortoise; declared for type checkers
     name = fields.CharField(max_length=100, unique=True)
     stage = fields.CharEnumField(SchoolStage, max_length=20)
     is_family_education_pilot = fields.BooleanField(default=False)
@@ -60,6 +63,7 @@ class ServiceStation(Model):
 class SchoolClass(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
     school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    school_id: uuid.UUID  # as School.district_id
     grade = fields.SmallIntField()
     name = fields.CharField(max_length=50)
     homeroom_teacher = fields.ForeignKeyField(
@@ -96,8 +100,10 @@ class Student(Model):
     student_number_index = fields.CharField(max_length=64, unique=True)
     student_number_sealed = fields.BinaryField()
     school_class = fields.ForeignKeyField("coedu.SchoolClass", related_name=False, on_delete=fields.RESTRICT)
+    school_class_id: uuid.UUID  # as School.district_id
     #: The class's school, kept with the student so scope filters need no join.
     school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    school_id: uuid.UUID  # as School.district_id
     #: Set when the student left the city's schools (a roster sync no longer lists them); the
     #: record stays, with its wellbeing history.
     withdrawn_at = fields.DatetimeField(null=True)

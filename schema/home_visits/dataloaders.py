@@ -1,0 +1,42 @@
+"""Loaders of home visits; a visible visit carries the viewer's tier."""
+
+from __future__ import annotations
+
+import uuid
+
+from strawberry.dataloader import DataLoader
+
+from schema.common.dataloaders import LoaderSet, id_key, row_key
+from services.home_visits import queries as home_visits
+from services.home_visits.models import HomeVisit, HomeVisitSlot, HomeVisitTransition
+from services.home_visits.queries import VisibleVisit
+
+
+class HomeVisitLoaders(LoaderSet):
+    @property
+    def visible_visit(self) -> DataLoader[uuid.UUID, VisibleVisit | None]:
+        return self._get("visible_visit", self._viewer(home_visits.visible_visits_by_id))
+
+    @property
+    def visit_address(self) -> DataLoader[VisibleVisit, str | None]:
+        return self._get("visit_address", self._viewer(home_visits.read_addresses), key=row_key)
+
+    @property
+    def visit_slots(self) -> DataLoader[HomeVisit, list[HomeVisitSlot]]:
+        return self._get("visit_slots", home_visits.current_slots, key=id_key)
+
+    @property
+    def visit_companions(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
+        return self._get("visit_companions", home_visits.companions_of)
+
+    @property
+    def visit_transitions(self) -> DataLoader[uuid.UUID, list[HomeVisitTransition]]:
+        return self._get("visit_transitions", home_visits.transitions_of)
+
+    @property
+    def upcoming_visits_by_student(self) -> DataLoader[uuid.UUID, list[VisibleVisit]]:
+        return self._get("upcoming_visits_by_student", self._viewer(home_visits.upcoming_of_students))
+
+    @property
+    def last_visit_by_student(self) -> DataLoader[uuid.UUID, VisibleVisit | None]:
+        return self._get("last_visit_by_student", self._viewer(home_visits.last_of_students))
