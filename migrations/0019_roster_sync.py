@@ -56,6 +56,10 @@ class Migration(migrations.Migration):
             name='action',
             field=fields.CharEnumField(description='READ_ALERT: READ_ALERT\nUPDATE_ALERT: UPDATE_ALERT\nREAD_HOME_ADDRESS: READ_HOME_ADDRESS\nUPDATE_HOME_ADDRESS: UPDATE_HOME_ADDRESS\nEXPORT: EXPORT\nIMPORT: IMPORT\nSIGN_IN: SIGN_IN\nROLE_CHANGE: ROLE_CHANGE', enum_type=AuditAction, max_length=24),
         ),
+        ops.AddIndex(
+            model_name='Invitation',
+            index=Index(fields=['user_id']),
+        ),
         ops.AddField(
             model_name='Student',
             name='withdrawn_at',

@@ -42,6 +42,8 @@ class Invitation(Model):
 
     class Meta:
         table = "invitation"
+        # A new invitation supersedes the person's open ones: found by person, however many there are.
+        indexes = (("user_id",),)
 
 
 class AuthSession(Model):

@@ -1,0 +1,108 @@
+"""The roster sync at city scale: the city seed's people out as OneRoster 1.2 and into an empty
+city, then the same files again.
+
+  .venv/bin/python -m bench.roster            # seeds the city into a fresh database first
+  .venv/bin/python -m bench.roster --quick    # the demo's size
+
+Every step is `coedu roster ...` in a process of its own, as an operator runs it. Measured: the
+export, the first import (every school, class, student, guardian, link and invitation created,
+its checkpoint school by school), and the second, which must change nothing. Goals: the first
+import under 10 minutes, the second under 2. Results: bench/results/roster.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+import secrets
+import sys
+import time
+from typing import Any
+
+from bench.common import RESULTS, environment
+from services.seed import CITY, DEMO, seed
+from services.seed.load import Progress
+from tests.conftest import _admin, database_url
+from tests.processes import process_env
+
+GOALS = {"import": 600.0, "again": 120.0}
+
+
+async def _coedu(env: dict[str, str], *args: str) -> tuple[float, str]:
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "api.cli", *args, env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"coedu {' '.join(args)} failed: {err.decode()[-2000:]}")
+    return time.monotonic() - started, out.decode()
+
+
+def _counts(printed: str) -> dict[str, int]:
+    return {line.split()[0]: int(line.split()[1].replace(",", "")) for line in printed.splitlines()
+            if line.startswith("  ") and len(line.split()) == 2}
+
+
+async def main(quick: bool, seed_number: int) -> dict[str, Any]:
+    results: dict[str, Any] = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                               "scale": "demo" if quick else "city"}
+    async with environment() as env:
+        started = time.monotonic()
+        generated = await seed(DEMO if quick else CITY, seed_number, progress=Progress("seed"))
+        results["seed"] = {"rows": sum(generated.counts.values()), "seconds": time.monotonic() - started}
+        settings = env.settings
+        admin_url = database_url(settings.database_url or "", "postgres")
+        target = f"coedu_bench_{secrets.token_hex(4)}"
+        admin = await _admin(admin_url)
+        await admin.execute(f'CREATE DATABASE "{target}"')
+        source = process_env(settings, env.workdir, "source")
+        empty = process_env(dataclasses.replace(settings, database_url=database_url(admin_url, target)),
+                            env.workdir, "target")
+        bundle = env.workdir / "bundle"
+        seconds, printed = await _coedu(source, "roster", "export", str(bundle))
+        results["export"] = {"seconds": seconds, "bytes": sum(p.stat().st_size for p in bundle.iterdir())}
+        report = str(env.workdir / "report.csv")
+        seconds, printed = await _coedu(empty, "roster", "import", str(bundle), "--report", report)
+        results["import"] = {"seconds": seconds, "changes": _counts(printed)}
+        seconds, printed = await _coedu(empty, "roster", "import", str(bundle), "--report", report)
+        results["again"] = {"seconds": seconds, "changes": _counts(printed),
+                            "unchanged": "nothing to change" in printed}
+        await admin.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        await admin.close()
+    return results
+
+
+def report(outcome: dict[str, Any]) -> str:
+    first, again = outcome["import"], outcome["again"]
+    changes = ", ".join(f"{k} {v:,}" for k, v in sorted(first["changes"].items()))
+
+    def verdict(step: str) -> str:
+        return "met" if outcome[step]["seconds"] <= GOALS[step] else "NOT met"
+
+    return "\n".join([
+        "| step | time | goal | what |", "| --- | --- | --- | --- |",
+        f"| export (OneRoster 1.2 CSV) | {outcome['export']['seconds']:.0f} s | | "
+        f"{outcome['export']['bytes'] / 1e6:.0f} MB |",
+        f"| first import, into an empty city | {first['seconds']:.0f} s | ≤ {GOALS['import']:.0f} s: "
+        f"{verdict('import')} | {changes} |",
+        f"| the same files again | {again['seconds']:.0f} s | ≤ {GOALS['again']:.0f} s: {verdict('again')} | "
+        f"{'nothing changed' if again['unchanged'] else again['changes']} |",
+    ])
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seed", type=int, default=2026)
+    options = parser.parse_args()
+    outcome = asyncio.run(main(options.quick, options.seed))
+    text = (f"# Roster sync ({outcome['scale']} scale, {outcome['when']})\n\n"
+            f"Seeded {outcome['seed']['rows']:,} rows in {outcome['seed']['seconds']:.0f} s; every step below is "
+            f"`coedu roster …` in a process of its own.\n\n{report(outcome)}\n")
+    sys.stdout.write(text)
+    if not options.quick:
+        (RESULTS / "roster.md").write_text(text, encoding="utf-8")
+        (RESULTS / "roster.json").write_text(json.dumps(outcome, indent=2, default=str), encoding="utf-8")
