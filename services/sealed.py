@@ -48,6 +48,8 @@ SEALED: tuple[SealedColumn, ...] = (
     # an event's words are bound to its alert (services.wellbeing.alerts)
     SealedColumn("wellbeing_alert_event", "note_sealed", "wellbeing_alert", "event_note", bound_row="alert_id"),
     *_on("wellbeing_share", "message"),
+    # a roster source id is bound to the record it names (services.roster.sync)
+    SealedColumn("roster_source", "source_sealed", "roster_source", "source", bound_row="entity_id"),
 )
 
 

@@ -36,8 +36,12 @@ def folder() -> Path:
 def _file(name: str) -> Path:
     """The named file of the roster folder; nothing outside it (no paths, no links out)."""
     base = folder().resolve()
-    path = (base / name).resolve()
-    if not name or Path(name).name != name or path.parent != base or not path.exists():
+    try:
+        path = (base / name).resolve()
+        found = bool(name) and Path(name).name == name and path.parent == base and path.exists()
+    except (OSError, ValueError):  # a NUL byte, a name longer than the file system allows
+        found = False
+    if not found:
         raise UserErrors.one(ErrorCode.NOT_FOUND, "roster_file_not_found", "file")
     return path
 

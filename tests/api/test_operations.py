@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import RunningServer
 
-LOOPS_OK = {"outbox-relay": "ok", "scheduler": "ok", "push-delivery": "ok", "pubsub-hub": "ok", "alert-feed": "ok"}
+LOOPS_OK = {"outbox-relay": "ok", "scheduler": "ok", "push-delivery": "ok", "roster-imports": "ok", "pubsub-hub": "ok",
+            "alert-feed": "ok"}
 
 
 async def test_health_and_readiness(api, world):
