@@ -133,7 +133,8 @@ class Hub:
 
     async def run(self, beat: Beat, stopping: asyncio.Event) -> None:
         """The hub's loop (services.loops): one subscription for every channel listened to here.
-        When it is lost the supervisor starts this again, and every listener is told to catch up."""
+        When it is lost the supervisor starts this again, and every listener is told to catch up
+        once the new subscription is known to deliver (its first pong: Redis subscribed it before)."""
         pubsub = self._redis.pubsub()
         pings = (str(n) for n in itertools.count())
         #: The ping awaiting its pong, and when it was sent.
@@ -143,9 +144,6 @@ class Hub:
             subscribed = set(self._listeners)
             if subscribed:
                 await pubsub.subscribe(*subscribed)
-            self.connected.set()
-            for channel in list(self._listeners):
-                self._dispatch(channel, RECONNECTED)
             while not stopping.is_set():
                 if self._changed.is_set():
                     self._changed.clear()
@@ -166,6 +164,10 @@ class Hub:
                     continue
                 if pending is not None and _pong(response) == pending[0]:
                     self._vouched_from, pending = pending[1], None
+                    if not self.connected.is_set():
+                        self.connected.set()
+                        for channel in list(self._listeners):
+                            self._dispatch(channel, RECONNECTED)
                     continue
                 message = await pubsub.handle_message(response, ignore_subscribe_messages=True)
                 if message is not None and message["type"] == "message":
