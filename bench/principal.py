@@ -1,10 +1,10 @@
 """What a request's principal costs: server CPU per request of ``{ viewer { id } }`` and ParentHome, the
-code of another checkout (before) against this one (after), side by side on the same database and Redis.
+code of other checkouts against this one ("this"), side by side on the same database and Redis.
 
   git archive <commit> | tar -x -C /tmp/before
-  .venv/bin/python -m bench.principal --before /tmp/before --rounds 5 --seconds 5
+  .venv/bin/python -m bench.principal --compare before=/tmp/before --rounds 5 --seconds 5
 
-Each round loads one server at a time (alternating which goes first) from a process of its own, and reads
+Each round loads one server at a time (alternating the order) from a process of its own, and reads
 the server's CPU time from /proc before and after: CPU per request is what the change is about, and it does
 not depend on what else the machine is doing as much as throughput does. Demo-sized data.
 """
@@ -36,17 +36,21 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def main(before: Path, rounds: int, seconds: float) -> str:
+def _serve_from(checkout: Path) -> list[str]:
+    """`coedu serve` of another checkout: its directory first on the path, ahead of the working one."""
+    return ["-c", f"import runpy, sys; sys.path.insert(0, {str(checkout)!r}); "
+                  "runpy.run_module('api.cli', run_name='__main__')", "serve"]
+
+
+async def main(others: dict[str, Path], rounds: int, seconds: float) -> str:
     server_cpu, load_cpu = _cpus()
     async with environment() as env:
         await seed(DEMO, 2026)
         people = await _people()
         token = await _token(people["parent"])
-        # `coedu serve` of the other checkout: its directory first on the path, ahead of the working one.
-        other_code = ["-c", f"import runpy, sys; sys.path.insert(0, {str(before)!r}); "
-                            "runpy.run_module('api.cli', run_name='__main__')", "serve"]
-        servers = {"before": ServerProcess(env.settings, env.workdir, "before", other_code),
-                   "after": env.server("after")}
+        servers = {name: ServerProcess(env.settings, env.workdir, name, _serve_from(path))
+                   for name, path in others.items()}
+        servers["this"] = env.server("this")
         try:
             await asyncio.gather(*(server.ready() for server in servers.values()))
             if server_cpu is not None:
@@ -58,7 +62,7 @@ async def main(before: Path, rounds: int, seconds: float) -> str:
                     answers = [(await _post(client, s.address, "/graphql", {"query": query}, token)).json()
                                for s in servers.values()]
                     assert "errors" not in answers[0], answers
-                    assert answers[0] == answers[1], "both servers must answer the same"
+                    assert all(answer == answers[0] for answer in answers), "every server must answer the same"
                 viewer = {"query": WORKLOADS["viewer"]}
                 statements = {name: int((await _post(client, s.address, "/graphql", viewer, token)
                                          ).headers["x-sql-statements"]) for name, s in servers.items()}
@@ -90,8 +94,10 @@ async def main(before: Path, rounds: int, seconds: float) -> str:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before", type=Path, required=True, help="a checkout of the code to compare with")
+    parser.add_argument("--compare", action="append", required=True, metavar="NAME=DIR",
+                        help="a checkout of other code to compare with (repeat for more)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5)
     args = parser.parse_args()
-    print(asyncio.run(main(args.before, args.rounds, args.seconds)))  # noqa: T201 - the benchmark's output
+    others = {name: Path(path) for name, _, path in (item.partition("=") for item in args.compare)}
+    print(asyncio.run(main(others, args.rounds, args.seconds)))  # noqa: T201 - the benchmark's output
