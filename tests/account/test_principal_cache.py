@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from services import redis_breaker
 from services.access import Principal
@@ -164,4 +165,43 @@ async def test_a_read_overlapping_an_invalidation_answers_its_request_but_is_not
     finally:
         stopping.set()
         await loop
+        await redis.aclose()
+
+
+async def test_a_principal_kept_before_the_subscription_was_lost_is_read_again_after(private_redis):
+    # given: a principal kept in memory while the hub is subscribed (a Redis of this test: it kills connections)
+    redis = redis_breaker.connect(private_redis.url)
+    hub = Hub(redis)
+    user_id, session_id = uuid.uuid4(), uuid.uuid4()
+    claims = AccessClaims(user_id, session_id, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10))
+    reads: list[AccessClaims] = []
+
+    async def read(claims: AccessClaims) -> Principal | None:
+        reads.append(claims)
+        return Principal(user_id, session_id, "王老师")
+
+    cache = PrincipalCache(hub, read=read)
+    channel = "test:access-changed"
+    cache.attach(channel)
+    stopping = asyncio.Event()
+    loop = asyncio.create_task(hub.run(lambda: None, stopping))
+    try:
+        await _until(lambda: hub.healthy)
+        await cache.load(claims)
+        await cache.load(claims)
+        assert len(reads) == 1
+        # when: the subscription is cut, and the user's access changes while nobody listens
+        await redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+        with pytest.raises(RedisConnectionError):  # the hub's loop ends; the supervisor would start it again
+            await loop
+        assert await redis.publish(channel, str(user_id)) == 0
+        loop = asyncio.create_task(hub.run(lambda: None, stopping))
+        await _until(lambda: hub.healthy)
+        # then: what was kept before is not trusted: the next request reads again
+        await cache.load(claims)
+        assert len(reads) == 2
+    finally:
+        stopping.set()
+        if not loop.done():
+            await loop
         await redis.aclose()
