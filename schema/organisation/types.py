@@ -247,7 +247,9 @@ class User(Node):
     @classmethod
     def of_viewer(cls, principal: access.Principal) -> User:
         """The signed-in person as their principal knows them: their row (its password hash and sealed
-        phone among the rest) is read only for a field that needs more than the id and the name."""
+        phone among the rest) is read only for a field that needs more than the id and the name. A
+        name is never changed today; a change that may must announce itself as an access change
+        (principals.access_changed), or the principals kept in memory would show the old one."""
         return cls(id=gid("User", principal.user_id), display_name=principal.display_name,
                    _row=_Unread(principal.user_id))
 
