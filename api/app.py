@@ -39,6 +39,8 @@ from services import db, outbox, redis_breaker, runtime, telemetry
 from services.crypto import Crypto
 from services.events import Hub
 from services.home_visits import calendar
+from services.identity import principals
+from services.identity.principal_cache import PrincipalCache
 from services.identity.tokens import TokenKeys
 from services.notifications.service import PUSH_JOB
 from services.roster.jobs import ROSTER_JOB
@@ -75,7 +77,8 @@ def build_runtime(settings: Settings, redis: Redis) -> runtime.Runtime:
 
 @dataclass
 class Live:
-    """The process's live machinery: one Redis subscription, the alert feed, the scheduler's lanes."""
+    """The process's live machinery: one Redis subscription, the alert feed, the scheduler's lanes,
+    and the principals it keeps while the subscription tells it when they change."""
 
     hub: Hub
     feed: AlertFeed
@@ -85,6 +88,7 @@ class Live:
     pushes: Scheduler
     #: roster imports started from the console, a school per job: seconds each, never ahead of a deadline
     rosters: Scheduler
+    principals: PrincipalCache
 
     @classmethod
     def build(cls, redis: Redis) -> Live:
@@ -92,7 +96,7 @@ class Live:
         owner = f"{socket.gethostname()}:{os.getpid()}"
         return cls(hub, AlertFeed(hub),
                    Scheduler(owner, except_kinds=(PUSH_JOB, ROSTER_JOB), concurrency=DEADLINE_WORKERS),
-                   Scheduler(owner, kinds=(PUSH_JOB,)), Scheduler(owner, kinds=(ROSTER_JOB,)))
+                   Scheduler(owner, kinds=(PUSH_JOB,)), Scheduler(owner, kinds=(ROSTER_JOB,)), PrincipalCache(hub))
 
     def start(self, supervisor: Supervisor, *, serving: bool = True) -> None:
         """Every loop of the process, under the supervisor; ``serving`` False for `coedu worker`,
@@ -102,6 +106,7 @@ class Live:
         supervisor.start("push-delivery", self.pushes.run)
         supervisor.start("roster-imports", self.rosters.run)
         if serving:
+            self.principals.attach(principals.access_channel())
             supervisor.start("pubsub-hub", self.hub.run)
             supervisor.start("alert-feed", self.feed.run)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.access import Principal
-from services.identity import principals
+from services.identity.principal_cache import PrincipalCache
 from services.identity.tokens import AccessClaims, verify_access_token
 
 
@@ -14,8 +14,8 @@ def bearer_token(header: object) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def authenticate(header: object) -> tuple[Principal | None, AccessClaims | None]:
-    """The principal of a valid, unrevoked token; (None, None) for anything else."""
+async def authenticate(header: object, principals: PrincipalCache) -> tuple[Principal | None, AccessClaims | None]:
+    """The principal of a valid, unrevoked token (``principals``: the process's); (None, None) for anything else."""
     token = bearer_token(header)
     if token is None or len(token) > 4096:
         return None, None

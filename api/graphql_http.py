@@ -274,7 +274,7 @@ class GraphQLHttp:
         if key is not None and not (1 <= len(key) <= 128 and key.isprintable()):
             return _refusal(_Refused(400, "BAD_REQUEST", "Idempotency-Key must be 1 to 128 printable characters."),
                             media_type)
-        principal, _ = await authenticate(request.headers.get("authorization"))
+        principal, _ = await authenticate(request.headers.get("authorization"), self.live.principals)
         context = Context(
             principal=principal,
             language=language,

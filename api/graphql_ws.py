@@ -31,7 +31,7 @@ from api.graphql_http import operation_name_in
 from api.observability import Metrics, new_request_id, request_id_var
 from schema.context import Context
 from schema.loaders import Loaders
-from services import audit, runtime
+from services import audit
 from services.events import RECONNECTED
 from services.identity import principals
 from services.identity.tokens import AccessClaims
@@ -178,7 +178,8 @@ class GraphQLWebSocket(GraphQL):
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
-        principal, claims = await authenticate(params.get("authorization") or params.get("Authorization"))
+        principal, claims = await authenticate(params.get("authorization") or params.get("Authorization"),
+                                               self.live.principals)
         if principal is None or claims is None:
             raise ConnectionRejectionError({"reason": "unauthenticated"})
         context.principal = principal
@@ -198,7 +199,7 @@ class GraphQLWebSocket(GraphQL):
         checked again every ``ACCESS_RECHECK_SECONDS`` in case a signal was lost.
         """
         websocket: WebSocket = context.websocket
-        listener = self.live.hub.listen(runtime.current().key("access-changed"))
+        listener = self.live.hub.listen(principals.access_channel())
         self.metrics.websockets.inc()
         recheck = ACCESS_RECHECK_SECONDS
         try:
@@ -209,8 +210,11 @@ class GraphQLWebSocket(GraphQL):
                     message = RECONNECTED  # re-check now and then, in case a message was lost
                 if message not in (str(claims.user_id), RECONNECTED):
                     continue
+                # A message about this user is read from PostgreSQL: the Redis entry's generation may be
+                # bumped only after the message (the outbox relay keeps no order within a change).
+                check = principals.read if message == str(claims.user_id) else principals.load
                 try:
-                    principal = await principals.load(claims)
+                    principal = await check(claims)
                 except Exception as error:  # noqa: BLE001 - a watchdog that died would keep a revoked socket open
                     # PostgreSQL unreachable: the session cannot be checked now; check again soon.
                     log.warning("cannot re-check a connection's access; retrying",

@@ -4,14 +4,23 @@ Messages are only wake-up calls: what happened is in PostgreSQL (events with
 cursors, the outbox). So a message lost while Redis is down loses nothing:
 when the connection comes back every listener is told to catch up from the
 database.
+
+The hub pings Redis over its subscription all the time. Redis answers a
+connection's commands in order, so a pong proves that every message published
+before its ping has been delivered here: the hub is ``healthy`` only while a
+recent pong vouches for it, and a frozen Redis (which accepts connections and
+never answers) is noticed within ``LEASE_SECONDS``, not at the next health
+check half a minute later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from redis.asyncio import Redis
 
@@ -19,6 +28,13 @@ from services.loops import Beat
 
 #: Sentinel delivered to every listener after a (re)connection: catch up from PostgreSQL.
 RECONNECTED = "\x00reconnected"
+#: How often the hub pings Redis over its subscription.
+HEARTBEAT_SECONDS = 0.1
+#: How long after its ping was sent a pong vouches for the subscription. Shorter than the Redis client's
+#: command timeout (services.redis_breaker): a change made once Redis froze learns that its message
+#: cannot be published only after that timeout (or after another command's, which opened the breaker),
+#: and by then no process trusts its subscription any more.
+LEASE_SECONDS = 0.4
 
 
 class Listener:
@@ -55,22 +71,46 @@ class Listener:
         self._hub._remove(self)
 
 
+class Handler:
+    """Messages of one channel handed to a function as the hub reads them, before any listener wakes."""
+
+    def __init__(self, hub: Hub, channel: str, deliver: Callable[[str], None]) -> None:
+        self._hub = hub
+        self.channel = channel
+        self.deliver = deliver
+
+    def close(self) -> None:
+        self._hub._remove(self)
+
+
 class Hub:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
-        self._listeners: dict[str, set[Listener]] = defaultdict(set)
+        self._listeners: dict[str, set[Listener | Handler]] = defaultdict(set)
         self._changed = asyncio.Event()
         self.connected = asyncio.Event()
+        #: When the ping of the last pong on this connection was sent (monotonic); None before the first.
+        self._vouched_from: float | None = None
 
     def listen(self, channel: str, maxsize: int = 256) -> Listener:
         listener = Listener(self, channel, maxsize)
-        new_channel = channel not in self._listeners or not self._listeners[channel]
-        self._listeners[channel].add(listener)
-        if new_channel:
-            self._changed.set()
+        self._add(listener)
         return listener
 
-    def _remove(self, listener: Listener) -> None:
+    def handle(self, channel: str, deliver: Callable[[str], None]) -> Handler:
+        """Call ``deliver`` with each message of ``channel`` (and RECONNECTED), synchronously in the hub's
+        loop: for state that must change before anything else in the process hears of the message."""
+        handler = Handler(self, channel, deliver)
+        self._add(handler)
+        return handler
+
+    def _add(self, listener: Listener | Handler) -> None:
+        new_channel = listener.channel not in self._listeners or not self._listeners[listener.channel]
+        self._listeners[listener.channel].add(listener)
+        if new_channel:
+            self._changed.set()
+
+    def _remove(self, listener: Listener | Handler) -> None:
         listeners = self._listeners.get(listener.channel)
         if listeners is not None:
             listeners.discard(listener)
@@ -80,9 +120,12 @@ class Hub:
 
     @property
     def healthy(self) -> bool:
-        """Subscribed, and Redis not known to be failing: wake-ups can be counted on."""
+        """Subscribed, Redis answering the heartbeat and not known to be failing: wake-ups can be counted on."""
         breaker = getattr(self._redis, "breaker", None)
-        return self.connected.is_set() and not (breaker is not None and breaker.is_open)
+        vouched_from = self._vouched_from
+        return (self.connected.is_set() and vouched_from is not None
+                and time.monotonic() - vouched_from <= LEASE_SECONDS
+                and not (breaker is not None and breaker.is_open))
 
     def _dispatch(self, channel: str, message: str) -> None:
         for listener in list(self._listeners.get(channel, ())):
@@ -90,16 +133,17 @@ class Hub:
 
     async def run(self, beat: Beat, stopping: asyncio.Event) -> None:
         """The hub's loop (services.loops): one subscription for every channel listened to here.
-        When it is lost the supervisor starts this again, and every listener is told to catch up."""
+        When it is lost the supervisor starts this again, and every listener is told to catch up
+        once the new subscription is known to deliver (its first pong: Redis subscribed it before)."""
         pubsub = self._redis.pubsub()
+        pings = (str(n) for n in itertools.count())
+        #: The ping awaiting its pong, and when it was sent.
+        pending: tuple[str, float] | None = None
         try:
             await pubsub.ping()
             subscribed = set(self._listeners)
             if subscribed:
                 await pubsub.subscribe(*subscribed)
-            self.connected.set()
-            for channel in list(self._listeners):
-                self._dispatch(channel, RECONNECTED)
             while not stopping.is_set():
                 if self._changed.is_set():
                     self._changed.clear()
@@ -109,16 +153,39 @@ class Hub:
                     if subscribed - wanted:
                         await pubsub.unsubscribe(*(subscribed - wanted))
                     subscribed = wanted
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.05)
+                if pending is None and time.monotonic() - (self._vouched_from or 0) >= HEARTBEAT_SECONDS:
+                    pending = (next(pings), time.monotonic())
+                    await pubsub.ping(pending[0])
+                response = await pubsub.parse_response(block=False, timeout=0.05)
                 beat()
+                if response is None:
+                    if pending is not None and time.monotonic() - pending[1] > LEASE_SECONDS:
+                        raise TimeoutError("Redis did not answer the hub's ping")  # frozen: connect again
+                    continue
+                if pending is not None and _pong(response) == pending[0]:
+                    self._vouched_from, pending = pending[1], None
+                    if not self.connected.is_set():
+                        self.connected.set()
+                        for channel in list(self._listeners):
+                            self._dispatch(channel, RECONNECTED)
+                    continue
+                message = await pubsub.handle_message(response, ignore_subscribe_messages=True)
                 if message is not None and message["type"] == "message":
-                    channel = message["channel"]
-                    data = message["data"]
-                    self._dispatch(
-                        channel.decode() if isinstance(channel, bytes) else channel,
-                        data.decode() if isinstance(data, bytes) else data,
-                    )
+                    channel, data = message["channel"], message["data"]
+                    self._dispatch(channel.decode() if isinstance(channel, bytes) else channel,
+                                   data.decode() if isinstance(data, bytes) else data)
         finally:
             self.connected.clear()
+            self._vouched_from = None
             with contextlib.suppress(Exception):
                 await pubsub.aclose()
+
+
+def _pong(response: object) -> str | None:
+    """The payload of a reply to PING on a subscribed connection: a plain reply in RESP3, ``["pong",
+    payload]`` in RESP2 (redis-py's get_message takes the former for a malformed message)."""
+    if isinstance(response, list) and len(response) == 2 and response[0] in ("pong", b"pong"):
+        response = response[1]
+    if isinstance(response, bytes):
+        return response.decode()
+    return response if isinstance(response, str) else None

@@ -128,10 +128,10 @@ class AccountMutations:
 @strawberry.type
 class AccountQueries:
     @strawberry.field(description="The signed-in person.")
-    async def viewer(self, info: Info) -> User:
+    def viewer(self, info: Info) -> User:
         principal = info.context.principal
         assert principal is not None  # the operation rule requires a signed-in viewer
-        return User.of(await info.context.loaders.user.load(principal.user_id))
+        return User.of_viewer(principal)
 
     @strawberry.field(description="The current privacy notice, in the request's language.")
     def privacy_notice(self, info: Info) -> PrivacyNotice:

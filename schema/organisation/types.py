@@ -227,25 +227,44 @@ class RoleAssignmentType:
         return ServiceStation.of(await info.context.loaders.station.load(self._grant.station_id))
 
 
+@dataclasses.dataclass(frozen=True)
+class _Unread:
+    """A user whose row has not been read: only the id is known."""
+
+    id: uuid.UUID
+
+
 @strawberry.type(
     description="A person with an account: guardian, teacher, counsellor, instructor, staff or administrator."
 )
 class User(Node):
     display_name: str = strawberry.field(description="Name shown to others.")
-    _row: strawberry.Private[UserRow]
+    _row: strawberry.Private[UserRow | _Unread]
 
     @classmethod
     def of(cls, row: UserRow) -> User:
         return cls(id=gid("User", row.id), display_name=row.display_name, _row=row)
 
+    @classmethod
+    def of_viewer(cls, principal: access.Principal) -> User:
+        """The signed-in person as their principal knows them: their row (its password hash and sealed
+        phone among the rest) is read only for a field that needs more than the id and the name. A
+        name is never changed today; a change that may must announce itself as an access change
+        (principals.access_changed), or the principals kept in memory would show the old one."""
+        return cls(id=gid("User", principal.user_id), display_name=principal.display_name,
+                   _row=_Unread(principal.user_id))
+
+    async def _read(self, info: Info) -> UserRow:
+        return self._row if isinstance(self._row, UserRow) else await info.context.loaders.user.load(self._row.id)
+
     @strawberry.field(description="Mobile number with the middle digits hidden; for the person, their "
                                   "administrators and the staff of their children's classes.")
     async def phone_masked(self, info: Info) -> str | None:
         if _viewer_is(info, self._row.id):
-            return self._row.phone_masked
+            return (await self._read(info)).phone_masked
         if info.context.principal is None or await info.context.loaders.visible_user.load(self._row.id) is None:
             return None
-        return self._row.phone_masked
+        return (await self._read(info)).phone_masked
 
     @strawberry.field(description="Roles the person holds; others see only the roles in their own scope.")
     async def roles(self, info: Info) -> list[RoleAssignmentType]:

@@ -6,7 +6,8 @@ password change, a role granted or revoked) bumps the user's generation
 counter through the outbox after its commit; a cached principal of an older
 generation is ignored, and a cache fill that raced with a change is dropped.
 While Redis is down every request asks PostgreSQL, so revoked tokens stay
-refused.
+refused. In front of this, each serving process keeps principals in memory
+(services.identity.principal_cache), dropped on the access-changed message.
 """
 
 from __future__ import annotations
@@ -89,14 +90,13 @@ async def load(claims: AccessClaims) -> Principal | None:
                 return _decode(claims.user_id, claims.session_id, entry["name"], entry["grants"])
     except (RedisError, OSError):
         generation = None  # Redis down: PostgreSQL alone decides
-    rows = await connections.get("default").execute_query_dict(_PRINCIPAL_SQL, [claims.session_id, claims.user_id])
-    if not rows:
+    found = await _row(claims)
+    if found is None:
         return None
-    grants = _grants(rows[0])
-    principal = _decode(claims.user_id, claims.session_id, rows[0]["display_name"], grants)
+    principal = _decode(claims.user_id, claims.session_id, *found)
     if generation is not None:
         entry = json.dumps({"generation": generation, "user": str(claims.user_id),
-                            "name": principal.display_name, "grants": grants})
+                            "name": principal.display_name, "grants": found[1]})
         try:
             await rt.redis.eval(_FILL, 2, entry_key, generation_key, generation, entry, CACHE_SECONDS)
         except (RedisError, OSError):
@@ -104,13 +104,31 @@ async def load(claims: AccessClaims) -> Principal | None:
     return principal
 
 
+def access_channel() -> str:
+    """The channel on which every change of a user's access is announced (the user's id) after its commit."""
+    return runtime.current().key("access-changed")
+
+
+async def read(claims: AccessClaims) -> Principal | None:
+    """The principal of a verified token as PostgreSQL has it now, or None if its session has ended."""
+    found = await _row(claims)
+    return _decode(claims.user_id, claims.session_id, *found) if found else None
+
+
+async def _row(claims: AccessClaims) -> tuple[str, list] | None:
+    """The name and grants (as _GRANTS has them) of the user of a live session."""
+    rows = await connections.get("default").execute_query_dict(_PRINCIPAL_SQL, [claims.session_id, claims.user_id])
+    return (rows[0]["display_name"], _grants(rows[0])) if rows else None
+
+
 async def access_changed(user_id: uuid.UUID, *, using: BaseDBAsyncClient) -> list[outbox.RedisOutbox]:
-    """Within the transaction that changed the user's access: make every cached principal stale
-    and tell open WebSocket connections to re-check. Flush the returned entries after commit."""
+    """Within the transaction that changed the user's access: make every cached principal stale (in
+    Redis by the generation, in each process's memory by the message) and tell open WebSocket
+    connections to re-check. Flush the returned entries after commit."""
     rt = runtime.current()
     return [
         await outbox.enqueue_incr(rt.key("access-generation", user_id), using=using),
-        await outbox.enqueue_publish(rt.key("access-changed"), str(user_id), using=using),
+        await outbox.enqueue_publish(access_channel(), str(user_id), using=using),
     ]
 
 

@@ -1,0 +1,103 @@
+"""What a request's principal costs: server CPU per request of ``{ viewer { id } }`` and ParentHome, the
+code of other checkouts against this one ("this"), side by side on the same database and Redis.
+
+  git archive <commit> | tar -x -C /tmp/before
+  .venv/bin/python -m bench.principal --compare before=/tmp/before --rounds 5 --seconds 5
+
+Each round loads one server at a time (alternating the order) from a process of its own, and reads
+the server's CPU time from /proc before and after: CPU per request is what the change is about, and it does
+not depend on what else the machine is doing as much as throughput does. Demo-sized data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+from pathlib import Path
+
+import httpx
+
+from bench import load
+from bench.common import environment
+from bench.suite import PARENT_HOME, _cpus, _graphql, _people, _post, _token
+from services.seed import DEMO, seed
+from tests.processes import ServerProcess
+
+WORKLOADS = {"viewer": "query Viewer { viewer { id } }", "parent-home": PARENT_HOME}
+CONCURRENCY = 8
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process (and its threads)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _serve_from(checkout: Path) -> list[str]:
+    """`coedu serve` of another checkout: its directory first on the path, ahead of the working one."""
+    return ["-c", f"import runpy, sys; sys.path.insert(0, {str(checkout)!r}); "
+                  "runpy.run_module('api.cli', run_name='__main__')", "serve"]
+
+
+async def main(others: dict[str, Path], rounds: int, seconds: float) -> str:
+    server_cpu, load_cpu = _cpus()
+    async with environment() as env:
+        await seed(DEMO, 2026)
+        people = await _people()
+        token = await _token(people["parent"])
+        servers = {name: ServerProcess(env.settings, env.workdir, name, _serve_from(path))
+                   for name, path in others.items()}
+        servers["this"] = env.server("this")
+        try:
+            await asyncio.gather(*(server.ready() for server in servers.values()))
+            if server_cpu is not None:
+                for server in servers.values():
+                    os.sched_setaffinity(server.process.pid, {server_cpu})
+            figures: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+            async with httpx.AsyncClient(timeout=30) as client:
+                for query in WORKLOADS.values():
+                    answers = [(await _post(client, s.address, "/graphql", {"query": query}, token)).json()
+                               for s in servers.values()]
+                    assert "errors" not in answers[0], answers
+                    assert all(answer == answers[0] for answer in answers), "every server must answer the same"
+                viewer = {"query": WORKLOADS["viewer"]}
+                statements = {name: int((await _post(client, s.address, "/graphql", viewer, token)
+                                         ).headers["x-sql-statements"]) for name, s in servers.items()}
+            for number in range(rounds):
+                for workload, query in WORKLOADS.items():
+                    names = list(servers) if number % 2 == 0 else list(reversed(servers))
+                    for name in names:
+                        server = servers[name]
+                        target = _graphql(server.address, query, {}, token)
+                        started = _cpu_seconds(server.process.pid)
+                        result = await asyncio.to_thread(load.run, target, concurrency=CONCURRENCY, warm_up=0,
+                                                         duration=seconds, cpu=load_cpu)
+                        spent = _cpu_seconds(server.process.pid) - started
+                        assert result.errors == 0
+                        figures.setdefault((workload, name), []).append(
+                            (spent * 1000 / result.requests, result.throughput,
+                             statistics.median(result.latencies_ms)))
+        finally:
+            for server in servers.values():
+                server.stop()
+    lines = [f"{rounds} alternating rounds of {seconds:g} s, c={CONCURRENCY}, servers on CPU {server_cpu}, "
+             f"load on CPU {load_cpu}; medians of the rounds; statements of a warm viewer request: {statements}", "",
+             "| request | code | CPU ms / request | requests / s | p50 ms |", "|---|---|---:|---:|---:|"]
+    for (workload, name), runs in figures.items():
+        cpu, throughput, p50 = (statistics.median(run[i] for run in runs) for i in range(3))
+        lines.append(f"| {workload} | {name} | {cpu:.2f} | {throughput:.0f} | {p50:.2f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--compare", action="append", required=True, metavar="NAME=DIR",
+                        help="a checkout of other code to compare with (repeat for more)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=5)
+    args = parser.parse_args()
+    others = {name: Path(path) for name, _, path in (item.partition("=") for item in args.compare)}
+    print(asyncio.run(main(others, args.rounds, args.seconds)))  # noqa: T201 - the benchmark's output
