@@ -123,9 +123,9 @@ async def export_oneroster(folder: Path, *, actor_id: uuid.UUID | None = None) -
                           orgSourcedId=first_school[guardian["id"]]))
     files = {"orgs.csv": orgs, "classes.csv": class_rows, "users.csv": users, "roles.csv": roles,
              "enrollments.csv": enrollments, "demographics.csv": demographics}
-    await asyncio.to_thread(_write_bundle, folder, files)
+    written = await asyncio.to_thread(_write_bundle, folder, files)
     async with in_transaction() as tx:
-        run = await RosterRun.create(direction="EXPORT", format=RosterFormat.ONEROSTER, digest="",
+        run = await RosterRun.create(direction="EXPORT", format=RosterFormat.ONEROSTER, digest=written,
                                      status=RosterRunStatus.COMPLETED, started_by_id=actor_id,
                                      schools_total=len(schools),
                                      counts={name: len(rows) for name, rows in files.items()}, using_db=tx)
@@ -146,11 +146,13 @@ def _row(file: str, **values: str) -> dict[str, str]:
     return {column: values.get(column, "") for column in oneroster.COLUMNS[file]}
 
 
-def _write_bundle(folder: Path, files: dict[str, list[dict[str, str]]]) -> None:
+def _write_bundle(folder: Path, files: dict[str, list[dict[str, str]]]) -> str:
+    """Writes the files; returns their digest, as an import of them would compute it."""
     folder.mkdir(parents=True, exist_ok=True)
     _write_manifest(folder)
     for name, rows in files.items():
         _write(folder / name, oneroster.COLUMNS[name], sorted(rows, key=lambda r: r["sourcedId"]))
+    return oneroster.digest({name: (folder / name).read_bytes() for name in ("manifest.csv", *files)})
 
 
 def _write_manifest(folder: Path) -> None:

@@ -46,6 +46,11 @@ async def test_the_seeds_people_go_out_as_oneroster_and_into_an_empty_city_uncha
     for name in oneroster.FILES:
         assert (tmp_path / "again" / name).read_bytes() == (demo_bundle / name).read_bytes(), name
     assert await count(second_database, "SELECT count(*) FROM audit_event WHERE action = 'EXPORT'") == 1
+    # each run records the files' digest: the two imports', and the export's, equal to theirs (same bytes)
+    digest = oneroster.read(demo_bundle).digest
+    assert await count(second_database, f"SELECT direction FROM roster_run WHERE digest = '{digest}' "
+                                        "ORDER BY started_at DESC LIMIT 1") == "EXPORT"
+    assert await count(second_database, f"SELECT count(*) FROM roster_run WHERE digest = '{digest}'") == 3
     assert await count(second_database, "SELECT count(*) FROM audit_event WHERE action = 'READ_HOME_ADDRESS'") \
         == await count(second_database, "SELECT count(*) FROM home_address")
 
@@ -185,3 +190,27 @@ async def test_student_status_spreadsheets_import_as_xlsx_and_as_gb18030_csv(
     again = await coedu("roster", "import", str(tmp_path / "学籍.csv"), "--mapping", str(tmp_path / "mapping.json"),
                   database=second_database)
     assert changes(again) == {}
+
+
+async def test_a_delta_withdraws_only_whom_it_marks_and_the_next_bulk_brings_them_back(
+        coedu, demo_bundle, second_database, tmp_path):
+    await coedu("roster", "import", str(demo_bundle), database=second_database)
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    manifest = (demo_bundle / "manifest.csv").read_text(encoding="utf-8").replace("file.users,bulk", "file.users,delta")
+    (delta / "manifest.csv").write_text(manifest, encoding="utf-8")
+    users = rows(demo_bundle / "users.csv")
+    leaver = next(r for r in users if r["identifier"])
+    write_rows(delta / "users.csv", [{**leaver, "status": "tobedeleted"}])
+    for name in ("orgs.csv", "classes.csv"):
+        (delta / name).write_bytes((demo_bundle / name).read_bytes())
+    for name, column in (("roles.csv", "userSourcedId"), ("enrollments.csv", "userSourcedId"),
+                         ("demographics.csv", "sourcedId")):
+        write_rows(delta / name, [r for r in rows(demo_bundle / name) if r[column] == leaver["sourcedId"]])
+    result = await coedu("roster", "import", str(delta), database=second_database)
+    # a delta is not a school's whole roster: nobody else, though absent from its users.csv, is withdrawn
+    assert changes(result) == {"withdrawn.student": 1}
+    assert await count(second_database, "SELECT count(*) FROM student WHERE withdrawn_at IS NOT NULL") == 1
+    back = await coedu("roster", "import", str(demo_bundle), database=second_database)
+    assert changes(back) == {"rejoined.student": 1}
+    assert await count(second_database, "SELECT count(*) FROM student WHERE withdrawn_at IS NOT NULL") == 0
