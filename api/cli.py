@@ -267,35 +267,28 @@ def messages(args: argparse.Namespace) -> int:
     return 0
 
 
-def _roster_format(path: Path, given: str | None) -> str:
-    if given:
-        return given
-    if path.suffix.lower() == ".zip" or (path / "manifest.csv").is_file():
-        return "oneroster"
-    return "xueji"
-
-
 def roster_import(args: argparse.Namespace) -> int:
     """Schools, classes, students and guardians in from the city's files (see services/roster)."""
     import datetime as dt
 
     from api.failpoints import Failpoints
+    from services.enums import RosterFormat
     from services.messages import as_language
     from services.progress import Progress
-    from services.roster import oneroster, report, sync, xueji
+    from services.roster import files, report, sync, xueji
 
     path = Path(args.path)
     if not path.exists():
         print(f"coedu: {path} does not exist", file=sys.stderr)
         return 2
     language = as_language(args.language)
-    kind = _roster_format(path, args.format)
+    kind = RosterFormat(args.format.upper()) if args.format else files.guess_format(path)
     try:
         mapping = xueji.load_mapping(Path(args.mapping)) if args.mapping else None
     except (OSError, ValueError) as error:
         print(f"coedu: the mapping file: {error}", file=sys.stderr)
         return 2
-    roster = oneroster.read(path) if kind == "oneroster" else xueji.read(path, mapping)
+    roster = files.read(path, kind, mapping)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - the operator's own clock, in a file name
     report_path = Path(args.report or f"roster-report-{stamp}.csv")
     codes = report_path.with_name(report_path.stem + "-invitations.csv")

@@ -4,14 +4,17 @@ the domain ready in this process, and `coedu serve` processes to measure."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import secrets
 import statistics
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -19,6 +22,8 @@ from api.app import build_runtime, redis_client
 from api.embedded import EmbeddedPostgres, EmbeddedRedis
 from api.settings import Keys, Settings
 from services import db, runtime
+from services.seed import CITY, DEMO, seed
+from services.seed.load import Progress
 from tests.processes import ServerProcess
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -31,6 +36,16 @@ class BenchEnvironment:
 
     def server(self, name: str, command: list[str] | None = None) -> ServerProcess:
         return ServerProcess(self.settings, self.workdir, name, command)
+
+
+async def seeded(quick: bool, seed_number: int) -> dict[str, Any]:
+    """The city (the demo, ``quick``) seeded into the environment's database; what a results file
+    says about it: when, at which scale, how many rows in how long."""
+    when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    started = time.monotonic()
+    generated = await seed(DEMO if quick else CITY, seed_number, progress=Progress("seed"))
+    return {"when": when, "scale": "demo" if quick else "city",
+            "seed": {"rows": sum(generated.counts.values()), "seconds": time.monotonic() - started}}
 
 
 @contextlib.asynccontextmanager

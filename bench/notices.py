@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import sys
 import time
@@ -29,11 +28,9 @@ from typing import Any
 import httpx
 from tortoise import connections
 
-from bench.common import RESULTS, environment, percentile
+from bench.common import RESULTS, environment, percentile, seeded
 from schema.common.ids import to_global_id
 from services.identity import sessions
-from services.seed import CITY, DEMO, seed
-from services.seed.load import Progress
 from tests.helpers import contract_operation
 
 SEND = contract_operation("notices.graphql", "SendNotice")
@@ -185,12 +182,8 @@ def report(r: dict[str, Any]) -> str:
 
 
 async def main(quick: bool, seed_number: int) -> dict[str, Any]:
-    results: dict[str, Any] = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                               "scale": "demo" if quick else "city"}
     async with environment() as env:
-        started = time.monotonic()
-        generated = await seed(DEMO if quick else CITY, seed_number, progress=Progress("seed"))
-        results["seed"] = {"rows": sum(generated.counts.values()), "seconds": time.monotonic() - started}
+        results = await seeded(quick, seed_number)
         api = env.server("api")
         try:
             await api.ready()

@@ -15,16 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import datetime as dt
 import json
 import secrets
 import sys
 import time
 from typing import Any
 
-from bench.common import RESULTS, environment
-from services.seed import CITY, DEMO, seed
-from services.seed.load import Progress
+from bench.common import RESULTS, environment, seeded
 from tests.conftest import _admin, database_url
 from tests.processes import process_env
 
@@ -47,12 +44,8 @@ def _counts(printed: str) -> dict[str, int]:
 
 
 async def main(quick: bool, seed_number: int) -> dict[str, Any]:
-    results: dict[str, Any] = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                               "scale": "demo" if quick else "city"}
     async with environment() as env:
-        started = time.monotonic()
-        generated = await seed(DEMO if quick else CITY, seed_number, progress=Progress("seed"))
-        results["seed"] = {"rows": sum(generated.counts.values()), "seconds": time.monotonic() - started}
+        results = await seeded(quick, seed_number)
         settings = env.settings
         admin_url = database_url(settings.database_url or "", "postgres")
         target = f"coedu_bench_{secrets.token_hex(4)}"

@@ -46,7 +46,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from bench import load, notices
-from bench.common import RESULTS, environment, percentile
+from bench.common import RESULTS, environment, percentile, seeded
 from schema.common.ids import to_global_id
 from services.enums import HomeVisitDecision
 from services.family_education import courses as course_service
@@ -56,8 +56,6 @@ from services.family_education.models import Instructor
 from services.home_visits import service as visit_service
 from services.home_visits.rules import Window
 from services.identity import principals, sessions
-from services.seed import CITY, DEMO, seed
-from services.seed.load import Progress
 from tests.helpers import contract_operation
 from tests.screens import dashboard_selections
 
@@ -432,12 +430,8 @@ def _elsewhere(module: str, function: str, *args: Any) -> Any:
 async def main(quick: bool, rounds: int, duration: float, seed_number: int) -> dict[str, Any]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # a thousand sockets, and servers that inherit it
-    results: dict[str, Any] = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                               "cpus": os.cpu_count(), "scale": "demo" if quick else "city"}
     async with environment() as env:
-        started = time.monotonic()
-        generated = await seed(DEMO if quick else CITY, seed_number, progress=Progress("seed"))
-        results["seed"] = {"rows": sum(generated.counts.values()), "seconds": time.monotonic() - started}
+        results: dict[str, Any] = {"cpus": os.cpu_count(), **await seeded(quick, seed_number)}
         people = await _people()
         tokens = {who: await _token(people[who]) for who in ("parent", "city_admin", "district_admin", "teacher")}
         api, floor = env.server("api"), env.server("floor", command=["-m", "bench.floor"])

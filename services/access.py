@@ -267,7 +267,7 @@ def roster_districts(p: Principal) -> list[str] | None:
     return None if p.is_city_admin else sorted(str(d) for d in p.admin_districts)
 
 
-def may_see_roster_run(p: Principal, *, started_by: uuid.UUID | None, districts: list[str] | None) -> bool:
+def may_see_roster_run(p: Principal, districts: list[str] | None) -> bool:
     """City administrators see every import; a district administrator those limited to districts of theirs."""
     if p.is_city_admin:
         return True

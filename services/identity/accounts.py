@@ -67,26 +67,29 @@ RETURNING id, phone_index
 """
 
 
+async def accounts_of(phones: list[str], *, using: BaseDBAsyncClient) -> dict[str, Account]:
+    """The existing accounts of these phones (phone → account; a phone without one is left out)."""
+    indexes = {phone_index(phone): phone for phone in phones}
+    rows = await using.execute_query_dict(_ACCOUNTS_OF, [list(indexes)])
+    return {indexes[row["phone_index"]]: Account(row["id"], row["active"], False) for row in rows}
+
+
 async def find_or_create_users(people: dict[str, str], *, using: BaseDBAsyncClient) -> dict[str, Account]:
     """The account of each phone (``people``: phone → display name), created (not yet activated)
     for those with none, in two statements whatever their number."""
-    indexes = {phone: phone_index(phone) for phone in people}
-    found = {row["phone_index"]: Account(row["id"], row["active"], False)
-             for row in await using.execute_query_dict(_ACCOUNTS_OF, [list(indexes.values())])}
-    missing = [phone for phone, index in indexes.items() if index not in found]
+    found = await accounts_of(list(people), using=using)
+    missing = [phone for phone in people if phone not in found]
     if missing:
         ids = [new_id() for _ in missing]
         sealer = runtime.current().crypto.sealer
-        rows = await using.execute_query_dict(_NEW_ACCOUNTS, [
-            ids, [people[p] for p in missing], [indexes[p] for p in missing],
+        made = {row["phone_index"] for row in await using.execute_query_dict(_NEW_ACCOUNTS, [
+            ids, [people[p] for p in missing], [phone_index(p) for p in missing],
             [sealer.seal(p, table="app_user", column="phone", row=i) for p, i in zip(missing, ids, strict=True)],
-            [phones.mask(p) for p in missing]])
-        found.update((row["phone_index"], Account(row["id"], False, True)) for row in rows)
-        if len(rows) < len(missing):  # another transaction made some of them meanwhile
-            found.update((row["phone_index"], Account(row["id"], row["active"], False))
-                         for row in await using.execute_query_dict(_ACCOUNTS_OF, [[indexes[p] for p in missing]])
-                         if row["phone_index"] not in found)
-    return {phone: found[index] for phone, index in indexes.items()}
+            [phones.mask(p) for p in missing]])}
+        found.update((p, Account(i, False, True)) for p, i in zip(missing, ids, strict=True) if phone_index(p) in made)
+        if len(made) < len(missing):  # another transaction made some of them meanwhile
+            found.update(await accounts_of([p for p in missing if p not in found], using=using))
+    return {phone: found[phone] for phone in people}
 
 
 async def find_or_create_user(phone: str, display_name: str, *, using: BaseDBAsyncClient) -> tuple[User, bool]:

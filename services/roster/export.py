@@ -26,7 +26,8 @@ from services.roster.sync import unseal_source
 
 _SOURCES = "SELECT kind, entity_id, source_sealed FROM roster_source"
 _SCHOOLS = """
-SELECT s.id, s.name, s.stage, d.code AS district FROM school s JOIN district d ON d.id = s.district_id
+SELECT s.id, s.name, s.stage, d.code AS district, d.name AS district_name
+  FROM school s JOIN district d ON d.id = s.district_id
 """
 _CLASSES = "SELECT id, school_id, grade, name FROM school_class"
 _STUDENTS = """
@@ -68,10 +69,7 @@ async def export_oneroster(folder: Path, *, actor_id: uuid.UUID | None = None) -
     guardians = await client.execute_query_dict(_GUARDIANS)
 
     orgs = [_row("orgs.csv", sourcedId=code, name=name, type="district", identifier=code)
-            for code, name in sorted({(s["district"], s["district"]) for s in schools.values()})]
-    district_names = {row["code"]: row["name"] for row in await client.execute_query_dict(
-        "SELECT code, name FROM district")}
-    orgs = [{**org, "name": district_names[org["sourcedId"]]} for org in orgs]
+            for code, name in sorted({(s["district"], s["district_name"]) for s in schools.values()})]
     orgs += [_row("orgs.csv", sourcedId=source(RosterKind.SCHOOL, s["id"]), name=s["name"], type="school",
                   parentSourcedId=s["district"], **{"metadata.coedu.stage": s["stage"]})
              for s in schools.values()]

@@ -20,9 +20,9 @@ from services import access, db, outbox, runtime, scheduler
 from services.access import Principal
 from services.enums import RosterFormat, RosterRunStatus
 from services.errors import ErrorCode, UserErrors
-from services.roster import oneroster, report, sync, xueji
+from services.roster import files, report, sync
 from services.roster.models import RosterRun
-from services.roster.records import Origin, Problem, Roster
+from services.roster.records import Origin, Problem
 
 ROSTER_JOB = "roster_import"
 
@@ -46,23 +46,13 @@ def _file(name: str) -> Path:
     return path
 
 
-def guess_format(path: Path) -> RosterFormat:
-    if path.suffix.lower() == ".zip" or (path / "manifest.csv").is_file():
-        return RosterFormat.ONEROSTER
-    return RosterFormat.XUEJI
-
-
-def read(path: Path, kind: RosterFormat) -> Roster:
-    return oneroster.read(path) if kind == RosterFormat.ONEROSTER else xueji.read(path)
-
-
 async def start(actor: Principal, *, file_name: str, format: RosterFormat | None, dry_run: bool,
                 valid_schools_only: bool) -> RosterRun:
     access.require(access.may_import_roster(actor))
     path = _file(file_name)
     async with in_transaction() as tx:
         run = await RosterRun.create(
-            direction="IMPORT", format=format or guess_format(path), digest="", status=RosterRunStatus.QUEUED,
+            direction="IMPORT", format=format or files.guess_format(path), digest="", status=RosterRunStatus.QUEUED,
             started_by_id=actor.user_id, file_name=file_name, dry_run=dry_run,
             valid_schools_only=valid_schools_only, districts=access.roster_districts(actor), using_db=tx)
         await scheduler.schedule(ROSTER_JOB, run.id, using=tx)
@@ -76,7 +66,7 @@ _prepared: dict[uuid.UUID, sync.Prepared] = {}
 async def _prepare(run: RosterRun) -> sync.Prepared:
     prepared = _prepared.get(run.id)
     if prepared is None:
-        roster = read(_file(run.file_name or ""), RosterFormat(run.format))
+        roster = files.read(_file(run.file_name or ""), RosterFormat(run.format))
         districts = frozenset(uuid.UUID(d) for d in run.districts) if run.districts is not None else None
         prepared = await sync.prepare(roster, valid_schools_only=run.valid_schools_only, districts=districts)
         _prepared.clear()
@@ -111,7 +101,8 @@ async def step(job: scheduler.Job, tx: BaseDBAsyncClient) -> list[outbox.RedisOu
         return await _begin(run, prepared, tx)
     if prepared.roster.digest != run.digest:
         return await _refuse(run, [Problem(Origin(run.file_name or "", 0), "", "roster_file_changed")], tx)
-    remaining = [s for s in prepared.schools if s not in set(run.schools_done)]
+    done = set(run.schools_done)
+    remaining = [s for s in prepared.schools if s not in done]
     if not remaining:
         await sync.finish(run, run.started_by_id, tx)  # type: ignore[attr-defined]
         _prepared.pop(run.id, None)

@@ -13,8 +13,7 @@ LATEST = 50
 
 
 def _visible(actor: Principal, run: RosterRun) -> bool:
-    return access.may_see_roster_run(actor, started_by=run.started_by_id,  # type: ignore[attr-defined]
-                                     districts=run.districts)
+    return access.may_see_roster_run(actor, run.districts)
 
 
 async def visible_imports(actor: Principal, first: int) -> list[RosterRun]:

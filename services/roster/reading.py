@@ -9,6 +9,8 @@ import re
 from services.enums import Gender, GuardianRelationship
 from services.errors import Checks
 from services.identity import phones
+from services.organisation import home_addresses
+from services.organisation.service import clean_student_number
 from services.roster.records import Origin, Roster
 
 _GENDERS = {"男": Gender.MALE, "女": Gender.FEMALE, "male": Gender.MALE, "female": Gender.FEMALE,
@@ -102,13 +104,9 @@ class RowChecks(Checks):
         return phone
 
     def student_number(self, column: str, text: str | None) -> str:
-        from services.organisation.service import clean_student_number
-
         return clean_student_number(self, column, text)
 
     def home_address(self, column: str, text: str | None) -> str | None:
-        from services.organisation import home_addresses
-
         return self.text(column, text or None, max_length=home_addresses.MAX_LENGTH,
                          min_length=home_addresses.MIN_LENGTH, required=False)
 

@@ -101,6 +101,27 @@ class Roster:
     problems: list[Problem] = field(default_factory=list)
     #: SHA-256 of the files read, in name order: the same files, the same digest.
     digest: str = ""
+    _grouped: tuple[dict[str, list[StudentRecord]], dict[str, list[ClassRecord]]] | None = field(
+        default=None, repr=False, compare=False)
+
+    def students_of(self, school: str) -> list[StudentRecord]:
+        return self._by_school()[0].get(school, [])
+
+    def classes_of(self, school: str) -> list[ClassRecord]:
+        return self._by_school()[1].get(school, [])
+
+    def _by_school(self) -> tuple[dict[str, list[StudentRecord]], dict[str, list[ClassRecord]]]:
+        """Students and classes by school, grouped once the files are read (a city's import asks for
+        each of its 400 schools')."""
+        if self._grouped is None:
+            students: dict[str, list[StudentRecord]] = {}
+            classes: dict[str, list[ClassRecord]] = {}
+            for student in self.students.values():
+                students.setdefault(student.school, []).append(student)
+            for school_class in self.classes.values():
+                classes.setdefault(school_class.school, []).append(school_class)
+            self._grouped = (students, classes)
+        return self._grouped
 
     def problem(self, origin: Origin, column: str, key: str, *, school: str | None = None, everything: bool = False,
                 **params: object) -> None:

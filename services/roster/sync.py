@@ -4,9 +4,9 @@ Identity is the source id, never a name: a school's or class's ``roster_source``
 name the first time, for the schools and classes staff created by hand), a student's link or
 their 学籍号, a guardian's phone. A run plans each school against the database and applies the
 plan in one transaction per school, through the same code as the API (a school change is
-``move_student``, as TransferStudent does; a new guardian is ``add_guardian``, as LinkGuardian
-does), with its checkpoint in the same transaction: a run killed half-way resumes at the next
-school and never writes a record twice. An unchanged roster plans nothing.
+``move_student``, as for TransferStudent; new guardians are ``add_guardians``, as for LinkGuardian),
+with its checkpoint in the same transaction: a run killed half-way resumes at the next school and
+never writes a record twice. An unchanged roster plans nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 
 from services import audit, db, outbox, runtime
 from services.enums import AuditAction, GuardianRelationship, RosterKind, RosterRunStatus
-from services.identity.accounts import find_or_create_users, phone_index
+from services.identity.accounts import accounts_of, find_or_create_users
 from services.ids import new_id
 from services.organisation.models import Guardianship, School, SchoolClass, Student
 from services.organisation.service import (
@@ -42,7 +42,6 @@ from services.roster.validation import validate
 
 #: Recorded as the reason of a transfer the roster made.
 TRANSFER_REASON = "学籍系统同步"
-CHANGES = ("created", "updated", "transferred", "moved", "withdrawn", "rejoined", "linked", "invited")
 
 
 def source_index(kind: RosterKind, source_id: str) -> str:
@@ -82,10 +81,6 @@ class Outcome:
     @property
     def written(self) -> bool:
         return self.run_id is not None
-
-    @property
-    def changed(self) -> int:
-        return sum(self.counts.values())
 
 
 # --------------------------------------------------------------------------
@@ -214,11 +209,12 @@ class _Places:
     districts: dict[str, uuid.UUID]
     #: school source id → (school id, its district id); absent for schools to create.
     schools: dict[str, tuple[uuid.UUID, uuid.UUID]]
+    #: school id → its name, to tell a renamed school.
+    school_names: dict[uuid.UUID, str]
     #: class source id → class id.
     classes: dict[str, uuid.UUID]
     #: (school id, class name) → class id, for classes made by hand.
     class_names: dict[tuple[uuid.UUID, str], uuid.UUID]
-    school_grades: dict[uuid.UUID, int]
 
     @classmethod
     async def load(cls, roster: Roster, client: BaseDBAsyncClient) -> _Places:
@@ -229,19 +225,23 @@ class _Places:
         by_name = {row["name"]: (row["id"], row["district_id"]) for row in await client.execute_query_dict(
             "SELECT id, name, district_id FROM school WHERE name = ANY($1)",
             [[s.name for s in roster.schools.values()]])}
-        district_of = {row["id"]: row["district_id"] for row in await client.execute_query_dict(
-            "SELECT id, district_id FROM school WHERE id = ANY($1)", [list(linked.values())])}
+        names: dict[uuid.UUID, str] = {}
+        district_of: dict[uuid.UUID, uuid.UUID] = {}
+        for row in await client.execute_query_dict("SELECT id, name, district_id FROM school WHERE id = ANY($1)",
+                                                   [list(linked.values())]):
+            names[row["id"]], district_of[row["id"]] = row["name"], row["district_id"]
         schools = {}
         for source_id, record in roster.schools.items():
             if source_id in linked:
                 schools[source_id] = (linked[source_id], district_of[linked[source_id]])
             elif record.name in by_name:
                 schools[source_id] = by_name[record.name]
+                names[by_name[record.name][0]] = record.name
         school_ids = [school_id for school_id, _ in schools.values()]
         class_names = {(row["school_id"], row["name"]): row["id"] for row in await client.execute_query_dict(
             "SELECT id, school_id, name FROM school_class WHERE school_id = ANY($1)", [school_ids])}
         classes = await _linked(RosterKind.CLASS, list(roster.classes), client)
-        return cls(districts, schools, classes, class_names, {})
+        return cls(districts, schools, names, classes, class_names)
 
     def check(self, roster: Roster, districts: frozenset[uuid.UUID] | None) -> None:
         """What only the database can tell: a new school's district exists, and is one the operator
@@ -309,7 +309,6 @@ class _Plan:
     school_id: uuid.UUID | None
     school_changes: dict[str, object]
     new_classes: list[str] = field(default_factory=list)
-    class_changes: dict[uuid.UUID, dict[str, object]] = field(default_factory=dict)
     class_links: dict[str, uuid.UUID] = field(default_factory=dict)
     new_students: list[StudentRecord] = field(default_factory=list)
     #: student id → its row's changes, moves (class in the school) and transfers (another school)
@@ -334,7 +333,6 @@ class _Plan:
         elif self.school_changes:
             counts["updated.school"] += 1
         counts["created.class"] += len(self.new_classes)
-        counts["updated.class"] += len(self.class_changes)
         counts["created.student"] += len(self.new_students)
         counts["updated.student"] += len(self.student_changes)
         counts["moved.student"] += len(self.moves)
@@ -366,21 +364,17 @@ async def _plan(roster: Roster, school: SchoolRecord, places: _Places, everyone:
     known = places.schools.get(school.source_id)
     school_id = known[0] if known else None
     plan = _Plan(school, school_id, {})
-    if known is not None:
-        rows = await client.execute_query_dict("SELECT name, stage FROM school WHERE id = $1", [school_id])
-        if rows and rows[0]["name"] != school.name:
-            plan.school_changes["name"] = school.name
+    if school_id is not None and places.school_names.get(school_id) != school.name:
+        plan.school_changes["name"] = school.name
     _plan_classes(plan, roster, places)
-    students = [s for s in roster.students.values() if s.school == school.source_id]
+    students = roster.students_of(school.source_id)
     await _plan_students(plan, students, school.source_id in roster.complete_schools, everyone, client)
     await _plan_guardians(plan, roster, students, client)
     return plan
 
 
 def _plan_classes(plan: _Plan, roster: Roster, places: _Places) -> None:
-    for record in roster.classes.values():
-        if record.school != plan.school.source_id:
-            continue
+    for record in roster.classes_of(plan.school.source_id):
         class_id = places.classes.get(record.source_id)
         if class_id is None and plan.school_id is not None:
             class_id = places.class_names.get((plan.school_id, record.name))
@@ -435,9 +429,7 @@ async def _plan_guardians(plan: _Plan, roster: Roster, students: list[StudentRec
     wanted = {(s.source_id, g) for s in students if not s.withdrawn for g in s.guardians}
     guardians = {g for _, g in wanted}
     phones_of = {g: roster.guardians[g].phone for g in guardians}
-    accounts = {row["phone_index"]: row for row in await client.execute_query_dict(
-        "SELECT id, phone_index, password_hash IS NOT NULL AS active FROM app_user WHERE phone_index = ANY($1)",
-        [[phone_index(p) for p in phones_of.values() if p]])}
+    accounts = await accounts_of([p for p in phones_of.values() if p], using=client)
     linked_ids = [plan.student_links[s] for s in {s for s, _ in wanted} if s in plan.student_links]
     existing = {(row["student_id"], row["guardian_id"]): row for row in await client.execute_query_dict(
         "SELECT id, student_id, guardian_id, relationship, is_primary FROM guardianship WHERE student_id = ANY($1)",
@@ -447,12 +439,12 @@ async def _plan_guardians(plan: _Plan, roster: Roster, students: list[StudentRec
             continue
         for position, guardian in enumerate(dict.fromkeys(student.guardians)):
             relationship = student.relationships.get(guardian, GuardianRelationship.OTHER)
-            account = accounts.get(phone_index(phones_of[guardian] or ""))
+            account = accounts.get(phones_of[guardian] or "")
             student_id = plan.student_links.get(student.source_id)
-            link = existing.get((student_id, account["id"])) if account and student_id else None
+            link = existing.get((student_id, account.id)) if account and student_id else None
             if link is None:
                 plan.new_links.append((student.source_id, guardian, relationship, position == 0))
-                if account is None or not account["active"]:
+                if account is None or not account.active:
                     plan.to_invite.add(guardian)
                 continue
             changes = {key: value for key, value in (("relationship", relationship.value),

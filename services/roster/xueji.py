@@ -126,22 +126,25 @@ def _read_row(roster: Roster, origin: Origin, row: dict[str, object], headings: 
 
     school = text("school")
     checks = RowChecks()
-    column = headings.get
-    checks.text(column("school", "学校"), school, max_length=100)
-    number = checks.student_number(column("student_number", "学籍号"), text("student_number"))
-    name = checks.text(column("name", "姓名"), text("name"), max_length=64)
-    gender = checks.gender(column("gender", "性别"), text("gender"))
-    born = checks.birth_date(column("birth_date", "出生日期"), row.get("birth_date"))
-    grade_number = checks.grade(column("grade", "年级"), text("grade"))
-    class_text = checks.text(column("class", "班级"), text("class"), max_length=40)
+    def column(key: str) -> str:
+        """The column as the file heads it (for a column the file lacks, the usual heading)."""
+        return headings.get(key, HEADINGS[key][0])
+
+    checks.text(column("school"), school, max_length=100)
+    number = checks.student_number(column("student_number"), text("student_number"))
+    name = checks.text(column("name"), text("name"), max_length=64)
+    gender = checks.gender(column("gender"), text("gender"))
+    born = checks.birth_date(column("birth_date"), row.get("birth_date"))
+    grade_number = checks.grade(column("grade"), text("grade"))
+    class_text = checks.text(column("class"), text("class"), max_length=40)
     guardians: list[tuple[GuardianRecord, str]] = []
     for n in GUARDIANS:
         given = [text(f"guardian{n}_{part}") for part in ("name", "phone", "address")]
         if not any(given):
             continue
-        guardian_name = checks.text(column(f"guardian{n}_name", f"监护人{n}姓名"), given[0], max_length=64)
-        phone = checks.phone(column(f"guardian{n}_phone", f"监护人{n}手机号"), given[1])
-        address = checks.home_address(column(f"guardian{n}_address", f"监护人{n}住址"), given[2])
+        guardian_name = checks.text(column(f"guardian{n}_name"), given[0], max_length=64)
+        phone = checks.phone(column(f"guardian{n}_phone"), given[1])
+        address = checks.home_address(column(f"guardian{n}_address"), given[2])
         if phone and guardian_name:
             guardians.append((GuardianRecord(phone, guardian_name, phone, address, origin),
                               text(f"guardian{n}_relationship")))
@@ -157,7 +160,7 @@ def _read_row(roster: Roster, origin: Origin, row: dict[str, object], headings: 
     if known is None:
         roster.classes[class_id] = ClassRecord(class_id, school, grade_number, full_class, origin)
     if number in roster.students:
-        roster.problem(origin, column("student_number", "学籍号"), "roster_duplicate_id", school=school, id=number)
+        roster.problem(origin, column("student_number"), "roster_duplicate_id", school=school, id=number)
         return
     student = StudentRecord(number, number, name or "", gender, born, school, class_id, origin)
     for guardian, relation in guardians:
