@@ -376,8 +376,11 @@ def visible_students(p: Principal) -> Q:
         return Q()
     conditions = [Q(id__in=_guarded_student_ids(p))]
     if p.teacher_schools:
-        # Only classes of schools where the role is still held (revocation also clears the rows).
-        in_schools = Q(school_id__in=list(p.teacher_schools))
+        from services.organisation.models import ON_ROLL
+
+        # Only classes of schools where the role is still held (revocation also clears the rows),
+        # and only their students on the roll: a teacher's reach ends when the student leaves.
+        in_schools = Q(school_id__in=list(p.teacher_schools)) & ON_ROLL
         conditions += [
             Q(school_class_id__in=_taught_class_ids(p)) & in_schools,
             Q(school_class_id__in=_homeroom_class_ids(p)) & in_schools,

@@ -23,7 +23,7 @@ from services.enums import ColumnEpisodeFormat, ColumnEpisodeStatus, GradeBand
 from services.errors import Checks, UserErrors
 from services.family_education.search import query_terms
 from services.ids import new_id
-from services.organisation.models import SchoolClass, Student
+from services.organisation.models import SchoolClass, Student, on_roll
 
 #: Grades 1-3, 4-6, 7-9 and 10-12.
 BANDS = (GradeBand.LOWER_PRIMARY, GradeBand.UPPER_PRIMARY, GradeBand.JUNIOR_SECONDARY, GradeBand.SENIOR_SECONDARY)
@@ -124,7 +124,8 @@ async def facets(viewer: Principal) -> Facets:
 async def _children_bands(viewer: Principal) -> list[str]:
     rows = await connections.get("default").execute_query_dict(
         "SELECT DISTINCT c.grade FROM guardianship g JOIN student s ON s.id = g.student_id "
-        "JOIN school_class c ON c.id = s.school_class_id WHERE g.guardian_id = $1", [viewer.user_id])
+        f"JOIN school_class c ON c.id = s.school_class_id WHERE g.guardian_id = $1 AND {on_roll('s')}",
+        [viewer.user_id])
     return sorted({band_of(r["grade"]).value for r in rows})
 
 

@@ -223,6 +223,8 @@ async def propose(actor: Principal, proposal: Proposal) -> HomeVisit:
                                         teaches_student=teaches):
             raise UserErrors.not_found("studentId")
         checks = Checks()
+        if student.withdrawn_at is not None:
+            checks.add(ErrorCode.INVALID_STATE, "student_withdrawn", "studentId")
         now = await _now(tx)
         slots = check_slots(checks, "slots", proposal.slots, now)
         purpose = checks.text("purpose", proposal.purpose, max_length=200)

@@ -1,23 +1,40 @@
-"""Mainland China mobile numbers: validation, normalisation, masking."""
+"""Mainland China mobile numbers: validation, normalisation, masking.
+
+Validation is libphonenumber's (the ``phonenumbers`` port): it knows which prefixes are allocated
+to mobile networks (140–144 are machine-to-machine, 12x none at all), which a pattern would not.
+"""
 
 from __future__ import annotations
 
 import re
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
+
+_CHINA = 86
+#: What may stand between the digits; libphonenumber alone would also take letters and an extension.
+_SEPARATORS = re.compile(r"[\s\-()]")
+_MOBILE = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
 def normalise(raw: str) -> str | None:
     """The 11-digit number, or None when it is not a mainland mobile number.
 
-    Accepts spaces, dashes and a +86 / 0086 / 86 country prefix.
+    Accepts spaces, dashes, brackets and a +86 / 0086 / 86 country prefix.
     """
-    digits = re.sub(r"[\s\-()]", "", raw or "")
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
-            digits = digits[len(prefix):]
-            break
-    return digits if _MOBILE.fullmatch(digits) else None
+    plain = _SEPARATORS.sub("", raw or "")
+    if not plain.removeprefix("+").isdecimal() or len(plain) > 17:
+        return None
+    try:
+        number = phonenumbers.parse(plain, "CN")
+    except NumberParseException:
+        return None
+    national = str(number.national_number)
+    if number.country_code != _CHINA or len(national) != 11 or number.italian_leading_zero:
+        return None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _MOBILE:
+        return None
+    return national
 
 
 def mask(phone: str) -> str:

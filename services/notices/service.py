@@ -25,7 +25,7 @@ from services.errors import Checks, ErrorCode, UserErrors
 from services.identity import principals
 from services.notices.models import Notice, NoticeReceipt
 from services.notifications.service import notify_many
-from services.organisation.models import ClassTeacher, School, SchoolClass
+from services.organisation.models import ClassTeacher, School, SchoolClass, on_roll
 
 SEND_JOB, REMIND_JOB = "notice_send", "notice_remind"
 BATCH = 2000
@@ -127,8 +127,8 @@ async def _reach(actor: Principal, audience: Audience, checks: Checks) -> Reach 
                  district_id, pilot)
 
 
-# The guardians (and the children they come by) of an audience, linked before ``$6``.
-AUDIENCE = """
+# The guardians (and the children they come by, on their school's roll) of an audience, linked before ``$6``.
+AUDIENCE = f"""
 SELECT g.guardian_id, st.id AS student_id, st.school_class_id
   FROM guardianship g
   JOIN student st ON st.id = g.student_id
@@ -140,6 +140,7 @@ SELECT g.guardian_id, st.id AS student_id, st.school_class_id
    AND sc.district_id = $4
    AND (NOT $5 OR sc.is_family_education_pilot)
    AND g.created_at <= $6
+   AND {on_roll("st")}
 """
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from tortoise import fields
+from tortoise.expressions import Q
 from tortoise.fields.db_defaults import Now
 from tortoise.models import Model
 
@@ -112,6 +113,17 @@ class Student(Model):
     class Meta:
         table = "student"
         indexes = (("school_class_id", "display_name"), ("school_id",))
+
+
+#: Students on their school's roll. A withdrawn student keeps their records (visits, alerts, the
+#: wellbeing history a counsellor may still need) but is on no class list, head count, notice
+#: audience or guardian's home screen, and gets no new home visit.
+ON_ROLL = Q(withdrawn_at__isnull=True)
+
+
+def on_roll(student: str) -> str:
+    """``ON_ROLL`` in hand-written SQL, for the student table aliased ``student``."""
+    return f"{student}.withdrawn_at IS NULL"
 
 
 class Guardianship(Model):

@@ -20,6 +20,7 @@ from services.access import Principal, RoleGrant
 from services.enums import Role, SchoolStage
 from services.identity.models import User
 from services.organisation.models import (
+    ON_ROLL,
     ClassTeacher,
     District,
     Guardianship,
@@ -29,6 +30,7 @@ from services.organisation.models import (
     ServiceStation,
     Student,
     StudentTransfer,
+    on_roll,
 )
 
 
@@ -104,7 +106,7 @@ async def schools(filter: SchoolFilter, *, first: int, after: paging.Position | 
 
 
 async def student_counts(school_ids: Sequence[uuid.UUID]) -> list[int]:
-    rows = await Student.filter(school_id__in=list(school_ids)).group_by("school_id").annotate(
+    rows = await Student.filter(ON_ROLL, school_id__in=list(school_ids)).group_by("school_id").annotate(
         n=Count("id")
     ).values("school_id", "n")
     counts = {r["school_id"]: r["n"] for r in rows}
@@ -164,7 +166,7 @@ async def grants_of_users(user_ids: Sequence[uuid.UUID]) -> list[list[RoleGrant]
 async def visible_students_of_classes(viewer: Principal, class_ids: Sequence[uuid.UUID]) -> list[list[Student]]:
     """Each class's students the viewer may see, by name. Classes are small (tens of students),
     so all of them come in one statement and the API pages them."""
-    rows = await Student.filter(school_class_id__in=list(class_ids)).filter(
+    rows = await Student.filter(ON_ROLL, school_class_id__in=list(class_ids)).filter(
         access.visible_students(viewer)
     ).order_by("display_name", "id")
     grouped: dict[uuid.UUID, list[Student]] = defaultdict(list)
@@ -203,7 +205,7 @@ def _children_sql() -> str:
                  FROM guardianship g JOIN student st ON st.id = g.student_id
                  JOIN school_class c ON c.id = st.school_class_id JOIN school s ON s.id = st.school_id
                  JOIN district d ON d.id = s.district_id LEFT JOIN app_user h ON h.id = c.homeroom_teacher_id
-                WHERE g.guardian_id = $1 ORDER BY st.birth_date, st.id"""
+                WHERE g.guardian_id = $1 AND {on_roll("st")} ORDER BY st.birth_date, st.id"""
 
 
 async def children_of(viewer: Principal) -> list[Child]:

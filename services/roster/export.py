@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from services import audit, runtime
 from services.enums import AuditAction, RosterFormat, RosterKind, RosterRunStatus
 from services.organisation import home_addresses
+from services.organisation.models import on_roll
 from services.roster import oneroster
 from services.roster.models import RosterRun
 from services.roster.sync import unseal_source
@@ -30,19 +31,19 @@ SELECT s.id, s.name, s.stage, d.code AS district, d.name AS district_name
   FROM school s JOIN district d ON d.id = s.district_id
 """
 _CLASSES = "SELECT id, school_id, grade, name FROM school_class"
-_STUDENTS = """
+_STUDENTS = f"""
 SELECT id, display_name, gender, birth_date, student_number_sealed, school_id, school_class_id
-  FROM student WHERE withdrawn_at IS NULL
+  FROM student WHERE {on_roll("student")}
 """
-_GUARDIANSHIPS = """
+_GUARDIANSHIPS = f"""
 SELECT g.student_id, g.guardian_id, g.relationship, g.is_primary
-  FROM guardianship g JOIN student s ON s.id = g.student_id WHERE s.withdrawn_at IS NULL
+  FROM guardianship g JOIN student s ON s.id = g.student_id WHERE {on_roll("s")}
 """
-_GUARDIANS = """
+_GUARDIANS = f"""
 SELECT u.id, u.display_name, u.phone_sealed, a.id AS address_id, a.address_sealed
   FROM app_user u LEFT JOIN home_address a ON a.guardian_id = u.id
  WHERE u.id IN (SELECT g.guardian_id FROM guardianship g JOIN student s ON s.id = g.student_id
-                 WHERE s.withdrawn_at IS NULL)
+                 WHERE {on_roll("s")})
 """
 
 

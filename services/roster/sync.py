@@ -26,7 +26,7 @@ from services import audit, db, outbox, runtime
 from services.enums import AuditAction, GuardianRelationship, RosterKind, RosterRunStatus
 from services.identity.accounts import accounts_of, find_or_create_users
 from services.ids import new_id
-from services.organisation.models import Guardianship, School, SchoolClass, Student
+from services.organisation.models import Guardianship, School, SchoolClass, Student, on_roll
 from services.organisation.service import (
     NewGuardian,
     NewStudent,
@@ -352,10 +352,10 @@ SELECT s.id, s.display_name, s.gender, s.birth_date, s.school_id, s.school_class
  WHERE s.id IN (SELECT entity_id FROM roster_source WHERE kind = 'STUDENT' AND source_index = ANY($1)
                 UNION ALL SELECT id FROM student WHERE student_number_index = ANY($2))
 """
-_STUDENTS_OF_SCHOOL = """
+_STUDENTS_OF_SCHOOL = f"""
 SELECT s.id, s.student_number_index, rs.source_index
   FROM student s LEFT JOIN roster_source rs ON rs.kind = 'STUDENT' AND rs.entity_id = s.id
- WHERE s.school_id = $1 AND s.withdrawn_at IS NULL
+ WHERE s.school_id = $1 AND {on_roll("s")}
 """
 
 
