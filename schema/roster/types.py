@@ -54,6 +54,8 @@ class RosterChanges:
     students_withdrawn: int = strawberry.field(description="Students withdrawn (kept, no longer listed).")
     students_rejoined: int = strawberry.field(description="Withdrawn students listed again.")
     guardians_linked: int = strawberry.field(description="Guardians linked to a child.")
+    guardians_unlinked: int = strawberry.field(
+        description="Links the school's full roster no longer lists, ended (links made by hand and never listed stay).")
     guardianships_updated: int = strawberry.field(description="Links whose relationship or primary flag changed.")
     guardians_invited: int = strawberry.field(description="Guardians given an invitation code.")
 
@@ -68,6 +70,7 @@ class RosterChanges:
             students_updated=n("updated.student"), students_moved=n("moved.student"),
             students_transferred=n("transferred.student"), students_withdrawn=n("withdrawn.student"),
             students_rejoined=n("rejoined.student"), guardians_linked=n("linked.guardian"),
+            guardians_unlinked=n("unlinked.guardian"),
             guardianships_updated=n("updated.guardianship"), guardians_invited=n("invited.guardian"))
 
 

@@ -132,6 +132,9 @@ class Guardianship(Model):
     guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
     relationship = fields.CharEnumField(GuardianRelationship, max_length=16)
     is_primary = fields.BooleanField(default=False)
+    #: Vouched for by the student information system: a later full roster that leaves it out ends it.
+    #: A roster sync made or confirmed it; links made by hand (LinkGuardian) stay until a sync confirms them.
+    from_roster = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:

@@ -434,14 +434,16 @@ class NewGuardian:
     relationship: GuardianRelationship
     is_primary: bool
     home_address: str | None = None
+    #: Made by a roster sync (``Guardianship.from_roster``).
+    from_roster: bool = False
 
 
 _NOT_PRIMARY = "UPDATE guardianship SET is_primary = false WHERE student_id = ANY($1) AND is_primary"
 _LINK = """
-INSERT INTO guardianship (id, student_id, guardian_id, relationship, is_primary, created_at)
-SELECT id, student_id, guardian_id, relationship, is_primary, now()
-  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bool[])
-       AS t(id, student_id, guardian_id, relationship, is_primary)
+INSERT INTO guardianship (id, student_id, guardian_id, relationship, is_primary, from_roster, created_at)
+SELECT id, student_id, guardian_id, relationship, is_primary, from_roster, now()
+  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bool[], $6::bool[])
+       AS t(id, student_id, guardian_id, relationship, is_primary, from_roster)
 """
 _PARENT_ROLE = """
 INSERT INTO role_assignment (id, user_id, role, granted_by_id, created_at)
@@ -464,7 +466,8 @@ async def add_guardians(links: list[NewGuardian], *, actor_id: uuid.UUID | None,
         await using.execute_query(_NOT_PRIMARY, [primaries])
     await using.execute_query(_LINK, [
         [new_id() for _ in links], [link.student_id for link in links], [link.guardian.id for link in links],
-        [link.relationship.value for link in links], [link.is_primary for link in links]])
+        [link.relationship.value for link in links], [link.is_primary for link in links],
+        [link.from_roster for link in links]])
     addresses = {link.guardian.id: link.home_address for link in links if link.home_address}
     await home_addresses.set_on_behalf(actor_id, addresses, using)
     guardians = {link.guardian.id: link.guardian for link in links}

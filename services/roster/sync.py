@@ -24,6 +24,7 @@ from tortoise.transactions import in_transaction
 
 from services import audit, db, outbox, runtime
 from services.enums import AuditAction, GuardianRelationship, RosterKind, RosterRunStatus
+from services.identity import principals
 from services.identity.accounts import accounts_of, find_or_create_users
 from services.ids import new_id
 from services.organisation.models import Guardianship, School, SchoolClass, Student, on_roll
@@ -323,6 +324,10 @@ class _Plan:
     #: (student source id, guardian source id, relationship, primary) to link
     new_links: list[tuple[str, str, GuardianRelationship, bool]] = field(default_factory=list)
     link_changes: dict[uuid.UUID, dict[str, object]] = field(default_factory=dict)
+    #: Links the file confirms for the first time (made by hand, or before links were marked).
+    adopted_links: list[uuid.UUID] = field(default_factory=list)
+    #: (link, guardian) the school's full roster no longer lists: ended.
+    unlinks: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)
     #: guardians to invite: new accounts, or accounts never activated, newly linked
     to_invite: set[str] = field(default_factory=set)
 
@@ -340,6 +345,7 @@ class _Plan:
         counts["rejoined.student"] += len(self.rejoins)
         counts["withdrawn.student"] += len(self.withdrawals)
         counts["linked.guardian"] += len(self.new_links)
+        counts["unlinked.guardian"] += len(self.unlinks)
         counts["updated.guardianship"] += len(self.link_changes)
         counts["invited.guardian"] += len(self.to_invite)
         return +counts
@@ -368,8 +374,9 @@ async def _plan(roster: Roster, school: SchoolRecord, places: _Places, everyone:
         plan.school_changes["name"] = school.name
     _plan_classes(plan, roster, places)
     students = roster.students_of(school.source_id)
-    await _plan_students(plan, students, school.source_id in roster.complete_schools, everyone, client)
-    await _plan_guardians(plan, roster, students, client)
+    complete = school.source_id in roster.complete_schools
+    await _plan_students(plan, students, complete, everyone, client)
+    await _plan_guardians(plan, roster, students, complete, client)
     return plan
 
 
@@ -424,16 +431,20 @@ async def _plan_students(plan: _Plan, students: list[StudentRecord], complete: b
                 plan.withdrawals.append(row["id"])
 
 
-async def _plan_guardians(plan: _Plan, roster: Roster, students: list[StudentRecord],
+async def _plan_guardians(plan: _Plan, roster: Roster, students: list[StudentRecord], complete: bool,
                           client: BaseDBAsyncClient) -> None:
+    """Links to make, to change, to adopt and, where the file is the school's whole roster, to end:
+    a link the roster made or confirmed and no longer lists (custody changes with the source) ends;
+    one made by hand and never confirmed is left to the school."""
     wanted = {(s.source_id, g) for s in students if not s.withdrawn for g in s.guardians}
     guardians = {g for _, g in wanted}
     phones_of = {g: roster.guardians[g].phone for g in guardians}
     accounts = await accounts_of([p for p in phones_of.values() if p], using=client)
     linked_ids = [plan.student_links[s] for s in {s for s, _ in wanted} if s in plan.student_links]
     existing = {(row["student_id"], row["guardian_id"]): row for row in await client.execute_query_dict(
-        "SELECT id, student_id, guardian_id, relationship, is_primary FROM guardianship WHERE student_id = ANY($1)",
-        [linked_ids])}
+        "SELECT id, student_id, guardian_id, relationship, is_primary, from_roster FROM guardianship "
+        "WHERE student_id = ANY($1)", [linked_ids])}
+    listed: set[uuid.UUID] = set()
     for student in students:
         if student.withdrawn:
             continue
@@ -447,10 +458,16 @@ async def _plan_guardians(plan: _Plan, roster: Roster, students: list[StudentRec
                 if account is None or not account.active:
                     plan.to_invite.add(guardian)
                 continue
+            listed.add(link["id"])
+            if not link["from_roster"]:
+                plan.adopted_links.append(link["id"])
             changes = {key: value for key, value in (("relationship", relationship.value),
                                                        ("is_primary", position == 0)) if link[key] != value}
             if changes:
                 plan.link_changes[link["id"]] = changes
+    if complete:
+        plan.unlinks = [(row["id"], row["guardian_id"]) for row in existing.values()
+                        if row["from_roster"] and row["id"] not in listed]
 
 
 # --------------------------------------------------------------------------
@@ -496,6 +513,12 @@ async def _apply(plan: _Plan, roster: Roster, places: _Places, actor_id: uuid.UU
         await Student.filter(id__in=plan.rejoins).using_db(tx).update(withdrawn_at=None)
     if plan.withdrawals:
         await Student.filter(id__in=plan.withdrawals).using_db(tx).update(withdrawn_at=now)
+    if plan.unlinks:
+        await Guardianship.filter(id__in=[link for link, _ in plan.unlinks]).using_db(tx).delete()
+        for guardian_id in {guardian for _, guardian in plan.unlinks}:
+            entries += await principals.access_changed(guardian_id, using=tx)  # their children's districts
+    if plan.adopted_links:
+        await Guardianship.filter(id__in=plan.adopted_links).using_db(tx).update(from_roster=True)
     for link_id, changes in plan.link_changes.items():
         if changes.get("is_primary"):
             row = await Guardianship.get(id=link_id).using_db(tx)
@@ -507,7 +530,8 @@ async def _apply(plan: _Plan, roster: Roster, places: _Places, actor_id: uuid.UU
     account_of = {g: accounts[r.phone] for g, r in guardians.items() if r.phone}
     links[RosterKind.GUARDIAN] = {g: account.id for g, account in account_of.items()}
     invitations, more = await add_guardians([
-        NewGuardian(students[student], account_of[guardian], relationship, primary, guardians[guardian].address)
+        NewGuardian(students[student], account_of[guardian], relationship, primary, guardians[guardian].address,
+                    from_roster=True)
         for student, guardian, relationship, primary in plan.new_links], actor_id=actor_id, using=tx)
     entries += more
     for kind, pairs in links.items():

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import stat
 
+from services.enums import RosterKind
 from services.roster import oneroster, xueji
+from services.roster.sync import source_index
 from tests.roster.helpers import changes, count, rows, write_rows
 from tests.wellbeing.helpers import raise_alert
 
@@ -214,3 +216,35 @@ async def test_a_delta_withdraws_only_whom_it_marks_and_the_next_bulk_brings_the
     back = await coedu("roster", "import", str(demo_bundle), database=second_database)
     assert changes(back) == {"rejoined.student": 1}
     assert await count(second_database, "SELECT count(*) FROM student WHERE withdrawn_at IS NOT NULL") == 0
+
+
+async def test_a_guardian_the_full_roster_no_longer_lists_is_unlinked_and_a_link_made_by_hand_stays(
+        server, coedu, demo_bundle, second_database, tmp_path):
+    await coedu("roster", "import", str(demo_bundle), database=second_database)
+    users = rows(demo_bundle / "users.csv")
+    child = next(r for r in users if r["agentSourcedIds"].count(",") == 1)
+    kept, dropped = child["agentSourcedIds"].split(",")
+    child.update(agentSourcedIds=kept, **{"metadata.coedu.relationships":
+                                           child["metadata.coedu.relationships"].split(",")[0]})
+    bundle = tmp_path / "custody"
+    bundle.mkdir()
+    for name in ("manifest.csv", "orgs.csv", "classes.csv", "roles.csv", "enrollments.csv", "demographics.csv"):
+        (bundle / name).write_bytes((demo_bundle / name).read_bytes())
+    write_rows(bundle / "users.csv", users)
+    # a school linked an aunt to another child by hand (LinkGuardian): the roster does not know of it
+    other = next(r for r in users if r["identifier"] and dropped not in r["agentSourcedIds"].split(","))
+    student, guardian = source_index(RosterKind.STUDENT, other["sourcedId"]), source_index(RosterKind.GUARDIAN, dropped)
+    await count(second_database, f"""
+        INSERT INTO guardianship (id, student_id, guardian_id, relationship, is_primary)
+        SELECT gen_random_uuid(), s.entity_id, g.entity_id, 'OTHER', false FROM roster_source s, roster_source g
+         WHERE s.kind = 'STUDENT' AND s.source_index = '{student}' AND g.kind = 'GUARDIAN'
+           AND g.source_index = '{guardian}'""")
+    assert await count(second_database, "SELECT count(*) FROM guardianship WHERE NOT from_roster") == 1
+    links = await count(second_database, "SELECT count(*) FROM guardianship")
+
+    result = await coedu("roster", "import", str(bundle), database=second_database)
+    assert changes(result) == {"unlinked.guardian": 1}
+    assert await count(second_database, "SELECT count(*) FROM guardianship") == links - 1
+    assert await count(second_database, "SELECT count(*) FROM guardianship WHERE NOT from_roster") == 1
+    again = await coedu("roster", "import", str(bundle), database=second_database)
+    assert changes(again) == {}
