@@ -1,15 +1,21 @@
 """Imports started from the administrators' console: a file the city's system dropped in the
 roster folder, imported by the roster lane of the scheduler, one school per job.
 
-The first job reads and checks the files (a refused import writes nothing but its problems; a
-dry run plans every school and stops there); each following job imports one school in the job's
-own transaction, its checkpoint with it, and schedules the next: a process killed mid-school
-leaves the job to another, which reads the files again. City administrators import any school,
-district administrators their district's (``services.access``).
+The files are read and checked in a thread of the process, outside any transaction: a city's
+files take a minute, longer than a job's lease (the scheduler's idle-in-transaction timeout) and
+far longer than the event loop, which also runs the deadlines and the live feed, may stand still.
+Meanwhile the job looks again every second. Once they are read, the first job records what the
+check found (a refused import writes nothing but its problems; a dry run plans every school and
+stops there); each following job imports one school in the job's own transaction, its checkpoint
+with it, and schedules the next: a process killed mid-school leaves the job to another, which
+reads the files again. City administrators import any school, district administrators their
+district's (``services.access``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import uuid
 from pathlib import Path
 
@@ -22,9 +28,12 @@ from services.enums import RosterFormat, RosterRunStatus
 from services.errors import ErrorCode, UserErrors
 from services.roster import files, report, sync
 from services.roster.models import RosterRun
-from services.roster.records import Origin, Problem
+from services.roster.records import Origin, Problem, Roster
+from services.roster.validation import validate
 
 ROSTER_JOB = "roster_import"
+#: How soon a job whose files are still being read looks again.
+READ_POLL = dt.timedelta(seconds=1)
 
 
 def folder() -> Path:
@@ -59,19 +68,43 @@ async def start(actor: Principal, *, file_name: str, format: RosterFormat | None
     return run
 
 
-#: The files of the run this process is importing, read once (a run imports one school per job).
+#: The files of the runs this process is importing, read and checked once (a run imports one
+#: school per job): the reading, then the roster resolved against the database.
+_reading: dict[uuid.UUID, asyncio.Task[Roster]] = {}
 _prepared: dict[uuid.UUID, sync.Prepared] = {}
 
 
-async def _prepare(run: RosterRun) -> sync.Prepared:
-    prepared = _prepared.get(run.id)
-    if prepared is None:
-        roster = files.read(_file(run.file_name or ""), RosterFormat(run.format))
-        districts = frozenset(uuid.UUID(d) for d in run.districts) if run.districts is not None else None
-        prepared = await sync.prepare(roster, valid_schools_only=run.valid_schools_only, districts=districts)
-        _prepared.clear()
-        _prepared[run.id] = prepared
+def _read(path: Path, format: RosterFormat, today: dt.date) -> Roster:
+    """In a thread: no database here (the task would carry the job's transaction with it)."""
+    roster = files.read(path, format)
+    validate(roster, today)
+    return roster
+
+
+async def _ready(run: RosterRun, tx: BaseDBAsyncClient) -> sync.Prepared | None:
+    """The run's files read and checked; None while they are being read (the reading starts here).
+    Raises what reading raised (UserErrors: the file is gone), once: a retry reads again."""
+    if run.id in _prepared:
+        return _prepared[run.id]
+    task = _reading.get(run.id)
+    if task is None:
+        path = _file(run.file_name or "")
+        # Kept until the run ends (two runs at once each keep theirs: dropping the other's would have
+        # each re-read for ever).
+        task = _reading[run.id] = asyncio.create_task(
+            asyncio.to_thread(_read, path, RosterFormat(run.format), (await db.now(tx)).date()), name="roster-read")
+    if not task.done():
+        return None
+    del _reading[run.id]
+    districts = frozenset(uuid.UUID(d) for d in run.districts) if run.districts is not None else None
+    prepared = _prepared[run.id] = await sync.resolve(task.result(), valid_schools_only=run.valid_schools_only,
+                                                      districts=districts, using=tx)
     return prepared
+
+
+def _forget(run: RosterRun) -> None:
+    _reading.pop(run.id, None)
+    _prepared.pop(run.id, None)
 
 
 def _stored(problem: Problem) -> dict[str, object]:
@@ -94,9 +127,12 @@ async def step(job: scheduler.Job, tx: BaseDBAsyncClient) -> list[outbox.RedisOu
     if run is None or run.status in (RosterRunStatus.COMPLETED, RosterRunStatus.REFUSED):
         return []
     try:
-        prepared = await _prepare(run)
+        prepared = await _ready(run, tx)
     except UserErrors:  # the file is gone
         return await _refuse(run, [Problem(Origin(run.file_name or "", 0), "", "roster_file_not_found")], tx)
+    if prepared is None:
+        await scheduler.schedule(ROSTER_JOB, run.id, using=tx, delay=READ_POLL)
+        return []
     if run.status == RosterRunStatus.QUEUED:
         return await _begin(run, prepared, tx)
     if prepared.roster.digest != run.digest:
@@ -105,7 +141,7 @@ async def step(job: scheduler.Job, tx: BaseDBAsyncClient) -> list[outbox.RedisOu
     remaining = [s for s in prepared.schools if s not in done]
     if not remaining:
         await sync.finish(run, run.started_by_id, tx)  # type: ignore[attr-defined]
-        _prepared.pop(run.id, None)
+        _forget(run)
         return []
     entries, invited = await sync.import_school(prepared, remaining[0], run, run.started_by_id,  # type: ignore[attr-defined]
                                                 tx)
@@ -137,5 +173,5 @@ async def _refuse(run: RosterRun, problems: list[Problem], tx: BaseDBAsyncClient
     run.status = RosterRunStatus.REFUSED
     run.finished_at = await db.now(tx)
     await run.save(using_db=tx)
-    _prepared.pop(run.id, None)
+    _forget(run)
     return []

@@ -11,6 +11,7 @@ never writes a record twice. An unchanged roster plans nothing.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -107,9 +108,16 @@ async def prepare(roster: Roster, *, valid_schools_only: bool, districts: frozen
                   ) -> Prepared:
     """Validate the roster against itself and the database. ``districts``: the only districts
     whose schools the operator may import (a district administrator's); None for the whole city."""
-    client = connections.get("default")
-    validate(roster, (await db.now()).date())
-    places = await _Places.load(roster, client)
+    # Checking a city's rows takes tens of seconds: a thread, so the loop (deadlines) keeps its turn.
+    await asyncio.to_thread(validate, roster, (await db.now()).date())
+    return await resolve(roster, valid_schools_only=valid_schools_only, districts=districts)
+
+
+async def resolve(roster: Roster, *, valid_schools_only: bool, districts: frozenset[uuid.UUID] | None,
+                  using: BaseDBAsyncClient | None = None) -> Prepared:
+    """A roster already validated against itself (``validate``), against the database: its schools,
+    classes and districts found, the operator's scope checked."""
+    places = await _Places.load(roster, using or connections.get("default"))
     places.check(roster, districts)
     fatal = any(p.everything for p in roster.problems)
     refused = {p.school for p in roster.problems if p.school is not None}

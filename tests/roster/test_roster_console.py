@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import stat
+import time
 
-from services.roster import jobs
+from services.roster import files, jobs
 from tests.helpers import make_person
 from tests.roster.helpers import count, rows, write_rows
 
@@ -100,3 +101,33 @@ async def test_only_files_of_the_roster_folder_can_be_imported(api, world, setti
         started = await _start(api, world["city_admin"].token, file=name)
         assert [e["code"] for e in started["userErrors"]] == ["NOT_FOUND"], name
     assert jobs.folder() == settings.data_dir / "roster"
+
+
+async def test_files_are_read_beside_the_loop_and_outside_any_transaction(api, world, coedu, settings, monkeypatch):
+    # A city's files take a minute to read and check: longer than a job's lease, and far longer
+    # than the loop that runs the deadlines may stand still. Here reading takes READING seconds.
+    reading, real_read = 2.0, files.read
+
+    def slow_read(*args, **kwargs):
+        time.sleep(reading)  # blocking, as parsing 250,000 rows is
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(files, "read", slow_read)
+    folder = settings.data_dir / "roster"
+    await coedu("roster", "export", str(folder / "world"))
+    city = world["city_admin"].token
+    started = await _start(api, city, file="world")
+    loop = asyncio.get_running_loop()
+    began, slowest, held = loop.time(), 0.0, 0
+    while loop.time() - began < reading + 0.5:
+        asked = loop.time()
+        assert (await api.data("{ __typename }"))["__typename"] == "Query"
+        slowest = max(slowest, loop.time() - asked)
+        held = max(held, await count(settings.database_url, """
+            SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+               AND state = 'idle in transaction' AND now() - state_change > interval '0.5 s'"""))
+        await asyncio.sleep(0.1)
+    assert slowest < 0.5, f"a request waited {slowest:.2f} s while the files were read"
+    assert held == 0  # no transaction waits on the reading
+    done = await _finished(api, city, started["rosterImport"]["id"])
+    assert (done["status"], done["schoolsDone"]) == ("COMPLETED", 3)
