@@ -429,13 +429,36 @@ async def cancel(actor: Principal, visit_id: uuid.UUID | None, reason: str) -> H
         checks = Checks()
         clean = checks.text("reason", reason, max_length=500)
         checks.raise_if_any()
-        await _release(visit, tx)
-        await _move(visit, HomeVisitStatus.CANCELLED, actor.user_id, side, tx)
-        visit.ended_by, visit.end_reason_sealed = side, _seal_or_none(clean, "end_reason", visit.id)
-        await _save(visit, tx, "status", "ended_by", "end_reason_sealed")
-        wakeups = await _tell(tell, visit, "visit_cancelled_title", "visit_cancelled_body", tx)
+        wakeups = await _call_off(visit, side, actor.user_id, clean, tell, tx)
     await outbox.flush(wakeups)
     return visit
+
+
+async def _call_off(visit: HomeVisit, side: Side, actor_id: uuid.UUID | None, reason: str | None,
+                    tell: list[uuid.UUID], tx: BaseDBAsyncClient) -> list[outbox.RedisOutbox]:
+    """An open visit cancelled: its slots freed, who ended it and why kept, ``tell`` told."""
+    await _release(visit, tx)
+    await _move(visit, HomeVisitStatus.CANCELLED, actor_id, side, tx)
+    visit.ended_by, visit.end_reason_sealed = side, _seal_or_none(reason, "end_reason", visit.id)
+    await _save(visit, tx, "status", "ended_by", "end_reason_sealed")
+    return await _tell(tell, visit, "visit_cancelled_title", "visit_cancelled_body", tx)
+
+
+#: The reason kept on a visit called off because its student left the school.
+WITHDRAWAL_REASON = "学生已离校"
+
+
+async def call_off_for_withdrawn(student_ids: Sequence[uuid.UUID], tx: BaseDBAsyncClient
+                                 ) -> list[outbox.RedisOutbox]:
+    """The open visits of students who have left their school, cancelled by the school: nobody is to
+    knock on a family's door for a child no longer on the roll. Teachers and guardians are told."""
+    wakeups: list[outbox.RedisOutbox] = []
+    visits = await HomeVisit.filter(student_id__in=list(student_ids), status__in=list(OPEN)).using_db(
+        tx).select_for_update()
+    for visit in visits:
+        tell = [*await _participants(visit, tx), *await _guardians(visit.student_id, tx)]  # type: ignore[attr-defined]
+        wakeups += await _call_off(visit, Side.SCHOOL, None, WITHDRAWAL_REASON, tell, tx)
+    return wakeups
 
 
 # --------------------------------------------------------------------------

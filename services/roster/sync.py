@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 
 from services import audit, db, outbox, runtime
 from services.enums import AuditAction, GuardianRelationship, RosterKind, RosterRunStatus
+from services.home_visits.service import call_off_for_withdrawn
 from services.identity import principals
 from services.identity.accounts import accounts_of, find_or_create_users
 from services.ids import new_id
@@ -521,6 +522,7 @@ async def _apply(plan: _Plan, roster: Roster, places: _Places, actor_id: uuid.UU
         await Student.filter(id__in=plan.rejoins).using_db(tx).update(withdrawn_at=None)
     if plan.withdrawals:
         await Student.filter(id__in=plan.withdrawals).using_db(tx).update(withdrawn_at=now)
+        entries += await call_off_for_withdrawn(plan.withdrawals, tx)
     if plan.unlinks:
         await Guardianship.filter(id__in=[link for link, _ in plan.unlinks]).using_db(tx).delete()
         for guardian_id in {guardian for _, guardian in plan.unlinks}:

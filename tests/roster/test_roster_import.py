@@ -10,6 +10,7 @@ import stat
 from services.enums import RosterKind
 from services.roster import oneroster, xueji
 from services.roster.sync import source_index
+from tests.home_visits.helpers import VISIT, propose
 from tests.roster.helpers import changes, count, rows, write_rows
 from tests.wellbeing.helpers import raise_alert
 
@@ -60,6 +61,7 @@ async def test_the_seeds_people_go_out_as_oneroster_and_into_an_empty_city_uncha
 async def test_a_populated_city_is_linked_not_doubled_and_a_moved_student_is_handed_off(
         api, world, coedu, settings, tmp_path):
     alert = await raise_alert(api, world)
+    visit = await propose(api, world, by="teacher_a_other", student="a2")
     await coedu("roster", "export", str(tmp_path / "world"))
     bundle = tmp_path / "world"
     ids = {"a": str(world.students["a"].id), "a2": str(world.students["a2"].id)}
@@ -107,6 +109,10 @@ async def test_a_populated_city_is_linked_not_doubled_and_a_moved_student_is_han
     assert await count(url, f"SELECT count(*) FROM student WHERE id = '{ids['a2']}' "
                             "AND withdrawn_at IS NOT NULL") == 1
     assert alert["id"]
+    # nobody is to visit the family of a child who left: the open visit is called off by the school
+    called_off = (await api.data(VISIT, {"id": visit["id"]}, token=world["parent_a2"].token))["node"]
+    assert (called_off["status"], called_off["endedBy"], called_off["endReason"]) == ("CANCELLED", "SCHOOL",
+                                                                                     "学生已离校")
     again = await coedu("roster", "import", str(bundle))
     assert changes(again) == {}
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from services.enums import GuardianRelationship, SchoolStage
+from services.roster import xueji
 from services.roster.reading import birth_date, grade, relationship
 from services.roster.validation import stage_of
 from services.roster.xueji import class_name
@@ -46,3 +47,29 @@ def test_a_new_schools_stage_follows_from_its_grades():
     assert stage_of({10}) == SchoolStage.SENIOR_SECONDARY
     assert stage_of({6, 10}) is None
     assert stage_of(set()) is None
+
+
+@pytest.mark.parametrize("content", [b"", b"not a workbook", b"PK\x03\x04 a torn zip"])
+def test_a_spreadsheet_that_is_no_workbook_is_refused_whole(tmp_path, content):
+    path = tmp_path / "学籍.xlsx"
+    path.write_bytes(content)
+    roster = xueji.read(path)
+    assert [(p.origin.file, p.key, p.everything) for p in roster.problems] == [("学籍.xlsx", "roster_unreadable", True)]
+    assert roster.students == {}
+
+
+def test_spreadsheet_cells_read_as_text_whatever_their_type(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["学籍号", "姓名", "性别", "出生日期", "学校", "年级", "班级", "监护人1姓名", "监护人1关系",
+                        "监护人1手机号"])
+    # what Excel makes of numbers typed in: a number cell for the phone, a date cell for the birthday
+    book.active.append(["G110105201801010011", "王小明", "男", dt.date(2018, 1, 1), "包头市第一小学", 3, 2,
+                        "王妈妈", "母亲", 13800138000])
+    book.save(tmp_path / "学籍.xlsx")
+    roster = xueji.read(tmp_path / "学籍.xlsx")
+    assert roster.problems == []
+    [student] = roster.students.values()
+    assert (student.birth_date, student.school_class) == (dt.date(2018, 1, 1), "包头市第一小学/三年级2班")
+    assert list(roster.guardians) == ["13800138000"]
