@@ -112,7 +112,8 @@ def _read_file(roster: Roster, file: Path, mapping: dict[str, str]) -> None:
         roster.problem(Origin(file.name, 1), "", "roster_empty_file", everything=True)
     if columns is None:
         return
-    headings = {key: cell(header[index]) for key, index in columns.items()}  # type: ignore[index]
+    assert header is not None  # columns are read from a header
+    headings = {key: cell(header[index]) for key, index in columns.items()}
     for number, values in enumerate(rows, start=2):
         row = {key: (values[index] if index < len(values) else None) for key, index in columns.items()}
         if not any(cell(value) for value in row.values()):
