@@ -54,12 +54,12 @@ class ColumnQueries:
                           strawberry.argument(description="Narrows the list.")] = None,
     ) -> Connection[ColumnEpisode]:
         size, position = page_window(first, after, info.context.language)
-        page = await queries.episodes(info.context.principal, episode_filter(filter), first=size, after=position)
+        page = await queries.episodes(info.context.viewer, episode_filter(filter), first=size, after=position)
         return connection(page, ColumnEpisode.of)
 
     @strawberry.field(description="The series and topics of the published episodes the viewer sees, with counts.")
     async def column_facets(self, info: Info) -> ColumnFacets:
-        found = await queries.facets(info.context.principal)
+        found = await queries.facets(info.context.viewer)
         return ColumnFacets(series=[ColumnFacet(name=n, episode_count=c) for n, c in found.series],
                             topics=[ColumnFacet(name=n, episode_count=c) for n, c in found.topics])
 
@@ -69,7 +69,7 @@ class ColumnMutations:
     @strawberry.mutation(description="A new episode, city-wide (city administrators) or for one district; published "
                                      "at once or kept as a draft.")
     async def create_column_episode(self, info: Info, input: inputs.CreateColumnEpisodeInput
-                                    ) -> CreateColumnEpisodePayload:  # type: ignore[valid-type]
+                                    ) -> CreateColumnEpisodePayload:  # type: ignore[valid-type]  # a payload_type class
         draft = episodes.EpisodeDraft(
             title=input.title, summary=input.summary, format=input.format, series=input.series, topics=input.topics,
             grade_bands=input.grade_bands, duration_seconds=input.duration_seconds, media_url=input.media_url,
@@ -77,16 +77,16 @@ class ColumnMutations:
 
         async def action() -> Any:
             created = await episodes.create(
-                info.context.principal, draft, district_id=decode_id(input.district_id, "District"),
+                info.context.viewer, draft, district_id=decode_id(input.district_id, "District"),
                 names_district=input.district_id is not None, publish=input.publish)
-            return CreateColumnEpisodePayload(episode=ColumnEpisode.of(created))  # type: ignore[operator]
+            return CreateColumnEpisodePayload(episode=ColumnEpisode.of(created))
 
         return await run(info, CreateColumnEpisodePayload, action)
 
     @strawberry.mutation(description="Edit an episode: fields left out stay, an explicit null clears series or "
                                      "coverImageUrl. Progress and counts stay.")
     async def update_column_episode(self, info: Info, input: inputs.UpdateColumnEpisodeInput
-                                    ) -> UpdateColumnEpisodePayload:  # type: ignore[valid-type]
+                                    ) -> UpdateColumnEpisodePayload:  # type: ignore[valid-type]  # a payload_type class
         draft = episodes.EpisodeDraft(
             title=_given(input.title), summary=_given(input.summary), format=_given(input.format),
             series=_given(input.series), topics=_given(input.topics), grade_bands=_given(input.grade_bands),
@@ -94,30 +94,30 @@ class ColumnMutations:
             cover_image_url=_given(input.cover_image_url))
 
         async def action() -> Any:
-            edited = await episodes.update(info.context.principal, decode_id(input.episode_id, "ColumnEpisode"), draft)
-            return UpdateColumnEpisodePayload(episode=ColumnEpisode.of(edited))  # type: ignore[operator]
+            edited = await episodes.update(info.context.viewer, decode_id(input.episode_id, "ColumnEpisode"), draft)
+            return UpdateColumnEpisodePayload(episode=ColumnEpisode.of(edited))
 
         return await run(info, UpdateColumnEpisodePayload, action)
 
     @strawberry.mutation(description="Publish (publishedAt is set the first time and kept) or unpublish (families no "
                                      "longer see it; progress and counts are kept). Already so: no change.")
     async def set_column_episode_published(self, info: Info, input: inputs.SetColumnEpisodePublishedInput
-                                           ) -> SetColumnEpisodePublishedPayload:  # type: ignore[valid-type]
+                                           ) -> SetColumnEpisodePublishedPayload:  # type: ignore[valid-type]  # a payload_type class
         async def action() -> Any:
-            changed = await episodes.set_published(info.context.principal,
+            changed = await episodes.set_published(info.context.viewer,
                                                    decode_id(input.episode_id, "ColumnEpisode"), input.published)
-            return SetColumnEpisodePublishedPayload(episode=ColumnEpisode.of(changed))  # type: ignore[operator]
+            return SetColumnEpisodePublishedPayload(episode=ColumnEpisode.of(changed))
 
         return await run(info, SetColumnEpisodePublishedPayload, action)
 
     @strawberry.mutation(description="Record progress: the furthest point only ever moves forward, and finished is "
                                      "set once (asked for, or at the end). Late or repeated calls are harmless.")
     async def record_column_episode_progress(self, info: Info, input: inputs.RecordColumnEpisodeProgressInput
-                                             ) -> RecordColumnEpisodeProgressPayload:  # type: ignore[valid-type]
+                                             ) -> RecordColumnEpisodeProgressPayload:  # type: ignore[valid-type]  # a payload_type class
         async def action() -> Any:
             progress = await queries.record_progress(
-                info.context.principal, decode_id(input.episode_id, "ColumnEpisode"), input.position_seconds,
+                info.context.viewer, decode_id(input.episode_id, "ColumnEpisode"), input.position_seconds,
                 bool(input.finished))
-            return RecordColumnEpisodeProgressPayload(progress=ColumnEpisodeProgress.of(progress))  # type: ignore[operator]
+            return RecordColumnEpisodeProgressPayload(progress=ColumnEpisodeProgress.of(progress))
 
         return await run(info, RecordColumnEpisodeProgressPayload, action)
