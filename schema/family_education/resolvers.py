@@ -131,7 +131,7 @@ class FamilyEducationQueries:
         filter: Annotated[inputs.CourseFilter | None, strawberry.argument(description="Narrows the list.")] = None,
     ) -> Connection[Course]:
         size, position = page_window(first, after, info.context.language)
-        page = await courses.catalogue(info.context.principal, _course_filter(filter), first=size, after=position)
+        page = await courses.catalogue(info.context.viewer, _course_filter(filter), first=size, after=position)
         return connection(page, Course.of)
 
     @strawberry.field(description="The public check of a course certificate: null if no such certificate exists.")
@@ -173,7 +173,7 @@ class FamilyEducationQueries:
         size, position = page_window(first, after, info.context.language)
         window = consultations.ConsultationWindow(starts=filter.from_ if filter else None,
                                                   ends=filter.to if filter else None)
-        page = await consultations.consultations(info.context.principal, window, first=size, after=position)
+        page = await consultations.consultations(info.context.viewer, window, first=size, after=position)
         return connection(page, Consultation.of)
 
 
@@ -183,40 +183,40 @@ class FamilyEducationMutations:
 
     @strawberry.mutation(description="Add a course with its lessons to the catalogue (administrators).")
     async def create_course(self, info: Info, input: inputs.CreateCourseInput
-                            ) -> CreateCoursePayload:  # type: ignore[valid-type]
+                            ) -> CreateCoursePayload:  # type: ignore[valid-type]  # a payload_type class
         lessons = [courses.LessonDraft(title=lesson.title, kind=lesson.kind, duration_minutes=lesson.duration_minutes,
                                        content_url=lesson.content_url) for lesson in input.lessons]
         return await _changed(info, CreateCoursePayload, "course", Course.of, lambda: courses.create_course(
-            info.context.principal, title=input.title, summary=input.summary, category=input.category,
+            info.context.viewer, title=input.title, summary=input.summary, category=input.category,
             min_grade=input.min_grade, max_grade=input.max_grade, lessons=lessons,
             audience=input.audience or enums.CourseAudience.PARENT, credit_hours=input.credit_hours))
 
     @strawberry.mutation(description="Offer a course at a school; only family-education pilot schools offer "
                                      "courses (INVALID_STATE otherwise). Offering twice changes nothing.")
     async def offer_course_at_school(self, info: Info, input: inputs.OfferCourseAtSchoolInput
-                                     ) -> OfferCourseAtSchoolPayload:  # type: ignore[valid-type]
+                                     ) -> OfferCourseAtSchoolPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, OfferCourseAtSchoolPayload, "course", Course.of, lambda: courses.offer_at_school(
-            info.context.principal, decode_id(input.course_id, "Course"), decode_id(input.school_id, "School")))
+            info.context.viewer, decode_id(input.course_id, "Course"), decode_id(input.school_id, "School")))
 
     @strawberry.mutation(description="Enrol in a course; enrolling again returns the existing enrolment.")
     async def enroll_in_course(self, info: Info, input: inputs.EnrollInCourseInput
-                               ) -> EnrollInCoursePayload:  # type: ignore[valid-type]
+                               ) -> EnrollInCoursePayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, EnrollInCoursePayload, "enrollment", Enrollment.of, lambda: courses.enroll(
-            info.context.principal, decode_id(input.course_id, "Course")))
+            info.context.viewer, decode_id(input.course_id, "Course")))
 
     @strawberry.mutation(description="Mark a lesson done (again: no change). The last lesson completes the course "
                                       "and issues a certificate number.")
     async def complete_lesson(self, info: Info, input: inputs.CompleteLessonInput
-                              ) -> CompleteLessonPayload:  # type: ignore[valid-type]
+                              ) -> CompleteLessonPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, CompleteLessonPayload, "enrollment", Enrollment.of, lambda: courses.complete_lesson(
-            info.context.principal, decode_id(input.enrollment_id, "Enrollment"), decode_id(input.lesson_id, "Lesson")))
+            info.context.viewer, decode_id(input.enrollment_id, "Enrollment"), decode_id(input.lesson_id, "Lesson")))
 
     @strawberry.mutation(description="Rate a course one to five stars, after enrolling; rating again replaces "
                                      "the earlier rating.")
     async def rate_course(self, info: Info, input: inputs.RateCourseInput
-                          ) -> RateCoursePayload:  # type: ignore[valid-type]
+                          ) -> RateCoursePayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, RateCoursePayload, "course", Course.of, lambda: courses.rate(
-            info.context.principal, decode_id(input.course_id, "Course"), input.stars, input.comment))
+            info.context.viewer, decode_id(input.course_id, "Course"), input.stars, input.comment))
 
     # -- sessions and seats
 
@@ -226,7 +226,7 @@ class FamilyEducationMutations:
         "end, those who did not check in are marked absent."
     ))
     async def schedule_course_session(self, info: Info, input: inputs.ScheduleCourseSessionInput
-                                      ) -> ScheduleCourseSessionPayload:  # type: ignore[valid-type]
+                                      ) -> ScheduleCourseSessionPayload:  # type: ignore[valid-type]  # a payload_type class
         plan = sessions.SessionPlan(
             course_id=decode_id(input.course_id, "Course"), starts_at=input.starts_at, ends_at=input.ends_at,
             school_id=decode_id(input.school_id, "School"), station_id=decode_id(input.station_id, "ServiceStation"),
@@ -234,14 +234,14 @@ class FamilyEducationMutations:
             given={"school": input.school_id is not None, "station": input.station_id is not None,
                    "instructor": input.instructor_id is not None})
         return await _changed(info, ScheduleCourseSessionPayload, "session", CourseSession.of,
-                              lambda: sessions.schedule(info.context.principal, plan))
+                              lambda: sessions.schedule(info.context.viewer, plan))
 
     @strawberry.mutation(description="Take a seat. A full session gives LIMIT_EXCEEDED: never more registrations "
                                      "than seats. Registering again returns the seat held.")
     async def register_for_course_session(self, info: Info, input: inputs.RegisterForCourseSessionInput
-                                          ) -> RegisterForCourseSessionPayload:  # type: ignore[valid-type]
+                                          ) -> RegisterForCourseSessionPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, RegisterForCourseSessionPayload, "registration", SessionRegistration.of,
-                              lambda: sessions.register(info.context.principal,
+                              lambda: sessions.register(info.context.viewer,
                                                         decode_id(input.session_id, "CourseSession")))
 
     @strawberry.mutation(description=(
@@ -250,17 +250,17 @@ class FamilyEducationMutations:
         "waiting already: the place held. The line holds as many as the session has seats (LIMIT_EXCEEDED)."
     ))
     async def join_course_session_waitlist(self, info: Info, input: inputs.JoinCourseSessionWaitlistInput
-                                           ) -> JoinCourseSessionWaitlistPayload:  # type: ignore[valid-type]
+                                           ) -> JoinCourseSessionWaitlistPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, JoinCourseSessionWaitlistPayload, "waitlist_entry", CourseSessionWaitlistEntry.of,
-                              lambda: waitlists.join(info.context.principal,
+                              lambda: waitlists.join(info.context.viewer,
                                                      decode_id(input.session_id, "CourseSession")))
 
     @strawberry.mutation(description="Leave the line (those behind move up). Promoted already: INVALID_STATE, the "
                                      "seat is held (cancel the registration to give it back). Left already: no change.")
     async def leave_course_session_waitlist(self, info: Info, input: inputs.LeaveCourseSessionWaitlistInput
-                                            ) -> LeaveCourseSessionWaitlistPayload:  # type: ignore[valid-type]
+                                            ) -> LeaveCourseSessionWaitlistPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, LeaveCourseSessionWaitlistPayload, "waitlist_entry", CourseSessionWaitlistEntry.of,
-                              lambda: waitlists.leave(info.context.principal,
+                              lambda: waitlists.leave(info.context.viewer,
                                                       decode_id(input.waitlist_entry_id,
                                                                 "CourseSessionWaitlistEntry")))
 
@@ -268,39 +268,39 @@ class FamilyEducationMutations:
                                      "once, else it is free for others.")
     async def cancel_course_session_registration(
         self, info: Info, input: inputs.CancelCourseSessionRegistrationInput
-    ) -> CancelCourseSessionRegistrationPayload:  # type: ignore[valid-type]
+    ) -> CancelCourseSessionRegistrationPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, CancelCourseSessionRegistrationPayload, "registration", SessionRegistration.of,
                               lambda: sessions.cancel_registration(
-                                  info.context.principal, decode_id(input.registration_id, "SessionRegistration")))
+                                  info.context.viewer, decode_id(input.registration_id, "SessionRegistration")))
 
     @strawberry.mutation(description="Check in with the code shown at the venue, from 30 minutes before the start "
                                      "to the end; wrong guesses are limited (RATE_LIMITED).")
     async def check_in_to_course_session(self, info: Info, input: inputs.CheckInToCourseSessionInput
-                                         ) -> CheckInToCourseSessionPayload:  # type: ignore[valid-type]
+                                         ) -> CheckInToCourseSessionPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, CheckInToCourseSessionPayload, "registration", SessionRegistration.of,
-                              lambda: sessions.check_in(info.context.principal,
+                              lambda: sessions.check_in(info.context.viewer,
                                                         decode_id(input.session_id, "CourseSession"), input.code))
 
     # -- stations
 
     @strawberry.mutation(description="Open a community service station (city and district administrators).")
     async def create_service_station(self, info: Info, input: inputs.CreateServiceStationInput
-                                     ) -> CreateServiceStationPayload:  # type: ignore[valid-type]
+                                     ) -> CreateServiceStationPayload:  # type: ignore[valid-type]  # a payload_type class
         draft = stations.StationDraft(
             district_id=decode_id(input.district_id, "District"), name=input.name, community=input.community,
             address=input.address, latitude=input.latitude, longitude=input.longitude, phone=input.phone,
             services=list(input.services),
             opening_hours=[stations.OpeningHours(h.weekday, h.opens_at, h.closes_at) for h in input.opening_hours])
         return await _changed(info, CreateServiceStationPayload, "station", ServiceStation.of,
-                              lambda: stations.create(info.context.principal, draft))
+                              lambda: stations.create(info.context.viewer, draft))
 
     @strawberry.mutation(description="Put an instructor on duty at a station (its staff or administrators); "
                                      "again: no change.")
     async def assign_instructor_to_station(self, info: Info, input: inputs.AssignInstructorToStationInput
-                                           ) -> AssignInstructorToStationPayload:  # type: ignore[valid-type]
+                                           ) -> AssignInstructorToStationPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, AssignInstructorToStationPayload, "station", ServiceStation.of,
                               lambda: instructors.assign_to_station(
-                                  info.context.principal, decode_id(input.instructor_id, "Instructor"),
+                                  info.context.viewer, decode_id(input.instructor_id, "Instructor"),
                                   decode_id(input.station_id, "ServiceStation")))
 
     # -- instructors
@@ -311,7 +311,7 @@ class FamilyEducationMutations:
     ))
     async def certify_instructor(self, info: Info, input: inputs.CertifyInstructorInput) -> CertifyInstructorPayload:
         async def action() -> CertifyInstructorPayload:
-            instructor, issued = await instructors.certify(info.context.principal, instructors.Certification(
+            instructor, issued = await instructors.certify(info.context.viewer, instructors.Certification(
                 phone=input.phone, display_name=input.display_name, certificate_number=input.certificate_number,
                 certified_on=input.certified_on, expires_on=input.expires_on, specialties=list(input.specialties),
                 district_id=decode_id(input.district_id, "District"), bio=input.bio))
@@ -322,18 +322,18 @@ class FamilyEducationMutations:
     @strawberry.mutation(description="Suspend an instructor, or lift the suspension (administrators of their "
                                      "district). A suspended instructor takes no bookings and teaches no sessions.")
     async def suspend_instructor(self, info: Info, input: inputs.SuspendInstructorInput
-                                 ) -> SuspendInstructorPayload:  # type: ignore[valid-type]
+                                 ) -> SuspendInstructorPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, SuspendInstructorPayload, "instructor", Instructor.of, lambda: instructors.suspend(
-            info.context.principal, decode_id(input.instructor_id, "Instructor"), input.suspended))
+            info.context.viewer, decode_id(input.instructor_id, "Instructor"), input.suspended))
 
     @strawberry.mutation(description="Replace the signed-in instructor's weekly availability; bookings made stay.")
     async def set_instructor_availability(self, info: Info, input: inputs.SetInstructorAvailabilityInput
-                                          ) -> SetInstructorAvailabilityPayload:  # type: ignore[valid-type]
+                                          ) -> SetInstructorAvailabilityPayload:  # type: ignore[valid-type]  # a payload_type class
         slots = [instructors.WeeklySlot(weekday=s.weekday, start_time=s.start_time, end_time=s.end_time,
                                         station_id=decode_id(s.station_id, "ServiceStation"),
                                         station_given=s.station_id is not None) for s in input.slots]
         return await _changed(info, SetInstructorAvailabilityPayload, "instructor", Instructor.of,
-                              lambda: instructors.set_availability(info.context.principal, slots))
+                              lambda: instructors.set_availability(info.context.viewer, slots))
 
     # -- consultations
 
@@ -342,46 +342,46 @@ class FamilyEducationMutations:
         "theirs: CONFLICT. The instructor is notified and answers."
     ))
     async def book_consultation(self, info: Info, input: inputs.BookConsultationInput
-                                ) -> BookConsultationPayload:  # type: ignore[valid-type]
+                                ) -> BookConsultationPayload:  # type: ignore[valid-type]  # a payload_type class
         booking = consultations.Booking(
             instructor_id=decode_id(input.instructor_id, "Instructor"), starts_at=input.starts_at,
             duration_minutes=input.duration_minutes, mode=input.mode, topic=input.topic,
             student_id=decode_id(input.student_id, "Student"), station_id=decode_id(input.station_id, "ServiceStation"),
             student_given=input.student_id is not None, station_given=input.station_id is not None)
         return await _changed(info, BookConsultationPayload, "consultation", Consultation.of,
-                              lambda: consultations.book(info.context.principal, booking))
+                              lambda: consultations.book(info.context.viewer, booking))
 
     @strawberry.mutation(description="The instructor accepts or declines a request; declining frees the time. "
                                      "The family is notified.")
     async def respond_to_consultation(self, info: Info, input: inputs.RespondToConsultationInput
-                                      ) -> RespondToConsultationPayload:  # type: ignore[valid-type]
+                                      ) -> RespondToConsultationPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, RespondToConsultationPayload, "consultation", Consultation.of,
                               lambda: consultations.respond(
-                                  info.context.principal, decode_id(input.consultation_id, "Consultation"),
+                                  info.context.viewer, decode_id(input.consultation_id, "Consultation"),
                                   input.accept, input.reason))
 
     @strawberry.mutation(description="Either side calls a requested or confirmed consultation off (who did is "
                                      "kept); the time is freed and the other side notified.")
     async def cancel_consultation(self, info: Info, input: inputs.CancelConsultationInput
-                                  ) -> CancelConsultationPayload:  # type: ignore[valid-type]
+                                  ) -> CancelConsultationPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, CancelConsultationPayload, "consultation", Consultation.of,
                               lambda: consultations.cancel(
-                                  info.context.principal, decode_id(input.consultation_id, "Consultation"),
+                                  info.context.viewer, decode_id(input.consultation_id, "Consultation"),
                                   input.reason))
 
     @strawberry.mutation(description="The instructor records a confirmed consultation that has started: private "
                                      "notes (sealed, theirs alone) and a summary for the family, who is notified.")
     async def complete_consultation(self, info: Info, input: inputs.CompleteConsultationInput
-                                    ) -> CompleteConsultationPayload:  # type: ignore[valid-type]
+                                    ) -> CompleteConsultationPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, CompleteConsultationPayload, "consultation", Consultation.of,
                               lambda: consultations.complete(
-                                  info.context.principal, decode_id(input.consultation_id, "Consultation"),
+                                  info.context.viewer, decode_id(input.consultation_id, "Consultation"),
                                   input.notes, input.guardian_summary, input.follow_up_recommended))
 
     @strawberry.mutation(description="The family rates a completed consultation (again: replaces the rating).")
     async def rate_consultation(self, info: Info, input: inputs.RateConsultationInput
-                                ) -> RateConsultationPayload:  # type: ignore[valid-type]
+                                ) -> RateConsultationPayload:  # type: ignore[valid-type]  # a payload_type class
         return await _changed(info, RateConsultationPayload, "consultation", Consultation.of,
                               lambda: consultations.rate(
-                                  info.context.principal, decode_id(input.consultation_id, "Consultation"),
+                                  info.context.viewer, decode_id(input.consultation_id, "Consultation"),
                                   input.stars, input.comment))
