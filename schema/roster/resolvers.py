@@ -20,7 +20,7 @@ StartRosterImportPayload = payload_type("StartRosterImportPayload", description=
 @strawberry.input(description="A roster import to start.")
 class StartRosterImportInput:
     file: str = strawberry.field(description="A file (or folder) in the server's roster folder, by name.")
-    format: RosterFormat | None = strawberry.field(  # type: ignore[valid-type]
+    format: RosterFormat | None = strawberry.field(
         default=None, description="The format; by default OneRoster for a zip or a folder with manifest.csv.")
     dry_run: bool = strawberry.field(default=False, description="Plan only: say what would change, write nothing.")
     valid_schools_only: bool = strawberry.field(
@@ -44,11 +44,11 @@ class RosterMutations:
         "Import a roster file the city's system dropped in the server's roster folder: checked whole first (a "
         "problem refuses its school, or everything), then imported a school at a time in the background. City "
         "administrators import any school, district administrators their district's."))
-    async def start_roster_import(self, info: Info, input: StartRosterImportInput) -> StartRosterImportPayload:  # type: ignore[valid-type]
+    async def start_roster_import(self, info: Info, input: StartRosterImportInput) -> StartRosterImportPayload:  # type: ignore[valid-type]  # a payload_type class
         async def action() -> Any:
             assert info.context.principal is not None
             started = await jobs.start(info.context.principal, file_name=input.file, format=input.format,
                                        dry_run=input.dry_run, valid_schools_only=input.valid_schools_only)
-            return StartRosterImportPayload(roster_import=RosterImport.of(started))  # type: ignore[operator]
+            return StartRosterImportPayload(roster_import=RosterImport.of(started))
 
         return await run(info, StartRosterImportPayload, action)
