@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
 from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.errors import UserError
 from schema.common.ids import decode_id
-from schema.common.mutations import payload_type, run, user_errors_field
+from schema.common.mutations import run, user_errors_field
 from schema.context import Context
 from schema.home_visits import inputs
 from schema.home_visits.types import HomeVisit, HomeVisitCoverage
@@ -20,22 +20,47 @@ from services.home_visits.models import HomeVisit as VisitRow
 from services.home_visits.rules import Window
 
 Info = strawberry.Info[Context, None]
+P = TypeVar("P")
 
 
 def _windows(slots: list[inputs.TimeWindowInput] | None) -> list[Window]:
     return [Window(s.starts_at, s.ends_at) for s in slots or ()]
 
 
-def _payload(name: str, description: str) -> type:
-    return payload_type(name, description=description, home_visit=(HomeVisit, "The visit as it is now."))
+@strawberry.type(description="Result of `proposeHomeVisit`.")
+class ProposeHomeVisitPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
 
 
-ProposeHomeVisitPayload = _payload("ProposeHomeVisitPayload", "Result of `proposeHomeVisit`.")
-RespondToHomeVisitPayload = _payload("RespondToHomeVisitPayload", "Result of `respondToHomeVisit`.")
-RescheduleHomeVisitPayload = _payload("RescheduleHomeVisitPayload", "Result of `rescheduleHomeVisit`.")
-CancelHomeVisitPayload = _payload("CancelHomeVisitPayload", "Result of `cancelHomeVisit`.")
-RecordHomeVisitPayload = _payload("RecordHomeVisitPayload", "Result of `recordHomeVisit`.")
-GiveHomeVisitFeedbackPayload = _payload("GiveHomeVisitFeedbackPayload", "Result of `giveHomeVisitFeedback`.")
+@strawberry.type(description="Result of `respondToHomeVisit`.")
+class RespondToHomeVisitPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `rescheduleHomeVisit`.")
+class RescheduleHomeVisitPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `cancelHomeVisit`.")
+class CancelHomeVisitPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `recordHomeVisit`.")
+class RecordHomeVisitPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `giveHomeVisitFeedback`.")
+class GiveHomeVisitFeedbackPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `resetHomeVisitCalendarUrl`.")
@@ -44,8 +69,8 @@ class ResetHomeVisitCalendarUrlPayload:
     user_errors: list[UserError] = user_errors_field()
 
 
-async def _changed(info: Info, payload: type, change: Callable[[], Awaitable[VisitRow]]) -> object:
-    async def action() -> object:
+async def _changed(info: Info, payload: Callable[..., P], change: Callable[[], Awaitable[VisitRow]]) -> P:
+    async def action() -> P:
         row = await change()
         visible = await Loaders(info.context.principal).visible_visit.load(row.id)
         return payload(home_visit=HomeVisit.of(visible) if visible else None)
@@ -90,7 +115,7 @@ class HomeVisitMutations:
         "the slot. The guardians are notified."
     ))
     async def propose_home_visit(self, info: Info, input: inputs.ProposeHomeVisitInput
-                                 ) -> ProposeHomeVisitPayload:  # type: ignore[valid-type]  # a payload_type class
+                                 ) -> ProposeHomeVisitPayload:
         return await _changed(info, ProposeHomeVisitPayload, lambda: service.propose(
             info.context.viewer, service.Proposal(
                 student_id=decode_id(input.student_id, "Student"), slots=_windows(input.slots),
@@ -105,7 +130,7 @@ class HomeVisitMutations:
         "teacher has since booked elsewhere gives CONFLICT and changes nothing."
     ))
     async def respond_to_home_visit(self, info: Info, input: inputs.RespondToHomeVisitInput
-                                    ) -> RespondToHomeVisitPayload:  # type: ignore[valid-type]  # a payload_type class
+                                    ) -> RespondToHomeVisitPayload:
         accepted = input.accepted_slot
         return await _changed(info, RespondToHomeVisitPayload, lambda: service.respond(
             info.context.viewer, decode_id(input.home_visit_id, "HomeVisit"), input.decision,
@@ -115,13 +140,13 @@ class HomeVisitMutations:
     @strawberry.mutation(description="Offer new slots after the family asked for others, or move a confirmed visit "
                                      "(its time is released; the family answers again).")
     async def reschedule_home_visit(self, info: Info, input: inputs.RescheduleHomeVisitInput
-                                    ) -> RescheduleHomeVisitPayload:  # type: ignore[valid-type]  # a payload_type class
+                                    ) -> RescheduleHomeVisitPayload:
         return await _changed(info, RescheduleHomeVisitPayload, lambda: service.reschedule(
             info.context.viewer, decode_id(input.home_visit_id, "HomeVisit"), _windows(input.slots)))
 
     @strawberry.mutation(description="Call a visit off (the lead teacher or the family); the other side is told.")
     async def cancel_home_visit(self, info: Info, input: inputs.CancelHomeVisitInput
-                                ) -> CancelHomeVisitPayload:  # type: ignore[valid-type]  # a payload_type class
+                                ) -> CancelHomeVisitPayload:
         return await _changed(info, CancelHomeVisitPayload, lambda: service.cancel(
             info.context.viewer, decode_id(input.home_visit_id, "HomeVisit"), input.reason))
 
@@ -130,7 +155,7 @@ class HomeVisitMutations:
         "alert is raised for the student in the same transaction, linked to the visit."
     ))
     async def record_home_visit(self, info: Info, input: inputs.RecordHomeVisitInput
-                                ) -> RecordHomeVisitPayload:  # type: ignore[valid-type]  # a payload_type class
+                                ) -> RecordHomeVisitPayload:
         alert = input.raise_alert
         entry = service.VisitRecord(
             duration_minutes=input.duration_minutes, topics=list(input.topics), summary=input.summary,
@@ -142,7 +167,7 @@ class HomeVisitMutations:
 
     @strawberry.mutation(description="The family's feedback on a completed visit, once.")
     async def give_home_visit_feedback(self, info: Info, input: inputs.GiveHomeVisitFeedbackInput
-                                       ) -> GiveHomeVisitFeedbackPayload:  # type: ignore[valid-type]  # a payload_type class
+                                       ) -> GiveHomeVisitFeedbackPayload:
         return await _changed(info, GiveHomeVisitFeedbackPayload, lambda: service.give_feedback(
             info.context.viewer, decode_id(input.home_visit_id, "HomeVisit"), input.stars, input.comment))
 
