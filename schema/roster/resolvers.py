@@ -6,15 +6,19 @@ from typing import Annotated, Any
 
 import strawberry
 
-from schema.common.mutations import payload_type, run
+from schema.common.errors import UserError
+from schema.common.mutations import run, user_errors_field
 from schema.context import Context
 from schema.roster.types import RosterFormat, RosterImport
 from services.roster import jobs, queries
 
 Info = strawberry.Info[Context, None]
 
-StartRosterImportPayload = payload_type("StartRosterImportPayload", description="Result of `startRosterImport`.",
-                                        roster_import=(RosterImport, "The import, queued."))
+
+@strawberry.type(description="Result of `startRosterImport`.")
+class StartRosterImportPayload:
+    roster_import: RosterImport | None = strawberry.field(default=None, description="The import, queued.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.input(description="A roster import to start.")
@@ -44,7 +48,7 @@ class RosterMutations:
         "Import a roster file the city's system dropped in the server's roster folder: checked whole first (a "
         "problem refuses its school, or everything), then imported a school at a time in the background. City "
         "administrators import any school, district administrators their district's."))
-    async def start_roster_import(self, info: Info, input: StartRosterImportInput) -> StartRosterImportPayload:  # type: ignore[valid-type]  # a payload_type class
+    async def start_roster_import(self, info: Info, input: StartRosterImportInput) -> StartRosterImportPayload:
         async def action() -> Any:
             assert info.context.principal is not None
             started = await jobs.start(info.context.principal, file_name=input.file, format=input.format,
