@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import strawberry
 
@@ -29,17 +29,3 @@ def user_errors_field() -> list[UserError]:
     return strawberry.field(
         default_factory=list, description="Why nothing changed; empty when the mutation succeeded."
     )
-
-
-def payload_type(name: str, *, description: str, **fields: tuple[Any, str]) -> type:
-    """A mutation payload: the given fields (each a type and its description, null on failure) and
-    ``userErrors``. The class is made by a call, which a type checker cannot read as a type: a resolver
-    returning one is annotated with it for strawberry and says ``# type: ignore[valid-type]``."""
-    annotations: dict[str, object] = {}
-    namespace: dict[str, object] = {"__annotations__": annotations}
-    for field_name, (field_type, field_description) in fields.items():
-        annotations[field_name] = field_type | None
-        namespace[field_name] = strawberry.field(default=None, description=field_description)
-    annotations["user_errors"] = list[UserError]
-    namespace["user_errors"] = user_errors_field()
-    return strawberry.type(type(name, (), namespace), description=description)
