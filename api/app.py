@@ -158,6 +158,7 @@ class RequestContextMiddleware:
 def create_app(settings: Settings, *, on_fatal: Callable[[str], None] = exit_on_fatal) -> Starlette:
     if not (settings.database_url and settings.redis_url):
         raise ValueError("resolve the embedded servers before create_app")
+    database_url = settings.database_url
     production = settings.is_production
     schema = build_schema(production=production)
     metrics = Metrics()
@@ -175,8 +176,8 @@ def create_app(settings: Settings, *, on_fatal: Callable[[str], None] = exit_on_
         runtime.install(build_runtime(settings, redis))
         if settings.migrate_on_start:
             # As the owner when one is configured: the server's own role may not alter the schema.
-            await db.migrate(settings.migration_database_url or settings.database_url)
-        await db.init(settings.database_url, pool_size=settings.db_pool_size,
+            await db.migrate(settings.migration_database_url or database_url)
+        await db.init(database_url, pool_size=settings.db_pool_size,
                       statement_timeout_ms=settings.statement_timeout_ms)
         live.start(supervisor)
         # Everything made at start-up lives as long as the process: keep it out of the collector's
@@ -198,9 +199,9 @@ def create_app(settings: Settings, *, on_fatal: Callable[[str], None] = exit_on_
     async def readyz(request: Request) -> Response:
         """Ready = can serve: PostgreSQL answers and every loop turns. Redis is reported, not
         required (requests and the feed go on without it, see services.redis_breaker)."""
-        checks = {"postgres": await _check_postgres(), "redis": await _check_redis(redis),
-                  "loops": supervisor.health()}
-        ready = checks["postgres"] == "ok" and all(v == "ok" for v in checks["loops"].values())
+        postgres, loops = await _check_postgres(), supervisor.health()
+        checks = {"postgres": postgres, "redis": await _check_redis(redis), "loops": loops}
+        ready = postgres == "ok" and all(v == "ok" for v in loops.values())
         return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                             status_code=200 if ready else 503)
 

@@ -35,6 +35,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
     parse,
@@ -83,12 +84,12 @@ class _WithoutTypename(Visitor):
         return None
 
 
-def _used_fragments(node: object, fragments: dict[str, FragmentDefinitionNode]) -> list[FragmentDefinitionNode]:
+def _used_fragments(node: Node, fragments: dict[str, FragmentDefinitionNode]) -> list[FragmentDefinitionNode]:
     wanted: set[str] = set()
-    todo = [node]
+    todo: list[Node] = [node]
     while todo:
         spreads = _Spreads()
-        visit(todo.pop(), spreads)  # type: ignore[arg-type]
+        visit(todo.pop(), spreads)
         for name in spreads.names - wanted:
             if name in fragments:
                 wanted.add(name)

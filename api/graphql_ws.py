@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from starlette.requests import Request
@@ -22,6 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types.unset import UNSET
 
 from api.auth import authenticate
@@ -51,9 +52,11 @@ ACCESS_RECHECK_SECONDS = 30
 ACCESS_RETRY_SECONDS = 2
 
 
-class _TrustedOperations(BaseGraphQLTransportWSHandler):
+class _TrustedOperations(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with the documents of api.documents: an operation is named by text or by
     id exactly as over HTTP, and in production only a trusted one runs."""
+
+    view: GraphQLWebSocket
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,21 +72,22 @@ class _TrustedOperations(BaseGraphQLTransportWSHandler):
             await self._refuse(message, "BAD_REQUEST", "query, operationName, extensions or documentId has the "
                                                        "wrong type.")
             return
-        documents: DocumentRegistry = self.view.documents  # type: ignore[attr-defined]
+        documents = self.view.documents
         try:
             text = documents.resolve(DocumentRequest(query, operation_name, extensions, document_id))
         except DocumentRefused as refused:
             await self._refuse(message, refused.code, refused.message)
             return
-        await super().handle_subscribe({**message, "payload": {**payload, "query": text,
-                                                                "operationName": operation_name}})
+        # the client's message (strawberry checked its shape), naming the document's text
+        await super().handle_subscribe(cast("SubscribeMessage", {**message, "payload": {
+            **payload, "query": text, "operationName": operation_name}}))
 
-    async def run_operation(self, operation: Operation) -> None:
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
         """Each operation counted and logged as an HTTP request is: name, outcome, duration. A
         subscription's duration is its lifetime; ``cancelled`` is the client's complete (or the
         connection closing)."""
-        metrics: Metrics = self.view.metrics  # type: ignore[attr-defined]
-        documents: DocumentRegistry = self.view.documents  # type: ignore[attr-defined]
+        metrics = self.view.metrics
+        documents = self.view.documents
         name = operation.operation_name or operation_name_in(operation.query)
         label = metrics.operation_label(name, trusted=documents.enforcing)
         context: Context = self.context
@@ -109,7 +113,7 @@ class _TrustedOperations(BaseGraphQLTransportWSHandler):
             self._with_errors.discard(operation.id)
             request_id_var.reset(token)
 
-    async def _send_result_stream(self, operation: Operation, result_source: Any) -> None:
+    async def _send_result_stream(self, operation: Operation[Context, None], result_source: Any) -> None:
         async def watched() -> Any:
             async for result in result_source:
                 if getattr(result, "errors", None):
@@ -122,11 +126,11 @@ class _TrustedOperations(BaseGraphQLTransportWSHandler):
         if not self.connection_acknowledged:
             await self.websocket.close(code=4401, reason="Unauthorized")
             return
-        await self.send_message({"id": message.get("id"), "type": "error",  # type: ignore[typeddict-item]
+        await self.send_message({"id": message.get("id"), "type": "error",
                                  "payload": [{"message": text, "extensions": {"code": code}}]})
 
 
-class GraphQLWebSocket(GraphQL):
+class GraphQLWebSocket(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = _TrustedOperations
 
     def __init__(self, schema: Any, *, allowed_origins: tuple[str, ...], live: Any, metrics: Metrics,

@@ -96,7 +96,7 @@ class _ProductionErrors(ErrorPresentation):
 class CoeduSchema(strawberry.Schema):
     production = False
 
-    def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[no-untyped-def]
+    def process_errors(self, errors, execution_context=None) -> None:
         # Instead of strawberry's logging (which prints the query text, personal data included): the
         # errors are presented in place, so each subscription event carries codes and masked messages.
         context = execution_context.context if execution_context is not None else None

@@ -9,7 +9,8 @@ from typing import Annotated
 import strawberry
 
 from schema.common.connection import After, Connection, First, connection, page_window
-from schema.common.enums import described_enum
+from schema.common.dataloaders import referenced
+from schema.common.enums import describe_enum
 from schema.common.ids import TYPE_CODES, decode_id, from_global_id
 from schema.common.node import Node, gid
 from schema.context import Context
@@ -19,7 +20,7 @@ from services.enums import AuditAction as AuditActionEnum
 
 Info = strawberry.Info[Context, None]
 
-AuditAction = described_enum(
+describe_enum(
     AuditActionEnum,
     name="AuditAction",
     description="What an audited access did.",
@@ -34,6 +35,7 @@ AuditAction = described_enum(
         "ROLE_CHANGE": "Granted or revoked a role.",
     },
 )
+AuditAction = AuditActionEnum
 
 
 @strawberry.input(description="Narrows the audit trail.")
@@ -59,8 +61,8 @@ class AuditEvent(Node):
 
     @strawberry.field(description="Who did it (null for the command line).")
     async def actor(self, info: Info) -> User | None:
-        actor_id = self._row.actor_id  # type: ignore[attr-defined]
-        return User.of(await info.context.loaders.user.load(actor_id)) if actor_id else None
+        actor_id = self._row.actor_id
+        return User.of(await referenced(info.context.loaders.user.load(actor_id))) if actor_id else None
 
     @strawberry.field(description="The record read or changed, by id only: the trail shows who touched what, "
                                   "never the record itself.")

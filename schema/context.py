@@ -25,3 +25,10 @@ class Context:
     #: The process's live fan-out (api.app.Live: the pub/sub hub and the alert feed).
     live: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def viewer(self) -> Principal:
+        """The signed-in principal, for a field the access module lets only signed-in people reach
+        (``schema.common.guard``) or one that has checked who is asking."""
+        assert self.principal is not None, "the access module admits only signed-in viewers here"
+        return self.principal

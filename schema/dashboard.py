@@ -176,5 +176,5 @@ class DashboardQueries:
         district = decode_id(district_id, "District") if district_id else None
         if district_id and district is None:
             return None
-        figures = await dashboard.dashboard_for(info.context.principal, year, district)
+        figures = await dashboard.dashboard_for(info.context.viewer, year, district)
         return ProgrammeDashboard(figures=figures) if figures else None

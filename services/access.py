@@ -700,7 +700,7 @@ def may_read_consultation_notes(p: Principal | None, instructor_user_id: uuid.UU
     return is_self(p, instructor_user_id)
 
 
-def is_self(p: Principal | None, user_id: uuid.UUID) -> bool:
+def is_self(p: Principal | None, user_id: uuid.UUID | None) -> bool:
     """What a user sees of themselves only (their classes, children, enrolments, profile)."""
     return p is not None and p.user_id == user_id
 

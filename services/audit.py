@@ -11,6 +11,7 @@ import contextvars
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -21,11 +22,16 @@ from services import paging
 from services.enums import AuditAction
 from services.ids import new_id
 
+if TYPE_CHECKING:
+    from services.identity.models import User
+
 
 class AuditEvent(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
     at = fields.DatetimeField(db_default=Now())
-    actor = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    actor_id: uuid.UUID | None
     action = fields.CharEnumField(AuditAction, max_length=24)
     subject_type = fields.CharField(max_length=32)
     subject_id = fields.UUIDField(null=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
-from services.messages import DOMAIN, LOCALE_DIR, LOCALES, catalogue_path, load_catalogue
+from services.messages import DOMAIN, LOCALE_DIR, LOCALES, Language, catalogue_path, load_catalogue
 
 WIDTH = 100
 
@@ -33,18 +33,19 @@ def template() -> Catalog:
     made = Catalog(domain=DOMAIN, project="coedu", version="1", copyright_holder="coedu")
     for message in source:
         if message.id:
+            assert isinstance(message.string, str), message.id  # the catalogues have no plural forms
             made.add(message.id, "", auto_comments=[message.string])
     return made
 
 
-def _write(catalogue: Catalog, path) -> None:  # type: ignore[no-untyped-def]
+def _write(catalogue: Catalog, path) -> None:
     buffer = io.BytesIO()
     write_po(buffer, catalogue, width=WIDTH, omit_header=False, ignore_obsolete=True)
     path.write_bytes(buffer.getvalue())
 
 
-def progress(language: str) -> Progress:
-    catalogue = load_catalogue(LOCALES[language])  # type: ignore[index]
+def progress(language: Language) -> Progress:
+    catalogue = load_catalogue(LOCALES[language])
     ids = {m.id for m in template() if m.id}
     found = {m.id: m for m in catalogue if m.id}
     translated = sum(1 for i in ids if i in found and found[i].string and not found[i].fuzzy)

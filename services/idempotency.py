@@ -21,6 +21,7 @@ import enum
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.fields.db_defaults import Now
@@ -29,12 +30,17 @@ from tortoise.models import Model
 from services import unit_of_work
 from services.ids import new_id
 
+if TYPE_CHECKING:
+    from services.identity.models import User
+
 KEY_LIFETIME = dt.timedelta(hours=24)
 
 
 class IdempotencyRecord(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    user = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user_id: uuid.UUID
     key = fields.CharField(max_length=128)
     request_digest = fields.CharField(max_length=64)
     response = fields.TextField(null=True)

@@ -35,7 +35,9 @@ def load_catalogue(locale: str) -> Catalog:
 
 def _texts(catalogue: Catalog) -> dict[str, str]:
     """The reviewed translations: fuzzy and empty entries are left out (Chinese stands in)."""
-    return {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy}
+    # (no plural forms: every id and string is one text)
+    return {m.id: m.string for m in catalogue
+            if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string and not m.fuzzy}
 
 
 CATALOGUES: dict[Language, dict[str, str]] = {lang: _texts(load_catalogue(LOCALES[lang])) for lang in LANGUAGES}
@@ -82,9 +84,9 @@ def language_from_header(header: str | None) -> Language:
         if tag.strip() and weight > 0:  # q=0: "not this one"
             preferred.append((-weight, index, tag.strip()))
     chosen = negotiate_locale([tag for _, _, tag in sorted(preferred)], list(LANGUAGES), sep="-", aliases={})
-    return chosen if chosen in LANGUAGES else "zh"  # type: ignore[return-value]
+    return chosen if chosen in LANGUAGES else "zh"
 
 
 def as_language(value: str | None) -> Language:
     """A stored language tag (a push device's) as one of ours."""
-    return value if value in LANGUAGES else "zh"  # type: ignore[return-value]
+    return value if value in LANGUAGES else "zh"

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from redis.exceptions import RedisError
 from tortoise import fields
@@ -71,7 +71,7 @@ async def held_until_commit() -> AsyncIterator[list[RedisOutbox]]:
         _held.reset(token)
 
 
-async def flush(entries: list[RedisOutbox | None]) -> None:
+async def flush(entries: Sequence[RedisOutbox | None]) -> None:
     """Carry out entries just committed; whatever fails is left for the relay."""
     held = _held.get()
     if held is not None:

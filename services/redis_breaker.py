@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -87,9 +87,10 @@ def connect(url: str, *, timeout_seconds: float = 0.5) -> BreakerRedis:
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    client = BreakerRedis.from_url(
+    # from_url makes an instance of the class it is called on, though redis-py types it as Redis
+    client = cast("BreakerRedis", BreakerRedis.from_url(
         url, decode_responses=True, socket_connect_timeout=timeout_seconds, socket_timeout=timeout_seconds,
         retry=Retry(NoBackoff(), 0), health_check_interval=30,
-    )
+    ))
     client.breaker = Breaker()
     return client

@@ -118,7 +118,7 @@ class AccountMutations:
     @strawberry.mutation(description="Change the password; every other session of the user ends at once.")
     async def change_password(self, info: Info, input: inputs.ChangePasswordInput) -> ChangePasswordPayload:
         async def action() -> ChangePasswordPayload:
-            await accounts.change_password(info.context.principal, input.current_password, input.new_password,
+            await accounts.change_password(info.context.viewer, input.current_password, input.new_password,
                                            info.context.client_address)
             return ChangePasswordPayload(ok=True)
 

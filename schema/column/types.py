@@ -7,7 +7,8 @@ import uuid
 
 import strawberry
 
-from schema.common.enums import described_enum
+from schema.common.dataloaders import referenced
+from schema.common.enums import describe_enum
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
 from schema.organisation.types import District
@@ -17,11 +18,12 @@ from services.column.queries import Reach
 
 Info = strawberry.Info[Context, None]
 
-ColumnEpisodeFormat = described_enum(
+describe_enum(
     enums.ColumnEpisodeFormat, name="ColumnEpisodeFormat", description="How an episode is given.",
     values={"VIDEO": "A video.", "AUDIO": "An audio programme.", "ARTICLE": "An article to read."},
 )
-ColumnEpisodeStatus = described_enum(
+ColumnEpisodeFormat = enums.ColumnEpisodeFormat
+describe_enum(
     enums.ColumnEpisodeStatus, name="ColumnEpisodeStatus", description="Where an episode stands.",
     values={
         "DRAFT": "Not published yet: only its editors see it.",
@@ -29,7 +31,8 @@ ColumnEpisodeStatus = described_enum(
         "UNPUBLISHED": "Taken down: families no longer see it; progress and counts are kept.",
     },
 )
-GradeBand = described_enum(
+ColumnEpisodeStatus = enums.ColumnEpisodeStatus
+describe_enum(
     enums.GradeBand, name="GradeBand", description="The grades an episode suits.",
     values={
         "LOWER_PRIMARY": "Grades 1 to 3.",
@@ -38,6 +41,7 @@ GradeBand = described_enum(
         "SENIOR_SECONDARY": "Grades 10 to 12.",
     },
 )
+GradeBand = enums.GradeBand
 
 
 @strawberry.type(description="How far one person got through an episode.")
@@ -54,7 +58,7 @@ class ColumnEpisodeProgress:
 
     @strawberry.field(description="The episode.")
     async def episode(self, info: Info) -> ColumnEpisode | None:
-        found = await info.context.loaders.visible_episode.load(self._row.episode_id)  # type: ignore[attr-defined]
+        found = await info.context.loaders.visible_episode.load(self._row.episode_id)
         return ColumnEpisode.of(found) if found else None
 
 
@@ -72,7 +76,7 @@ class ColumnDistrictReach:
 
     @strawberry.field(description="The district.")
     async def district(self, info: Info) -> District:
-        return District.of(await info.context.loaders.district.load(self._district_id))
+        return District.of(await referenced(info.context.loaders.district.load(self._district_id)))
 
 
 @strawberry.type(description="An episode's counts since publishing; a person counts once in all and once in each "
@@ -111,8 +115,8 @@ class ColumnEpisode(Node):
 
     @strawberry.field(description="The district it is for; null: the whole city.")
     async def district(self, info: Info) -> District | None:
-        district_id = self._row.district_id  # type: ignore[attr-defined]
-        return District.of(await info.context.loaders.district.load(district_id)) if district_id else None
+        district_id = self._row.district_id
+        return District.of(await referenced(info.context.loaders.district.load(district_id))) if district_id else None
 
     @strawberry.field(description="Where the viewer got to: null before they start.")
     async def viewer_progress(self, info: Info) -> ColumnEpisodeProgress | None:

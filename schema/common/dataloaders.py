@@ -56,6 +56,11 @@ def referenced(pending: Awaitable[T | None]) -> Awaitable[T]:
     return cast("Awaitable[T]", pending)
 
 
+def referenced_all(pending: Awaitable[list[T | None]]) -> Awaitable[list[T]]:
+    """``referenced`` for many ids, each held in a foreign key."""
+    return cast("Awaitable[list[T]]", pending)
+
+
 def per_year(load: Callable[[Sequence[K], int], Awaitable[list[V]]]) -> BatchLoad[tuple[K, int], V]:
     """A loader of (item, year) keys over a function of (items, year): one call per year asked for."""
     async def load_keys(keys: Sequence[tuple[K, int]]) -> list[V]:

@@ -47,6 +47,8 @@ def _direct_resolver(field: StrawberryField, info_class: type) -> Callable[..., 
             or resolver.root_parameter is not None or resolver.parent_parameter is not None):
         return None
     function = resolver.wrapped_func
+    if not callable(function):  # a classmethod resolver: strawberry's own way of calling it stays
+        return None
     takes_self = resolver.self_parameter is not None
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
 

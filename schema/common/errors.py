@@ -19,7 +19,7 @@ from graphql import GraphQLError
 from graphql.error import GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
-from schema.common.enums import described_enum
+from schema.common.enums import describe_enum
 from services import db
 from services.errors import ErrorCode, Forbidden, Unauthenticated, UserErrors
 from services.messages import Language, translate
@@ -30,7 +30,7 @@ MAX_ERRORS = 5
 #: Codes of failures on the server's side: nothing the client did, and a retry may succeed.
 SERVER_ERROR_CODES = frozenset({"INTERNAL_ERROR", "SERVICE_UNAVAILABLE"})
 
-UserErrorCode = described_enum(
+describe_enum(
     ErrorCode,
     name="UserErrorCode",
     description="Why a mutation changed nothing; never changes with language.",
@@ -44,6 +44,7 @@ UserErrorCode = described_enum(
         "RATE_LIMITED": "Too many attempts; try again later.",
     },
 )
+UserErrorCode = ErrorCode
 
 
 @strawberry.type(description="A reason the mutation changed nothing, tied to an input field where there is one.")
@@ -92,13 +93,13 @@ def classify(error: GraphQLError) -> str:
         return "UNAUTHENTICATED"
     if isinstance(original, Forbidden):
         return "FORBIDDEN"
-    if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
-        return str(original.extensions["code"])  # type: ignore[index]
+    if isinstance(original, GraphQLError) and (code := (original.extensions or {}).get("code")):
+        return str(code)
     if isinstance(original, UserErrors):
         return original.errors[0].code.value
     if original is None:
-        if (error.extensions or {}).get("code"):
-            return str(error.extensions["code"])  # type: ignore[index]
+        if code := (error.extensions or {}).get("code"):
+            return str(code)
         if _COERCION.match(error.message):
             return "BAD_USER_INPUT"  # a variable missing, null where it may not be, or of the wrong type
         return "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"

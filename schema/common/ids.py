@@ -13,6 +13,7 @@ import uuid
 from functools import lru_cache
 
 from services import runtime
+from services.crypto import IdCipher
 
 #: Stable codes: never renumber, only add.
 TYPE_CODES: dict[str, int] = {
@@ -48,9 +49,9 @@ def to_global_id(type_name: str, row_id: uuid.UUID) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _encode(cipher: object, code: int, row_id: uuid.UUID) -> str:
+def _encode(cipher: IdCipher, code: int, row_id: uuid.UUID) -> str:
     # Hot in lists and live feeds; the cipher is part of the key, so a new key is a new cache.
-    block = cipher.hide(row_id)  # type: ignore[attr-defined]
+    block = cipher.hide(row_id)
     return base64.urlsafe_b64encode(bytes([code]) + block).rstrip(b"=").decode()
 
 

@@ -14,7 +14,7 @@ from services.errors import UserErrors
 P = TypeVar("P")
 
 
-async def run(info: strawberry.Info, payload: type[P], action: Callable[[], Awaitable[P]]) -> P:
+async def run(info: strawberry.Info, payload: Callable[..., P], action: Callable[[], Awaitable[P]]) -> P:
     """Run the service call; expected failures become the payload's userErrors (nothing changed)."""
     if info.context.loaders is not None:
         info.context.loaders.forget()  # an earlier mutation of the same request may have loaded rows this one changes
@@ -22,22 +22,10 @@ async def run(info: strawberry.Info, payload: type[P], action: Callable[[], Awai
         async with unit_of_work.step():
             return await action()
     except UserErrors as failure:
-        return payload(user_errors=payload_errors(failure, info.context.language))  # type: ignore[call-arg]
+        return payload(user_errors=payload_errors(failure, info.context.language))
 
 
 def user_errors_field() -> list[UserError]:
     return strawberry.field(
         default_factory=list, description="Why nothing changed; empty when the mutation succeeded."
     )
-
-
-def payload_type(name: str, *, description: str, **fields: tuple[object, str]) -> type:
-    """A mutation payload: the given fields (each a type and its description, null on failure) and
-    ``userErrors``."""
-    namespace: dict[str, object] = {"__annotations__": {}}
-    for field_name, (field_type, field_description) in fields.items():
-        namespace["__annotations__"][field_name] = field_type | None  # type: ignore[index, operator]
-        namespace[field_name] = strawberry.field(default=None, description=field_description)
-    namespace["__annotations__"]["user_errors"] = list[UserError]  # type: ignore[index]
-    namespace["user_errors"] = user_errors_field()
-    return strawberry.type(type(name, (), namespace), description=description)

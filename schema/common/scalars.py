@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 import strawberry
 from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.types.scalar import ScalarDefinition
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})")
@@ -57,4 +59,4 @@ Date = strawberry.scalar(
 )
 
 #: For the schema's ``scalar_map``: every datetime and date field and argument uses these.
-SCALARS = {dt.datetime: DateTime, dt.date: Date}
+SCALARS: Mapping[object, ScalarDefinition] = {dt.datetime: DateTime, dt.date: Date}

@@ -15,6 +15,7 @@ import asyncio
 from typing import Any
 
 from graphql import (
+    ExecutionResult,
     FieldNode,
     FragmentSpreadNode,
     GraphQLObjectType,
@@ -105,6 +106,7 @@ class SharedRenderExecutor(EventDeliveryExecutor):
             result = super().execute_operation(serially)
             if self.is_awaitable(result):
                 result = await result
+            assert isinstance(result, ExecutionResult)  # no @defer or @stream here: one result
             if not result.errors:  # errors are never shared: each subscriber gets its own
                 rendering.result = result
             return result

@@ -10,7 +10,8 @@ from typing import Annotated
 import strawberry
 
 from schema.common.connection import After, Connection, First, connection, page_window
-from schema.common.enums import described_enum
+from schema.common.dataloaders import referenced, referenced_all
+from schema.common.enums import describe_enum
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
 from schema.organisation.types import District, School, ServiceStation, Student, User
@@ -20,15 +21,16 @@ from services.family_education import models as rows
 
 Info = strawberry.Info[Context, None]
 
-CourseAudience = described_enum(
+describe_enum(
     enums.CourseAudience, name="CourseAudience", description="Who a course is for.",
     values={
         "PARENT": "Parents: the family-education courses.",
         "TEACHER": "Teachers: family-education guidance training, with credit hours (学时).",
     },
 )
+CourseAudience = enums.CourseAudience
 
-CourseCategory = described_enum(
+describe_enum(
     enums.CourseCategory, name="CourseCategory", description="What a family-education course is about.",
     values={
         "PARENTING": "Everyday parenting.",
@@ -39,11 +41,13 @@ CourseCategory = described_enum(
         "FAMILY_RELATIONSHIPS": "Relationships within the family.",
     },
 )
-LessonKind = described_enum(
+CourseCategory = enums.CourseCategory
+describe_enum(
     enums.LessonKind, name="LessonKind", description="How a lesson is given.",
     values={"VIDEO": "A video to watch.", "ARTICLE": "A text to read.", "IN_PERSON": "Attended at a session."},
 )
-WaitlistStatus = described_enum(
+LessonKind = enums.LessonKind
+describe_enum(
     enums.WaitlistStatus, name="WaitlistStatus", description="Where a place on a session's waitlist stands.",
     values={
         "WAITING": "In line for a seat.",
@@ -52,8 +56,9 @@ WaitlistStatus = described_enum(
         "CLOSED": "The session started before a seat freed.",
     },
 )
+WaitlistStatus = enums.WaitlistStatus
 
-RegistrationStatus = described_enum(
+describe_enum(
     enums.RegistrationStatus, name="RegistrationStatus", description="Where a seat in a session stands.",
     values={
         "REGISTERED": "The parent holds a seat.",
@@ -62,7 +67,8 @@ RegistrationStatus = described_enum(
         "ABSENT": "The session ended without the parent checking in.",
     },
 )
-CertificationStatus = described_enum(
+RegistrationStatus = enums.RegistrationStatus
+describe_enum(
     enums.CertificationStatus, name="CertificationStatus", description="Whether an instructor may work now.",
     values={
         "ACTIVE": "Certified and current: teaches sessions and takes bookings.",
@@ -70,11 +76,13 @@ CertificationStatus = described_enum(
         "SUSPENDED": "Suspended by an administrator.",
     },
 )
-ConsultationMode = described_enum(
+CertificationStatus = enums.CertificationStatus
+describe_enum(
     enums.ConsultationMode, name="ConsultationMode", description="How a consultation takes place.",
     values={"IN_PERSON": "Face to face, at a station.", "PHONE": "By phone.", "VIDEO": "By video call."},
 )
-ConsultationStatus = described_enum(
+ConsultationMode = enums.ConsultationMode
+describe_enum(
     enums.ConsultationStatus, name="ConsultationStatus", description="Where a consultation is in its life.",
     values={
         "REQUESTED": "Booked by the family; the instructor has to answer.",
@@ -84,10 +92,12 @@ ConsultationStatus = described_enum(
         "COMPLETED": "Took place; the instructor left a summary.",
     },
 )
-ConsultationParty = described_enum(
+ConsultationStatus = enums.ConsultationStatus
+describe_enum(
     enums.ConsultationParty, name="ConsultationParty", description="A side of a consultation.",
     values={"INSTRUCTOR": "The instructor.", "FAMILY": "The family."},
 )
+ConsultationParty = enums.ConsultationParty
 
 
 @strawberry.type(description="A lesson of a course.")
@@ -145,7 +155,7 @@ class Course(Node):
     @strawberry.field(description="Pilot schools that offer it.")
     async def offered_at(self, info: Info) -> list[School]:
         ids = await info.context.loaders.offering_schools.load(self._row.id)
-        return [School.of(row) for row in await info.context.loaders.school.load_many(ids)]
+        return [School.of(row) for row in await referenced_all(info.context.loaders.school.load_many(ids))]
 
     @strawberry.field(description="In-person sessions still to come, soonest first.")
     async def upcoming_sessions(self, info: Info, first: First = 10, after: After = None
@@ -180,21 +190,21 @@ class Enrollment(Node):
     async def credit_hours(self, info: Info) -> int | None:
         if self._row.completed_at is None:
             return None
-        return (await info.context.loaders.course.load(self._row.course_id)).credit_hours  # type: ignore[attr-defined]
+        return (await referenced(info.context.loaders.course.load(self._row.course_id))).credit_hours
 
     @strawberry.field(description="Share of the lessons completed, 0 to 100.")
     async def progress_percent(self, info: Info) -> int:
-        totals = await info.context.loaders.lesson_totals.load(self._row.course_id)  # type: ignore[attr-defined]
+        totals = await info.context.loaders.lesson_totals.load(self._row.course_id)
         return courses.progress_percent(self._row.completed_lessons, totals.count)
 
     @strawberry.field(description="Lessons completed, in the order they were.")
     async def completed_lessons(self, info: Info) -> list[Lesson]:
         ids = await info.context.loaders.completed_lessons.load(self._row.id)
-        return [Lesson.of(row) for row in await info.context.loaders.lesson.load_many(ids)]
+        return [Lesson.of(row) for row in await referenced_all(info.context.loaders.lesson.load_many(ids))]
 
     @strawberry.field(description="The course.")
     async def course(self, info: Info) -> Course:
-        return Course.of(await info.context.loaders.course.load(self._row.course_id))  # type: ignore[attr-defined]
+        return Course.of(await referenced(info.context.loaders.course.load(self._row.course_id)))
 
 
 CourseVenue = Annotated[School | ServiceStation, strawberry.union(
@@ -224,18 +234,22 @@ class CourseSession(Node):
 
     @strawberry.field(description="The course.")
     async def course(self, info: Info) -> Course:
-        return Course.of(await info.context.loaders.course.load(self._row.course_id))  # type: ignore[attr-defined]
+        return Course.of(await referenced(info.context.loaders.course.load(self._row.course_id)))
 
     @strawberry.field(description="The instructor who teaches it.")
     async def instructor(self, info: Info) -> Instructor | None:
-        instructor_id = self._row.instructor_id  # type: ignore[attr-defined]
-        return Instructor.of(await info.context.loaders.instructor.load(instructor_id)) if instructor_id else None
+        instructor_id = self._row.instructor_id
+        if instructor_id is None:
+            return None
+        return Instructor.of(await referenced(info.context.loaders.instructor.load(instructor_id)))
 
     @strawberry.field(description="Where it takes place.")
     async def venue(self, info: Info) -> CourseVenue:
-        if self._row.school_id:  # type: ignore[attr-defined]
-            return School.of(await info.context.loaders.school.load(self._row.school_id))  # type: ignore[attr-defined]
-        return ServiceStation.of(await info.context.loaders.station.load(self._row.station_id))  # type: ignore[attr-defined]
+        if self._row.school_id:
+            return School.of(await referenced(info.context.loaders.school.load(self._row.school_id)))
+        station_id = self._row.station_id
+        assert station_id is not None  # a session takes place at a school or at a station
+        return ServiceStation.of(await referenced(info.context.loaders.station.load(station_id)))
 
     @strawberry.field(description="The attendance code to show at the venue; for the instructor and the "
                                   "administrators of the venue.")
@@ -308,11 +322,11 @@ class CourseSessionWaitlistEntry(Node):
 
     @strawberry.field(description="The session.")
     async def session(self, info: Info) -> CourseSession:
-        return CourseSession.of(await info.context.loaders.session.load(self._row.session_id))  # type: ignore[attr-defined]
+        return CourseSession.of(await referenced(info.context.loaders.session.load(self._row.session_id)))
 
     @strawberry.field(description="The seat it became, once PROMOTED.")
     async def registration(self, info: Info) -> SessionRegistration | None:
-        registration_id = self._row.registration_id  # type: ignore[attr-defined]
+        registration_id = self._row.registration_id
         if registration_id is None:
             return None
         found = await info.context.loaders.visible_registration.load(registration_id)
@@ -334,11 +348,11 @@ class SessionRegistration(Node):
 
     @strawberry.field(description="The session.")
     async def session(self, info: Info) -> CourseSession:
-        return CourseSession.of(await info.context.loaders.session.load(self._row.session_id))  # type: ignore[attr-defined]
+        return CourseSession.of(await referenced(info.context.loaders.session.load(self._row.session_id)))
 
     @strawberry.field(description="The parent.")
     async def guardian(self, info: Info) -> User:
-        return User.of(await info.context.loaders.user.load(self._row.guardian_id))  # type: ignore[attr-defined]
+        return User.of(await referenced(info.context.loaders.user.load(self._row.guardian_id)))
 
 
 @strawberry.type(description="A weekly window an instructor takes consultations in, in local time.")
@@ -350,7 +364,7 @@ class WeeklySlot:
 
     @strawberry.field(description="The station it is held at, if any.")
     async def station(self, info: Info) -> ServiceStation | None:
-        return ServiceStation.of(await info.context.loaders.station.load(self._station_id)) \
+        return ServiceStation.of(await referenced(info.context.loaders.station.load(self._station_id))) \
             if self._station_id else None
 
 
@@ -362,7 +376,7 @@ class AvailableSlot:
 
     @strawberry.field(description="The station it is held at, if any.")
     async def station(self, info: Info) -> ServiceStation | None:
-        return ServiceStation.of(await info.context.loaders.station.load(self._station_id)) \
+        return ServiceStation.of(await referenced(info.context.loaders.station.load(self._station_id))) \
             if self._station_id else None
 
 
@@ -383,7 +397,7 @@ class Instructor(Node):
 
     @strawberry.field(description="Name shown to families.")
     async def display_name(self, info: Info) -> str:
-        return (await info.context.loaders.user.load(self._row.user_id)).display_name  # type: ignore[attr-defined]
+        return (await referenced(info.context.loaders.user.load(self._row.user_id))).display_name
 
     @strawberry.field(description="Whether they may work now: from the certificate's dates and any suspension.")
     def certification_status(self) -> CertificationStatus:
@@ -391,12 +405,12 @@ class Instructor(Node):
 
     @strawberry.field(description="District they are certified in.")
     async def district(self, info: Info) -> District:
-        return District.of(await info.context.loaders.district.load(self._row.district_id))  # type: ignore[attr-defined]
+        return District.of(await referenced(info.context.loaders.district.load(self._row.district_id)))
 
     @strawberry.field(description="Stations they are on duty at.")
     async def stations(self, info: Info) -> list[ServiceStation]:
         ids = await info.context.loaders.stations_by_instructor.load(self._row.id)
-        return [ServiceStation.of(row) for row in await info.context.loaders.station.load_many(ids)]
+        return [ServiceStation.of(row) for row in await referenced_all(info.context.loaders.station.load_many(ids))]
 
     @strawberry.field(description="Average of the families' ratings of their consultations, null before the first.")
     async def rating_average(self, info: Info) -> float | None:
@@ -409,7 +423,7 @@ class Instructor(Node):
     @strawberry.field(description="Weekly windows they take consultations in.")
     async def weekly_availability(self, info: Info) -> list[WeeklySlot]:
         return [WeeklySlot(weekday=w.weekday, start_time=w.opens.strftime("%H:%M"),
-                           end_time=w.closes.strftime("%H:%M"), _station_id=w.station_id)  # type: ignore[attr-defined]
+                           end_time=w.closes.strftime("%H:%M"), _station_id=w.station_id)
                 for w in await info.context.loaders.availability_by_instructor.load(self._row.id)]
 
     @strawberry.field(description="Bookable slots between two dates (inclusive, at most 31 days) in Asia/Shanghai: "
@@ -462,26 +476,28 @@ class Consultation(Node):
 
     @strawberry.field(description="The instructor's private notes; for the instructor alone.")
     async def notes(self, info: Info) -> str | None:
-        instructor = await info.context.loaders.instructor.load(self._row.instructor_id)  # type: ignore[attr-defined]
+        instructor = await referenced(info.context.loaders.instructor.load(self._row.instructor_id))
         return consultations.notes_of(info.context.principal, self._row, instructor)
 
     @strawberry.field(description="The instructor.")
     async def instructor(self, info: Info) -> Instructor:
-        return Instructor.of(await info.context.loaders.instructor.load(self._row.instructor_id))  # type: ignore[attr-defined]
+        return Instructor.of(await referenced(info.context.loaders.instructor.load(self._row.instructor_id)))
 
     @strawberry.field(description="The parent who booked it.")
     async def guardian(self, info: Info) -> User:
-        return User.of(await info.context.loaders.user.load(self._row.guardian_id))  # type: ignore[attr-defined]
+        return User.of(await referenced(info.context.loaders.user.load(self._row.guardian_id)))
 
     @strawberry.field(description="The child it is about, if the family named one.")
     async def student(self, info: Info) -> Student | None:
-        student_id = self._row.student_id  # type: ignore[attr-defined]
-        return Student.of(await info.context.loaders.student.load(student_id)) if student_id else None
+        student_id = self._row.student_id
+        return Student.of(await referenced(info.context.loaders.student.load(student_id))) if student_id else None
 
     @strawberry.field(description="The station it is held at (in person).")
     async def station(self, info: Info) -> ServiceStation | None:
-        station_id = self._row.station_id  # type: ignore[attr-defined]
-        return ServiceStation.of(await info.context.loaders.station.load(station_id)) if station_id else None
+        station_id = self._row.station_id
+        if station_id is None:
+            return None
+        return ServiceStation.of(await referenced(info.context.loaders.station.load(station_id)))
 
 
 @strawberry.type(description="What the public check of a certificate number shows.")
@@ -517,7 +533,9 @@ async def _lesson(context: Context, row_id: uuid.UUID) -> Lesson | None:
 @node_loader("CourseSession")
 async def _session(context: Context, row_id: uuid.UUID) -> CourseSession | None:
     row = await context.loaders.session.load(row_id)
-    if row is None or not courses.may_see(context.principal, await context.loaders.course.load(row.course_id)):
+    if row is None:
+        return None
+    if not courses.may_see(context.principal, await referenced(context.loaders.course.load(row.course_id))):
         return None
     return CourseSession.of(row)
 

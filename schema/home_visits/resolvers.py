@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
 from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.errors import UserError
 from schema.common.ids import decode_id
-from schema.common.mutations import payload_type, run, user_errors_field
+from schema.common.mutations import run, user_errors_field
 from schema.context import Context
 from schema.home_visits import inputs
 from schema.home_visits.types import HomeVisit, HomeVisitCoverage
@@ -20,22 +20,47 @@ from services.home_visits.models import HomeVisit as VisitRow
 from services.home_visits.rules import Window
 
 Info = strawberry.Info[Context, None]
+P = TypeVar("P")
 
 
 def _windows(slots: list[inputs.TimeWindowInput] | None) -> list[Window]:
     return [Window(s.starts_at, s.ends_at) for s in slots or ()]
 
 
-def _payload(name: str, description: str) -> type:
-    return payload_type(name, description=description, home_visit=(HomeVisit, "The visit as it is now."))
+@strawberry.type(description="Result of `proposeHomeVisit`.")
+class ProposeHomeVisitPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
 
 
-ProposeHomeVisitPayload = _payload("ProposeHomeVisitPayload", "Result of `proposeHomeVisit`.")
-RespondToHomeVisitPayload = _payload("RespondToHomeVisitPayload", "Result of `respondToHomeVisit`.")
-RescheduleHomeVisitPayload = _payload("RescheduleHomeVisitPayload", "Result of `rescheduleHomeVisit`.")
-CancelHomeVisitPayload = _payload("CancelHomeVisitPayload", "Result of `cancelHomeVisit`.")
-RecordHomeVisitPayload = _payload("RecordHomeVisitPayload", "Result of `recordHomeVisit`.")
-GiveHomeVisitFeedbackPayload = _payload("GiveHomeVisitFeedbackPayload", "Result of `giveHomeVisitFeedback`.")
+@strawberry.type(description="Result of `respondToHomeVisit`.")
+class RespondToHomeVisitPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `rescheduleHomeVisit`.")
+class RescheduleHomeVisitPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `cancelHomeVisit`.")
+class CancelHomeVisitPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `recordHomeVisit`.")
+class RecordHomeVisitPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `giveHomeVisitFeedback`.")
+class GiveHomeVisitFeedbackPayload:
+    home_visit: HomeVisit | None = strawberry.field(default=None, description="The visit as it is now.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `resetHomeVisitCalendarUrl`.")
@@ -44,8 +69,8 @@ class ResetHomeVisitCalendarUrlPayload:
     user_errors: list[UserError] = user_errors_field()
 
 
-async def _changed(info: Info, payload: type, change: Callable[[], Awaitable[VisitRow]]) -> object:
-    async def action() -> object:
+async def _changed(info: Info, payload: Callable[..., P], change: Callable[[], Awaitable[VisitRow]]) -> P:
+    async def action() -> P:
         row = await change()
         visible = await Loaders(info.context.principal).visible_visit.load(row.id)
         return payload(home_visit=HomeVisit.of(visible) if visible else None)
@@ -62,7 +87,7 @@ class HomeVisitQueries:
         filter: Annotated[inputs.HomeVisitFilter | None, strawberry.argument(description="Narrows the list.")] = None,
     ) -> Connection[HomeVisit]:
         size, position = page_window(first, after, info.context.language)
-        page = await queries.visits(info.context.principal, inputs.visit_filter(filter), first=size, after=position)
+        page = await queries.visits(info.context.viewer, inputs.visit_filter(filter), first=size, after=position)
         return connection(page, HomeVisit.of)
 
     @strawberry.field(description="Home-visit figures of a year, for the city, a district or a school "
@@ -77,7 +102,7 @@ class HomeVisitQueries:
         school = decode_id(school_id, "School") if school_id else None
         if (district_id and district is None) or (school_id and school is None):
             return None
-        figures = await queries.coverage_for(info.context.principal, year, district_id=district, school_id=school)
+        figures = await queries.coverage_for(info.context.viewer, year, district_id=district, school_id=school)
         return HomeVisitCoverage(**vars(figures)) if figures else None
 
 
@@ -90,9 +115,9 @@ class HomeVisitMutations:
         "the slot. The guardians are notified."
     ))
     async def propose_home_visit(self, info: Info, input: inputs.ProposeHomeVisitInput
-                                 ) -> ProposeHomeVisitPayload:  # type: ignore[valid-type]
+                                 ) -> ProposeHomeVisitPayload:
         return await _changed(info, ProposeHomeVisitPayload, lambda: service.propose(
-            info.context.principal, service.Proposal(
+            info.context.viewer, service.Proposal(
                 student_id=decode_id(input.student_id, "Student"), slots=_windows(input.slots),
                 purpose=input.purpose,
                 companion_ids=[decode_id(i, "User") for i in input.companion_teacher_ids or ()],
@@ -105,32 +130,32 @@ class HomeVisitMutations:
         "teacher has since booked elsewhere gives CONFLICT and changes nothing."
     ))
     async def respond_to_home_visit(self, info: Info, input: inputs.RespondToHomeVisitInput
-                                    ) -> RespondToHomeVisitPayload:  # type: ignore[valid-type]
+                                    ) -> RespondToHomeVisitPayload:
         accepted = input.accepted_slot
         return await _changed(info, RespondToHomeVisitPayload, lambda: service.respond(
-            info.context.principal, decode_id(input.home_visit_id, "HomeVisit"), input.decision,
+            info.context.viewer, decode_id(input.home_visit_id, "HomeVisit"), input.decision,
             Window(accepted.starts_at, accepted.ends_at) if accepted else None,
             _windows(input.alternative_slots) if input.alternative_slots is not None else None, input.reason))
 
     @strawberry.mutation(description="Offer new slots after the family asked for others, or move a confirmed visit "
                                      "(its time is released; the family answers again).")
     async def reschedule_home_visit(self, info: Info, input: inputs.RescheduleHomeVisitInput
-                                    ) -> RescheduleHomeVisitPayload:  # type: ignore[valid-type]
+                                    ) -> RescheduleHomeVisitPayload:
         return await _changed(info, RescheduleHomeVisitPayload, lambda: service.reschedule(
-            info.context.principal, decode_id(input.home_visit_id, "HomeVisit"), _windows(input.slots)))
+            info.context.viewer, decode_id(input.home_visit_id, "HomeVisit"), _windows(input.slots)))
 
     @strawberry.mutation(description="Call a visit off (the lead teacher or the family); the other side is told.")
     async def cancel_home_visit(self, info: Info, input: inputs.CancelHomeVisitInput
-                                ) -> CancelHomeVisitPayload:  # type: ignore[valid-type]
+                                ) -> CancelHomeVisitPayload:
         return await _changed(info, CancelHomeVisitPayload, lambda: service.cancel(
-            info.context.principal, decode_id(input.home_visit_id, "HomeVisit"), input.reason))
+            info.context.viewer, decode_id(input.home_visit_id, "HomeVisit"), input.reason))
 
     @strawberry.mutation(description=(
         "Record a confirmed visit whose start has passed (a visiting teacher). With `raiseAlert`, a wellbeing "
         "alert is raised for the student in the same transaction, linked to the visit."
     ))
     async def record_home_visit(self, info: Info, input: inputs.RecordHomeVisitInput
-                                ) -> RecordHomeVisitPayload:  # type: ignore[valid-type]
+                                ) -> RecordHomeVisitPayload:
         alert = input.raise_alert
         entry = service.VisitRecord(
             duration_minutes=input.duration_minutes, topics=list(input.topics), summary=input.summary,
@@ -138,14 +163,14 @@ class HomeVisitMutations:
             alert=(alert.severity, alert.category, alert.summary, alert.details) if alert else None,
         )
         return await _changed(info, RecordHomeVisitPayload, lambda: service.record(
-            info.context.principal, decode_id(input.home_visit_id, "HomeVisit"), entry))
+            info.context.viewer, decode_id(input.home_visit_id, "HomeVisit"), entry))
 
     @strawberry.mutation(description="The family's feedback on a completed visit, once.")
     async def give_home_visit_feedback(self, info: Info, input: inputs.GiveHomeVisitFeedbackInput
-                                       ) -> GiveHomeVisitFeedbackPayload:  # type: ignore[valid-type]
+                                       ) -> GiveHomeVisitFeedbackPayload:
         return await _changed(info, GiveHomeVisitFeedbackPayload, lambda: service.give_feedback(
-            info.context.principal, decode_id(input.home_visit_id, "HomeVisit"), input.stars, input.comment))
+            info.context.viewer, decode_id(input.home_visit_id, "HomeVisit"), input.stars, input.comment))
 
     @strawberry.mutation(description="Revoke the teacher's calendar feed address (a lost phone) and make a new one.")
     async def reset_home_visit_calendar_url(self, info: Info) -> ResetHomeVisitCalendarUrlPayload:
-        return ResetHomeVisitCalendarUrlPayload(url=await calendar.reset(info.context.principal))
+        return ResetHomeVisitCalendarUrlPayload(url=await calendar.reset(info.context.viewer))

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.common.enums import described_enum
+from schema.common.dataloaders import referenced, referenced_all
+from schema.common.enums import describe_enum
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
 from schema.organisation.types import Student, User
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 Info = strawberry.Info[Context, None]
 
-HomeVisitStatus = described_enum(
+describe_enum(
     enums.HomeVisitStatus, name="HomeVisitStatus", description="Where a home visit is in its life.",
     values={
         "PROPOSED": "The teacher offered slots; the family has to answer.",
@@ -34,15 +35,18 @@ HomeVisitStatus = described_enum(
         "MISSED": "Confirmed, but not recorded within 48 hours of its end.",
     },
 )
-HomeVisitDecision = described_enum(
+HomeVisitStatus = enums.HomeVisitStatus
+describe_enum(
     enums.HomeVisitDecision, name="HomeVisitDecision", description="The family's answer to a proposal.",
     values={"ACCEPT": "Accept one of the offered slots.", "PROPOSE_ALTERNATIVES": "Ask for other times.",
             "DECLINE": "Decline the visit."},
 )
-VisitSide = described_enum(
+HomeVisitDecision = enums.HomeVisitDecision
+describe_enum(
     enums.Side, name="VisitSide", description="Who ended a visit.",
     values={"SCHOOL": "The school (the lead teacher).", "FAMILY": "The family."},
 )
+VisitSide = enums.Side
 
 
 @strawberry.type(description="A span of time.")
@@ -61,7 +65,7 @@ class HomeVisitTransition:
 
     @strawberry.field(description="The person who made it.")
     async def actor(self, info: Info) -> User | None:
-        return User.of(await info.context.loaders.user.load(self._actor_id)) if self._actor_id else None
+        return User.of(await referenced(info.context.loaders.user.load(self._actor_id))) if self._actor_id else None
 
 
 @strawberry.type(description="What the family thought of a visit.")
@@ -135,16 +139,16 @@ class HomeVisit(Node):
 
     @strawberry.field(description="The student visited.")
     async def student(self, info: Info) -> Student:
-        return Student.of(await info.context.loaders.student.load(self._visit.row.student_id))  # type: ignore[attr-defined]
+        return Student.of(await referenced(info.context.loaders.student.load(self._visit.row.student_id)))
 
     @strawberry.field(description="The lead teacher.")
     async def teacher(self, info: Info) -> User:
-        return User.of(await info.context.loaders.user.load(self._visit.row.lead_teacher_id))  # type: ignore[attr-defined]
+        return User.of(await referenced(info.context.loaders.user.load(self._visit.row.lead_teacher_id)))
 
     @strawberry.field(description="Other teachers of the school who come along.")
     async def companions(self, info: Info) -> list[User]:
         ids = await info.context.loaders.visit_companions.load(self._visit.row.id)
-        return [User.of(u) for u in await info.context.loaders.user.load_many(ids)]
+        return [User.of(u) for u in await referenced_all(info.context.loaders.user.load_many(ids))]
 
     @strawberry.field(description="The visiting teachers' record, once completed; for the visiting teachers.")
     def record(self) -> HomeVisitRecord | None:
@@ -154,7 +158,7 @@ class HomeVisit(Node):
         return HomeVisitRecord(
             completed_at=row.completed_at, duration_minutes=row.record_duration_minutes or 0,
             topics=queries.record_topics(self._visit), summary=queries.record_summary(self._visit) or "",
-            follow_up_needed=bool(row.record_follow_up_needed), _alert_id=row.raised_alert_id,  # type: ignore[attr-defined]
+            follow_up_needed=bool(row.record_follow_up_needed), _alert_id=row.raised_alert_id,
         )
 
     @strawberry.field(description="The family's feedback, once given.")
@@ -169,7 +173,7 @@ class HomeVisit(Node):
         if not self._close:
             return None
         rows = await info.context.loaders.visit_transitions.load(self._visit.row.id)
-        return [HomeVisitTransition(status=r.to_status, at=r.at, side=r.side, _actor_id=r.actor_id)  # type: ignore[attr-defined]
+        return [HomeVisitTransition(status=r.to_status, at=r.at, side=r.side, _actor_id=r.actor_id)
                 for r in rows]
 
     @strawberry.field(description="Who ended it (cancelled or declined visits).")

@@ -8,7 +8,7 @@ import strawberry
 
 from schema.common.errors import UserError
 from schema.common.ids import decode_id
-from schema.common.mutations import payload_type, run, user_errors_field
+from schema.common.mutations import run, user_errors_field
 from schema.context import Context
 from schema.notices import inputs
 from schema.notices.types import Notice
@@ -16,14 +16,29 @@ from services.notices import queries, service
 
 Info = strawberry.Info[Context, None]
 
-SendNoticePayload = payload_type("SendNoticePayload", description="Result of `sendNotice`.",
-                                 notice=(Notice, "The notice, sent or scheduled."))
-ReadNoticePayload = payload_type("ReadNoticePayload", description="Result of `readNotice`.",
-                                 notice=(Notice, "The notice, with its content unless recalled."))
-ConfirmNoticePayload = payload_type("ConfirmNoticePayload", description="Result of `confirmNotice`.",
-                                    notice=(Notice, "The notice with the viewer's receipt."))
-RecallNoticePayload = payload_type("RecallNoticePayload", description="Result of `recallNotice`.",
-                                   notice=(Notice, "The notice, recalled or cancelled."))
+
+@strawberry.type(description="Result of `sendNotice`.")
+class SendNoticePayload:
+    notice: Notice | None = strawberry.field(default=None, description="The notice, sent or scheduled.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `readNotice`.")
+class ReadNoticePayload:
+    notice: Notice | None = strawberry.field(default=None, description="The notice, with its content unless recalled.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `confirmNotice`.")
+class ConfirmNoticePayload:
+    notice: Notice | None = strawberry.field(default=None, description="The notice with the viewer's receipt.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `recallNotice`.")
+class RecallNoticePayload:
+    notice: Notice | None = strawberry.field(default=None, description="The notice, recalled or cancelled.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `remindUnconfirmedNotice`.")
@@ -34,7 +49,7 @@ class RemindUnconfirmedNoticePayload:
 
 
 async def _notice(info: Info, notice_id: Any) -> Notice:
-    found = (await queries.visible_notices_by_id(info.context.principal, [notice_id]))[0]
+    found = (await queries.visible_notices_by_id(info.context.viewer, [notice_id]))[0]
     assert found is not None
     return Notice.of(found)
 
@@ -57,35 +72,35 @@ class NoticeMutations:
         "their children it reaches); each gets an inbox notification and a push. Teachers send to their classes, "
         "school administrators to their school or a grade of it, district administrators to their district."
     ))
-    async def send_notice(self, info: Info, input: inputs.SendNoticeInput) -> SendNoticePayload:  # type: ignore[valid-type]
+    async def send_notice(self, info: Info, input: inputs.SendNoticeInput) -> SendNoticePayload:
         draft = service.Draft(title=input.title, body=input.body, audience=_audience(input.audience),
                               mode=input.confirmation_mode, reply_options=input.reply_options,
                               deadline=input.deadline, scheduled_for=input.scheduled_for)
 
         async def action() -> Any:
-            sent = await service.send(info.context.principal, draft)
-            return SendNoticePayload(notice=await _notice(info, sent.id))  # type: ignore[operator]
+            sent = await service.send(info.context.viewer, draft)
+            return SendNoticePayload(notice=await _notice(info, sent.id))
 
         return await run(info, SendNoticePayload, action)
 
     @strawberry.mutation(description="Open a notice received: read (and its inbox notification), the first time; a "
                                      "READ_ONLY notice is confirmed so. A recalled one comes back without content.")
-    async def read_notice(self, info: Info, input: inputs.ReadNoticeInput) -> ReadNoticePayload:  # type: ignore[valid-type]
+    async def read_notice(self, info: Info, input: inputs.ReadNoticeInput) -> ReadNoticePayload:
         async def action() -> Any:
-            read = await service.read(info.context.principal, decode_id(input.notice_id, "Notice"))
-            return ReadNoticePayload(notice=await _notice(info, read.id))  # type: ignore[operator]
+            read = await service.read(info.context.viewer, decode_id(input.notice_id, "Notice"))
+            return ReadNoticePayload(notice=await _notice(info, read.id))
 
         return await run(info, ReadNoticePayload, action)
 
     @strawberry.mutation(description="Confirm a notice (SIGNATURE: with the full name; with reply options: one of "
                                      "them). Again: nothing changes but the reply, until the deadline.")
-    async def confirm_notice(self, info: Info, input: inputs.ConfirmNoticeInput) -> ConfirmNoticePayload:  # type: ignore[valid-type]
+    async def confirm_notice(self, info: Info, input: inputs.ConfirmNoticeInput) -> ConfirmNoticePayload:
         given = service.Confirmation(signature_name=input.signature_name,
                                      reply_option_id=str(input.reply_option_id) if input.reply_option_id else None)
 
         async def action() -> Any:
-            confirmed = await service.confirm(info.context.principal, decode_id(input.notice_id, "Notice"), given)
-            return ConfirmNoticePayload(notice=await _notice(info, confirmed.id))  # type: ignore[operator]
+            confirmed = await service.confirm(info.context.viewer, decode_id(input.notice_id, "Notice"), given)
+            return ConfirmNoticePayload(notice=await _notice(info, confirmed.id))
 
         return await run(info, ConfirmNoticePayload, action)
 
@@ -94,16 +109,16 @@ class NoticeMutations:
     async def remind_unconfirmed_notice(self, info: Info, input: inputs.SentNoticeInput
                                         ) -> RemindUnconfirmedNoticePayload:
         async def action() -> RemindUnconfirmedNoticePayload:
-            notice, reminded = await service.remind(info.context.principal, decode_id(input.notice_id, "Notice"))
+            notice, reminded = await service.remind(info.context.viewer, decode_id(input.notice_id, "Notice"))
             return RemindUnconfirmedNoticePayload(reminded_count=reminded, notice=await _notice(info, notice.id))
 
         return await run(info, RemindUnconfirmedNoticePayload, action)
 
     @strawberry.mutation(description="Recall a notice within 24 hours of sending (its recipients see it recalled, "
                                      "without content); a scheduled one is cancelled and reaches nobody.")
-    async def recall_notice(self, info: Info, input: inputs.SentNoticeInput) -> RecallNoticePayload:  # type: ignore[valid-type]
+    async def recall_notice(self, info: Info, input: inputs.SentNoticeInput) -> RecallNoticePayload:
         async def action() -> Any:
-            recalled = await service.recall(info.context.principal, decode_id(input.notice_id, "Notice"))
-            return RecallNoticePayload(notice=await _notice(info, recalled.id))  # type: ignore[operator]
+            recalled = await service.recall(info.context.viewer, decode_id(input.notice_id, "Notice"))
+            return RecallNoticePayload(notice=await _notice(info, recalled.id))
 
         return await run(info, RecallNoticePayload, action)

@@ -9,7 +9,8 @@ from typing import Annotated
 import strawberry
 
 from schema.common.connection import After, Connection, First, connection, page_window
-from schema.common.enums import described_enum
+from schema.common.dataloaders import referenced
+from schema.common.enums import describe_enum
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
 from schema.organisation.types import District, School, SchoolClass, Student, User
@@ -20,23 +21,26 @@ from services.notices.service import next_reminder_at
 
 Info = strawberry.Info[Context, None]
 
-NoticeConfirmationMode = described_enum(
+describe_enum(
     enums.NoticeConfirmationMode, name="NoticeConfirmationMode", description="How guardians confirm a notice.",
     values={"READ_ONLY": "Opening it is the confirmation.", "CONFIRM": "One tap.",
             "SIGNATURE": "The guardian types their full name."},
 )
-NoticeStatus = described_enum(
+NoticeConfirmationMode = enums.NoticeConfirmationMode
+describe_enum(
     enums.NoticeStatus, name="NoticeStatus", description="Where a notice stands.",
     values={"SCHEDULED": "To be sent at its time.", "SENT": "Sent.",
             "RECALLED": "Recalled after sending: recipients see it without content.",
             "CANCELLED": "Recalled before its time, or its sender lost the scope: it reached nobody."},
 )
-NoticeAudienceKind = described_enum(
+NoticeStatus = enums.NoticeStatus
+describe_enum(
     enums.NoticeAudienceKind, name="NoticeAudienceKind", description="Whom a notice was sent to.",
     values={"SCHOOL_CLASSES": "Classes of a school.", "SCHOOL_GRADE": "One grade of a school.",
             "SCHOOL": "A whole school.", "DISTRICT": "A district's schools.",
             "DISTRICT_PILOT_SCHOOLS": "A district's family-education pilot schools."},
 )
+NoticeAudienceKind = enums.NoticeAudienceKind
 
 
 @strawberry.type(description="A reply a guardian can give with their confirmation.")
@@ -59,11 +63,13 @@ class NoticeAudience:
 
     @strawberry.field(description="The school, of a class, grade or school notice.")
     async def school(self, info: Info) -> School | None:
-        return School.of(await info.context.loaders.school.load(self._school_id)) if self._school_id else None
+        if self._school_id is None:
+            return None
+        return School.of(await referenced(info.context.loaders.school.load(self._school_id)))
 
     @strawberry.field(description="The district the audience is in.")
     async def district(self, info: Info) -> District:
-        return District.of(await info.context.loaders.district.load(self._district_id))
+        return District.of(await referenced(info.context.loaders.district.load(self._district_id)))
 
 
 @strawberry.type(description="How many confirmed with one reply.")
@@ -82,7 +88,7 @@ class NoticeStats:
     replies: list[NoticeReplyCount] = strawberry.field(description="Confirmations per reply option.")
 
 
-def _children(info: Info, notice_id: uuid.UUID, guardian_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def _children(info: Info, notice_id: uuid.UUID, guardian_id: uuid.UUID):
     async def load() -> list[Student]:
         found = await info.context.loaders.notice_children.load((notice_id, guardian_id))
         students = await info.context.loaders.student.load_many([c.student_id for c in found])
@@ -109,7 +115,7 @@ class NoticeReceipt:
 
     @strawberry.field(description="The children it reached them through (one confirmation covers them all).")
     async def children(self, info: Info) -> list[Student]:
-        return await _children(info, self._row.notice_id, self._row.guardian_id)  # type: ignore[attr-defined]
+        return await _children(info, self._row.notice_id, self._row.guardian_id)
 
 
 @strawberry.type(description="A guardian a notice was sent to, for its sender.")
@@ -119,11 +125,11 @@ class NoticeRecipient:
 
     @strawberry.field(description="The guardian.")
     async def guardian(self, info: Info) -> User:
-        return User.of(await info.context.loaders.user.load(self._row.guardian_id))  # type: ignore[attr-defined]
+        return User.of(await referenced(info.context.loaders.user.load(self._row.guardian_id)))
 
     @strawberry.field(description="The children it reached them through.")
     async def children(self, info: Info) -> list[Student]:
-        return await _children(info, self._row.notice_id, self._row.guardian_id)  # type: ignore[attr-defined]
+        return await _children(info, self._row.notice_id, self._row.guardian_id)
 
 
 @strawberry.input(description="Narrows a notice's recipients.")
@@ -166,14 +172,14 @@ class Notice(Node):
 
     @strawberry.field(description="Who sent it.")
     async def sender(self, info: Info) -> User:
-        return User.of(await info.context.loaders.user.load(self._seen.row.sender_id))  # type: ignore[attr-defined]
+        return User.of(await referenced(info.context.loaders.user.load(self._seen.row.sender_id)))
 
     @strawberry.field(description="Whom it was sent to.")
     def audience(self) -> NoticeAudience:
         row = self._seen.row
         return NoticeAudience(kind=row.audience_kind, grade=row.grade,
                               _class_ids=[uuid.UUID(str(i)) for i in row.class_ids],
-                              _school_id=row.school_id, _district_id=row.district_id)  # type: ignore[attr-defined]
+                              _school_id=row.school_id, _district_id=row.district_id)
 
     @strawberry.field(description="The viewer's copy, for a recipient.")
     def viewer_receipt(self) -> NoticeReceipt | None:
@@ -213,7 +219,7 @@ class Notice(Node):
         filter: Annotated[NoticeRecipientFilter | None, strawberry.argument(description="Narrows the list.")] = None,
     ) -> Connection[NoticeRecipient] | None:
         size, position = page_window(first, after, info.context.language)
-        page = await queries.recipients(info.context.principal, self._seen,
+        page = await queries.recipients(info.context.viewer, self._seen,
                                         unconfirmed_only=bool(filter and filter.unconfirmed_only), first=size,
                                         after=position)
         if page is None:

@@ -47,7 +47,7 @@ class NotificationMutations:
                                      "harmless. Pushes to it are written in the request's Accept-Language.")
     async def register_push_device(self, info: Info, input: RegisterPushDeviceInput) -> RegisterPushDevicePayload:
         async def action() -> RegisterPushDevicePayload:
-            row = await service.register_device(info.context.principal, input.platform, input.token,
+            row = await service.register_device(info.context.viewer, input.platform, input.token,
                                                 info.context.language)
             return RegisterPushDevicePayload(device=PushDevice.of(row))
 
@@ -58,7 +58,7 @@ class NotificationMutations:
                                       ) -> MarkNotificationsReadPayload:
         async def action() -> MarkNotificationsReadPayload:
             ids = None if input.ids is None else [decode_id(i, "Notification") for i in input.ids]
-            unread = await service.mark_read(info.context.principal, ids=ids, everything=bool(input.all))
+            unread = await service.mark_read(info.context.viewer, ids=ids, everything=bool(input.all))
             return MarkNotificationsReadPayload(unread_count=unread)
 
         return await run(info, MarkNotificationsReadPayload, action)
@@ -69,5 +69,5 @@ class NotificationSubscriptions:
     @strawberry.subscription(description="The viewer's new notifications, live, while the app is open.")
     async def notification_received(self, info: Info) -> AsyncGenerator[Notification, None]:
         context = info.context
-        async for row in resumable(context, service.live(context.live.hub, context.principal.user_id)):
+        async for row in resumable(context, service.live(context.live.hub, context.viewer.user_id)):
             yield Notification.of(row, context.language)

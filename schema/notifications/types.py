@@ -7,26 +7,29 @@ import uuid
 
 import strawberry
 
-from schema.common.enums import described_enum
+from schema.common.enums import describe_enum
 from schema.common.ids import TYPE_CODES, to_global_id
 from schema.common.node import Node, gid, node_loader, resolve_node
 from schema.context import Context
 from services import enums
+from services.messages import Language
 from services.notifications import models, service
 from services.notifications.service import render
 
 Info = strawberry.Info[Context, None]
 
-NotificationKind = described_enum(
+describe_enum(
     enums.NotificationKind, name="NotificationKind", description="What a notification is about.",
     values={"ALERT": "A wellbeing alert.", "HOME_VISIT": "A home visit.", "COURSE": "A course or its session.",
             "CONSULTATION": "A guidance consultation.", "HANDOFF": "A student's record moved school.",
             "SYSTEM": "The programme itself.", "NOTICE": "A school notice to read or confirm."},
 )
-DevicePlatform = described_enum(
+NotificationKind = enums.NotificationKind
+describe_enum(
     enums.DevicePlatform, name="DevicePlatform", description="The phone's push platform.",
     values={"IOS": "Apple push.", "ANDROID": "Android push.", "HARMONY": "HarmonyOS push."},
 )
+DevicePlatform = enums.DevicePlatform
 
 
 @strawberry.type(description="A message in a person's inbox.")
@@ -39,8 +42,8 @@ class Notification(Node):
     _subject: strawberry.Private[tuple[str, uuid.UUID] | None]
 
     @classmethod
-    def of(cls, row: models.Notification, language: str) -> Notification:
-        title, body = render(row, language)  # type: ignore[arg-type]
+    def of(cls, row: models.Notification, language: Language) -> Notification:
+        title, body = render(row, language)
         subject = (row.subject_type, row.subject_id) if row.subject_type and row.subject_id else None
         return cls(id=gid("Notification", row.id), kind=row.kind, title=title, body=body, created_at=row.created_at,
                    read_at=row.read_at, _subject=subject)
@@ -63,11 +66,11 @@ class PushDevice(Node):
 
 @node_loader("Notification")
 async def _notification(context: Context, row_id: uuid.UUID) -> Notification | None:
-    row = await service.notification_of(context.principal, row_id)
+    row = await service.notification_of(context.viewer, row_id)
     return Notification.of(row, context.language) if row else None
 
 
 @node_loader("PushDevice")
 async def _device(context: Context, row_id: uuid.UUID) -> PushDevice | None:
-    row = await service.device_of(context.principal, row_id)
+    row = await service.device_of(context.viewer, row_id)
     return PushDevice.of(row) if row else None

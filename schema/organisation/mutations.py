@@ -101,7 +101,7 @@ class OrganisationMutations:
         async def action() -> CreateSchoolPayload:
             district_id = decode_id(input.district_id, "District")
             row = await service.create_school(
-                info.context.principal, district_id=district_id, name=input.name, stage=input.stage,
+                info.context.viewer, district_id=district_id, name=input.name, stage=input.stage,
                 is_pilot=input.is_family_education_pilot, address=input.address,
             )
             return CreateSchoolPayload(school=School.of(row))
@@ -113,7 +113,7 @@ class OrganisationMutations:
         async def action() -> UpdateSchoolPayload:
             school_id = decode_id(input.school_id, "School")
             row = await service.update_school(
-                info.context.principal, school_id=school_id, name=input.name,
+                info.context.viewer, school_id=school_id, name=input.name,
                 is_pilot=input.is_family_education_pilot,
                 address=UNSET if input.address is None else input.address.value,
             )
@@ -127,7 +127,7 @@ class OrganisationMutations:
             school_id = decode_id(input.school_id, "School")
             teacher_id = decode_id(input.homeroom_teacher_id, "User")
             row = await service.create_school_class(
-                info.context.principal, school_id=school_id, grade=input.grade, name=input.name,
+                info.context.viewer, school_id=school_id, grade=input.grade, name=input.name,
                 homeroom_teacher_id=teacher_id, homeroom_given=input.homeroom_teacher_id is not None,
             )
             return CreateSchoolClassPayload(school_class=SchoolClass.of(row))
@@ -142,7 +142,7 @@ class OrganisationMutations:
             class_id = decode_id(input.school_class_id, "SchoolClass")
             teacher_id = decode_id(input.teacher_id, "User")
             row = await service.assign_class_teacher(
-                info.context.principal, class_id=class_id, teacher_id=teacher_id, subject=input.subject
+                info.context.viewer, class_id=class_id, teacher_id=teacher_id, subject=input.subject
             )
             return AssignClassTeacherPayload(school_class=SchoolClass.of(row))
 
@@ -157,7 +157,7 @@ class OrganisationMutations:
         async def action() -> AssignRolePayload:
             scope, given = _scope(input.school_id, input.district_id, input.station_id)
             user, issued = await service.assign_role(
-                info.context.principal, phone=input.phone, display_name=input.display_name, role=input.role,
+                info.context.viewer, phone=input.phone, display_name=input.display_name, role=input.role,
                 scope=scope, given=given,
             )
             return AssignRolePayload(user=User.of(user), invitation=Invitation.of(issued))
@@ -170,7 +170,7 @@ class OrganisationMutations:
             user_id = decode_id(input.user_id, "User")
             scope, given = _scope(input.school_id, input.district_id, input.station_id)
             user = await service.revoke_role(
-                info.context.principal, user_id=user_id, role=input.role, scope=scope, given=given
+                info.context.viewer, user_id=user_id, role=input.role, scope=scope, given=given
             )
             return RevokeRolePayload(user=User.of(user))
 
@@ -181,7 +181,7 @@ class OrganisationMutations:
         async def action() -> EnrollStudentPayload:
             class_id = decode_id(input.school_class_id, "SchoolClass")
             row = await service.enroll_student(
-                info.context.principal, class_id=class_id, display_name=input.display_name, gender=input.gender,
+                info.context.viewer, class_id=class_id, display_name=input.display_name, gender=input.gender,
                 birth_date=input.birth_date, student_number=input.student_number,
             )
             return EnrollStudentPayload(student=Student.of(row))
@@ -196,7 +196,7 @@ class OrganisationMutations:
         async def action() -> LinkGuardianPayload:
             student_id = decode_id(input.student_id, "Student")
             guardianship, issued = await service.link_guardian(
-                info.context.principal, student_id=student_id, phone=input.phone,
+                info.context.viewer, student_id=student_id, phone=input.phone,
                 display_name=input.display_name, relationship=input.relationship, is_primary=input.is_primary,
                 home_address=input.home_address,
             )
@@ -212,7 +212,7 @@ class OrganisationMutations:
             student_id = decode_id(input.student_id, "Student")
             class_id = decode_id(input.to_school_class_id, "SchoolClass")
             student, _ = await service.transfer_student(
-                info.context.principal, student_id=student_id, to_class_id=class_id, reason=input.reason
+                info.context.viewer, student_id=student_id, to_class_id=class_id, reason=input.reason
             )
             return TransferStudentPayload(student=Student.of(student))
 
@@ -226,7 +226,7 @@ class OrganisationMutations:
         async def action() -> SetHomeAddressPayload:
             if input.address is strawberry.UNSET:  # erasing takes an explicit null, never a forgotten field
                 raise UserErrors.one(ErrorCode.INVALID_INPUT, "required", "address")
-            read = await home_addresses.set_own(info.context.principal, input.address, input.shared_with_co_guardians)
+            read = await home_addresses.set_own(info.context.viewer, input.address, input.shared_with_co_guardians)
             return SetHomeAddressPayload(home_address=HomeAddress.of(read))
 
         return await run(info, SetHomeAddressPayload, action)

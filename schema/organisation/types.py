@@ -13,7 +13,7 @@ from graphql.pyutils import AwaitableOrValue
 
 from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.dataloaders import referenced, then
-from schema.common.enums import described_enum
+from schema.common.enums import describe_enum
 from schema.common.lookahead import selects
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 Info = strawberry.Info[Context, None]
 
-Role = described_enum(
+describe_enum(
     RoleEnum,
     name="Role",
     description="What a person does in the programme; most roles hold in a scope.",
@@ -68,7 +68,8 @@ Role = described_enum(
         "CITY_ADMIN": "Administrator of the city's programme.",
     },
 )
-SchoolStage = described_enum(
+Role = RoleEnum
+describe_enum(
     SchoolStageEnum,
     name="SchoolStage",
     description="Stage of schooling a school teaches.",
@@ -79,16 +80,19 @@ SchoolStage = described_enum(
         "SENIOR_SECONDARY": "Senior secondary school, grades 10 to 12.",
     },
 )
-Gender = described_enum(
+SchoolStage = SchoolStageEnum
+describe_enum(
     GenderEnum, name="Gender", description="Gender of a student.",
     values={"FEMALE": "Female.", "MALE": "Male."},
 )
-GuardianRelationship = described_enum(
+Gender = GenderEnum
+describe_enum(
     GuardianRelationshipEnum,
     name="GuardianRelationship",
     description="How a guardian is related to the student.",
     values={"MOTHER": "Mother.", "FATHER": "Father.", "GRANDPARENT": "Grandparent.", "OTHER": "Another guardian."},
 )
+GuardianRelationship = GuardianRelationshipEnum
 
 
 def _viewer_is(info: Info, user_id: uuid.UUID) -> bool:
@@ -177,7 +181,7 @@ class ServiceStation(Node):
 
     @strawberry.field(description="District the station serves.")
     async def district(self, info: Info) -> District:
-        return District.of(await info.context.loaders.district.load(self._row.district_id))  # type: ignore[attr-defined]
+        return District.of(await referenced(info.context.loaders.district.load(self._row.district_id)))
 
     @strawberry.field(description="Where it is on the map.")
     def location(self) -> GeoPoint | None:
@@ -212,19 +216,19 @@ class RoleAssignmentType:
     async def school(self, info: Info) -> School | None:
         if self._grant.school_id is None:
             return None
-        return School.of(await info.context.loaders.school.load(self._grant.school_id))
+        return School.of(await referenced(info.context.loaders.school.load(self._grant.school_id)))
 
     @strawberry.field(description="District the role holds in (district counsellors and administrators).")
     async def district(self, info: Info) -> District | None:
         if self._grant.district_id is None:
             return None
-        return District.of(await info.context.loaders.district.load(self._grant.district_id))
+        return District.of(await referenced(info.context.loaders.district.load(self._grant.district_id)))
 
     @strawberry.field(description="Service station the role holds in (station staff).")
     async def station(self, info: Info) -> ServiceStation | None:
         if self._grant.station_id is None:
             return None
-        return ServiceStation.of(await info.context.loaders.station.load(self._grant.station_id))
+        return ServiceStation.of(await referenced(info.context.loaders.station.load(self._grant.station_id)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -255,7 +259,9 @@ class User(Node):
                    _row=_Unread(principal.user_id))
 
     async def _read(self, info: Info) -> UserRow:
-        return self._row if isinstance(self._row, UserRow) else await info.context.loaders.user.load(self._row.id)
+        if isinstance(self._row, UserRow):
+            return self._row
+        return await referenced(info.context.loaders.user.load(self._row.id))
 
     @strawberry.field(description="Mobile number with the middle digits hidden; for the person, their "
                                   "administrators and the staff of their children's classes.")
@@ -289,7 +295,7 @@ class User(Node):
         if not _viewer_is(info, self._row.id):
             return None
         size, position = page_window(first, after, info.context.language)
-        page = await notifications.inbox(info.context.principal, unread_only=bool(unread_only), first=size,
+        page = await notifications.inbox(info.context.viewer, unread_only=bool(unread_only), first=size,
                                          after=position)
         language = info.context.language
         return connection(page, lambda row: Item.of(row, language))
@@ -299,7 +305,7 @@ class User(Node):
     async def home_visit_calendar_url(self, info: Info) -> str | None:
         if not _viewer_is(info, self._row.id):
             return None
-        return await calendar.feed_url(info.context.principal)
+        return await calendar.feed_url(info.context.viewer)
 
     @strawberry.field(description="For the signed-in person: version of the privacy notice they accepted, if any.")
     async def accepted_privacy_notice_version(self, info: Info) -> str | None:
@@ -312,19 +318,19 @@ class User(Node):
     async def home_address(self, info: Info) -> HomeAddress | None:
         if not _viewer_is(info, self._row.id):
             return None
-        return HomeAddress.of(await home_addresses.own(info.context.principal))
+        return HomeAddress.of(await home_addresses.own(info.context.viewer))
 
     @strawberry.field(description="For the signed-in teacher: classes they are homeroom teacher of or teach.")
     async def classes(self, info: Info) -> list[SchoolClass]:
         if not _viewer_is(info, self._row.id):
             return []
-        return [SchoolClass.of(row) for row in await queries.classes_taught_by(info.context.principal)]
+        return [SchoolClass.of(row) for row in await queries.classes_taught_by(info.context.viewer)]
 
     @strawberry.field(description="For the signed-in guardian: their children, in every school.")
     async def children(self, info: Info) -> list[Student]:
         if not _viewer_is(info, self._row.id):
             return []
-        children = await queries.children_of(info.context.principal)
+        children = await queries.children_of(info.context.viewer)
         info.context.loaders.prime_children(children)
         return [Student.of(child.student) for child in children]
 
@@ -354,7 +360,7 @@ class User(Node):
         if not _viewer_is(info, self._row.id):
             return None
         size, position = page_window(first, after, info.context.language)
-        page = await courses.my_enrollments(info.context.principal, first=size, after=position,
+        page = await courses.my_enrollments(info.context.viewer, first=size, after=position,
                                             audience=filter.audience if filter else None)
         return connection(page, Item.of)
 
@@ -365,7 +371,7 @@ class User(Node):
 
         if not _viewer_is(info, self._row.id):
             return None
-        return await notices.unconfirmed_count(info.context.principal)
+        return await notices.unconfirmed_count(info.context.viewer)
 
     @strawberry.field(description="For the signed-in guardian: the school notices they received, newest sent first.")
     async def notices(
@@ -384,7 +390,7 @@ class User(Node):
         size, position = page_window(first, after, info.context.language)
         student_id = decode_id(filter.student_id, "Student") if filter and filter.student_id else None
         page = await notices.received(
-            info.context.principal, unconfirmed_only=bool(filter and filter.unconfirmed_only), student_id=student_id,
+            info.context.viewer, unconfirmed_only=bool(filter and filter.unconfirmed_only), student_id=student_id,
             impossible=bool(filter and filter.student_id and student_id is None), first=size, after=position)
         return connection(page, Item.of)
 
@@ -399,7 +405,7 @@ class User(Node):
         if not _viewer_is(info, self._row.id):
             return None
         size, position = page_window(first, after, info.context.language)
-        return connection(await notices.sent_by(info.context.principal, first=size, after=position), Item.of)
+        return connection(await notices.sent_by(info.context.viewer, first=size, after=position), Item.of)
 
     @strawberry.field(description="For the signed-in person: published 静待花开 episodes suiting a grade of their "
                                   "children, those not started first (newest published first), then those started "
@@ -413,7 +419,7 @@ class User(Node):
         if not _viewer_is(info, self._row.id):
             return None
         size, position = page_window(first, after, info.context.language)
-        return connection(await column.recommended(info.context.principal, first=size, after=position), Item.of)
+        return connection(await column.recommended(info.context.viewer, first=size, after=position), Item.of)
 
     @strawberry.field(description="For the signed-in person: the 静待花开 episodes they watched or read, most recent "
                                   "first (episodes since unpublished left out).")
@@ -428,7 +434,7 @@ class User(Node):
         if not _viewer_is(info, self._row.id):
             return None
         size, position = page_window(first, after, info.context.language)
-        page = await column.history(info.context.principal, finished_only=bool(finished_only), first=size,
+        page = await column.history(info.context.viewer, finished_only=bool(finished_only), first=size,
                                     after=position)
         return connection(page, Item.of)
 
@@ -443,7 +449,7 @@ class User(Node):
 
         if not _viewer_is(info, self._row.id):
             return None
-        found = await courses.own_training(info.context.principal, year)
+        found = await courses.own_training(info.context.viewer, year)
         return Figures(courses_completed=found.courses_completed, credit_hours=found.credit_hours)
 
     @strawberry.field(description="For the signed-in parent: their seats in course sessions, soonest first; "
@@ -461,7 +467,7 @@ class User(Node):
         if not _viewer_is(info, self._row.id):
             return None
         size, position = page_window(first, after, info.context.language)
-        page = await sessions.my_registrations(info.context.principal, upcoming=bool(filter and filter.upcoming),
+        page = await sessions.my_registrations(info.context.viewer, upcoming=bool(filter and filter.upcoming),
                                                first=size, after=position)
         return connection(page, Item.of)
 
@@ -480,7 +486,7 @@ class User(Node):
         if not _viewer_is(info, self._row.id):
             return None
         size, position = page_window(first, after, info.context.language)
-        page = await waitlists.my_places(info.context.principal, upcoming=bool(filter and filter.upcoming),
+        page = await waitlists.my_places(info.context.viewer, upcoming=bool(filter and filter.upcoming),
                                          first=size, after=position)
         return connection(page, Item.of)
 
@@ -501,8 +507,8 @@ class SchoolClass(Node):
 
     @strawberry.field(description="Homeroom teacher (班主任) of the class.")
     async def homeroom_teacher(self, info: Info) -> User | None:
-        teacher_id = self._row.homeroom_teacher_id  # type: ignore[attr-defined]
-        return User.of(await info.context.loaders.user.load(teacher_id)) if teacher_id else None
+        teacher_id = self._row.homeroom_teacher_id
+        return User.of(await referenced(info.context.loaders.user.load(teacher_id))) if teacher_id else None
 
     @strawberry.field(description="Teachers who teach the class, besides its homeroom teacher.")
     async def teachers(self, info: Info) -> list[User]:
@@ -615,7 +621,7 @@ class Student(Node):
         from schema.wellbeing.types import StudentWellbeing as Record
 
         principal = info.context.principal
-        school = await info.context.loaders.school.load(self._row.school_id)  # type: ignore[attr-defined]
+        school = await info.context.loaders.school.load(self._row.school_id)
         if principal is None or not wellbeing_queries.may_see_record(principal, school):
             return None
         return Record(_student_id=self._row.id)
@@ -652,11 +658,11 @@ class Guardianship:
         loaded = getattr(self._row, "_guardian", None)
         if isinstance(loaded, UserRow):
             return User.of(loaded)
-        return User.of(await info.context.loaders.user.load(self._row.guardian_id))  # type: ignore[attr-defined]
+        return User.of(await referenced(info.context.loaders.user.load(self._row.guardian_id)))
 
     @strawberry.field(description="The student.")
     async def student(self, info: Info) -> Student:
-        return Student.of(await info.context.loaders.student.load(self._row.student_id))  # type: ignore[attr-defined]
+        return Student.of(await referenced(info.context.loaders.student.load(self._row.student_id)))
 
     @strawberry.field(description="Indicates the guardian has a home address on file (never the address); for the "
                                   "student's guardians and the teachers who may propose a home visit to the student.")

@@ -6,21 +6,25 @@ from typing import Annotated, Any
 
 import strawberry
 
-from schema.common.mutations import payload_type, run
+from schema.common.errors import UserError
+from schema.common.mutations import run, user_errors_field
 from schema.context import Context
 from schema.roster.types import RosterFormat, RosterImport
 from services.roster import jobs, queries
 
 Info = strawberry.Info[Context, None]
 
-StartRosterImportPayload = payload_type("StartRosterImportPayload", description="Result of `startRosterImport`.",
-                                        roster_import=(RosterImport, "The import, queued."))
+
+@strawberry.type(description="Result of `startRosterImport`.")
+class StartRosterImportPayload:
+    roster_import: RosterImport | None = strawberry.field(default=None, description="The import, queued.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.input(description="A roster import to start.")
 class StartRosterImportInput:
     file: str = strawberry.field(description="A file (or folder) in the server's roster folder, by name.")
-    format: RosterFormat | None = strawberry.field(  # type: ignore[valid-type]
+    format: RosterFormat | None = strawberry.field(
         default=None, description="The format; by default OneRoster for a zip or a folder with manifest.csv.")
     dry_run: bool = strawberry.field(default=False, description="Plan only: say what would change, write nothing.")
     valid_schools_only: bool = strawberry.field(
@@ -44,11 +48,11 @@ class RosterMutations:
         "Import a roster file the city's system dropped in the server's roster folder: checked whole first (a "
         "problem refuses its school, or everything), then imported a school at a time in the background. City "
         "administrators import any school, district administrators their district's."))
-    async def start_roster_import(self, info: Info, input: StartRosterImportInput) -> StartRosterImportPayload:  # type: ignore[valid-type]
+    async def start_roster_import(self, info: Info, input: StartRosterImportInput) -> StartRosterImportPayload:
         async def action() -> Any:
             assert info.context.principal is not None
             started = await jobs.start(info.context.principal, file_name=input.file, format=input.format,
                                        dry_run=input.dry_run, valid_schools_only=input.valid_schools_only)
-            return StartRosterImportPayload(roster_import=RosterImport.of(started))  # type: ignore[operator]
+            return StartRosterImportPayload(roster_import=RosterImport.of(started))
 
         return await run(info, StartRosterImportPayload, action)

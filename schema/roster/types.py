@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from schema.common.enums import described_enum
+from schema.common.enums import describe_enum
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
 from services import enums
@@ -18,18 +18,20 @@ from services.roster.models import RosterRun
 
 Info = strawberry.Info[Context, None]
 
-RosterImportStatus = described_enum(
+describe_enum(
     enums.RosterRunStatus, name="RosterImportStatus", description="Where a roster import stands.",
     values={"QUEUED": "Waiting for the roster lane to read its file.",
             "RUNNING": "Importing, a school at a time.",
             "COMPLETED": "Done (a dry run: planned, nothing written).",
             "REFUSED": "Its file has problems: nothing was written (see problems)."},
 )
-RosterFormat = described_enum(
+RosterImportStatus = enums.RosterRunStatus
+describe_enum(
     enums.RosterFormat, name="RosterFormat", description="The format of a roster file.",
     values={"ONEROSTER": "OneRoster 1.2 CSV: a zip, or a folder with manifest.csv.",
             "XUEJI": "Student-status (学籍) spreadsheets: XLSX or CSV (UTF-8 or GB18030)."},
 )
+RosterFormat = enums.RosterFormat
 
 
 @strawberry.type(description="A problem the check found in the files: nothing of its school is written.")

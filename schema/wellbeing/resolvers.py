@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -25,27 +25,49 @@ from services.wellbeing import alerts, feed, queries
 from services.wellbeing.models import WellbeingAlert as AlertRow
 
 Info = strawberry.Info[Context, None]
+P = TypeVar("P")
 
 
-def _payload(name: str, description: str) -> type:
-    """The payload of a mutation that returns the alert it changed."""
-    namespace = {
-        "__annotations__": {"alert": WellbeingAlert | None, "user_errors": list[UserError]},
-        "alert": strawberry.field(default=None, description="The alert as it is now."),
-        "user_errors": user_errors_field(),
-    }
-    return strawberry.type(type(name, (), namespace), description=description)
+@strawberry.type(description="Result of `raiseWellbeingAlert`.")
+class RaiseWellbeingAlertPayload:
+    alert: WellbeingAlert | None = strawberry.field(default=None, description="The alert as it is now.")
+    user_errors: list[UserError] = user_errors_field()
 
 
-RaiseWellbeingAlertPayload = _payload("RaiseWellbeingAlertPayload", "Result of `raiseWellbeingAlert`.")
-AcknowledgeWellbeingAlertPayload = _payload("AcknowledgeWellbeingAlertPayload",
-                                            "Result of `acknowledgeWellbeingAlert`.")
-EscalateWellbeingAlertPayload = _payload("EscalateWellbeingAlertPayload", "Result of `escalateWellbeingAlert`.")
-AssignWellbeingAlertPayload = _payload("AssignWellbeingAlertPayload", "Result of `assignWellbeingAlert`.")
-AddWellbeingAlertNotePayload = _payload("AddWellbeingAlertNotePayload", "Result of `addWellbeingAlertNote`.")
-ResolveWellbeingAlertPayload = _payload("ResolveWellbeingAlertPayload", "Result of `resolveWellbeingAlert`.")
-ShareWellbeingAlertWithGuardiansPayload = _payload("ShareWellbeingAlertWithGuardiansPayload",
-                                                   "Result of `shareWellbeingAlertWithGuardians`.")
+@strawberry.type(description="Result of `acknowledgeWellbeingAlert`.")
+class AcknowledgeWellbeingAlertPayload:
+    alert: WellbeingAlert | None = strawberry.field(default=None, description="The alert as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `escalateWellbeingAlert`.")
+class EscalateWellbeingAlertPayload:
+    alert: WellbeingAlert | None = strawberry.field(default=None, description="The alert as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `assignWellbeingAlert`.")
+class AssignWellbeingAlertPayload:
+    alert: WellbeingAlert | None = strawberry.field(default=None, description="The alert as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `addWellbeingAlertNote`.")
+class AddWellbeingAlertNotePayload:
+    alert: WellbeingAlert | None = strawberry.field(default=None, description="The alert as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `resolveWellbeingAlert`.")
+class ResolveWellbeingAlertPayload:
+    alert: WellbeingAlert | None = strawberry.field(default=None, description="The alert as it is now.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `shareWellbeingAlertWithGuardians`.")
+class ShareWellbeingAlertWithGuardiansPayload:
+    alert: WellbeingAlert | None = strawberry.field(default=None, description="The alert as it is now.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `setEscalationPolicy`.")
@@ -54,10 +76,10 @@ class SetEscalationPolicyPayload:
     user_errors: list[UserError] = user_errors_field()
 
 
-async def _changed(info: Info, payload: type, change: Callable[[], Awaitable[AlertRow]]) -> object:
+async def _changed(info: Info, payload: Callable[..., P], change: Callable[[], Awaitable[AlertRow]]) -> P:
     """Run a change to an alert and return it as the viewer sees it now."""
 
-    async def action() -> object:
+    async def action() -> P:
         row = await change()
         visible = await Loaders(info.context.principal).visible_alert.load(row.id)
         return payload(alert=WellbeingAlert.of(visible) if visible else None)
@@ -85,7 +107,7 @@ class WellbeingQueries:
                 impossible=(filter.school_id is not None and school_id is None)
                 or (filter.student_id is not None and student_id is None),
             )
-        page = await queries.alerts(info.context.principal, wanted, first=size, after=position)
+        page = await queries.alerts(info.context.viewer, wanted, first=size, after=position)
         return connection(page, WellbeingAlert.of)
 
     @strawberry.field(description="Acknowledgement deadlines per severity.")
@@ -101,56 +123,56 @@ class WellbeingMutations:
         "paged at once (CRITICAL: the district too); if nobody acknowledges in time it moves up."
     ))
     async def raise_wellbeing_alert(self, info: Info, input: inputs.RaiseWellbeingAlertInput
-                                    ) -> RaiseWellbeingAlertPayload:  # type: ignore[valid-type]
+                                    ) -> RaiseWellbeingAlertPayload:
         return await _changed(info, RaiseWellbeingAlertPayload, lambda: alerts.raise_alert(
-            info.context.principal, student_id=decode_id(input.student_id, "Student"), severity=input.severity,
+            info.context.viewer, student_id=decode_id(input.student_id, "Student"), severity=input.severity,
             category=input.category, source=input.source, summary=input.summary, details=input.details,
         ))
 
     @strawberry.mutation(description="Acknowledge: the escalation clock stops. Acknowledging again changes nothing.")
     async def acknowledge_wellbeing_alert(self, info: Info, input: inputs.AcknowledgeWellbeingAlertInput
-                                          ) -> AcknowledgeWellbeingAlertPayload:  # type: ignore[valid-type]
+                                          ) -> AcknowledgeWellbeingAlertPayload:
         return await _changed(info, AcknowledgeWellbeingAlertPayload, lambda: alerts.acknowledge(
-            info.context.principal, decode_id(input.alert_id, "WellbeingAlert")))
+            info.context.viewer, decode_id(input.alert_id, "WellbeingAlert")))
 
     @strawberry.mutation(description="Move an alert up a level now, with a reason; the new level is paged.")
     async def escalate_wellbeing_alert(self, info: Info, input: inputs.EscalateWellbeingAlertInput
-                                       ) -> EscalateWellbeingAlertPayload:  # type: ignore[valid-type]
+                                       ) -> EscalateWellbeingAlertPayload:
         return await _changed(info, EscalateWellbeingAlertPayload, lambda: alerts.escalate(
-            info.context.principal, decode_id(input.alert_id, "WellbeingAlert"), input.reason))
+            info.context.viewer, decode_id(input.alert_id, "WellbeingAlert"), input.reason))
 
     @strawberry.mutation(description="Give an alert to a counsellor responsible for it; they are notified.")
     async def assign_wellbeing_alert(self, info: Info, input: inputs.AssignWellbeingAlertInput
-                                     ) -> AssignWellbeingAlertPayload:  # type: ignore[valid-type]
+                                     ) -> AssignWellbeingAlertPayload:
         return await _changed(info, AssignWellbeingAlertPayload, lambda: alerts.assign(
-            info.context.principal, decode_id(input.alert_id, "WellbeingAlert"), decode_id(input.assignee_id, "User")))
+            info.context.viewer, decode_id(input.alert_id, "WellbeingAlert"), decode_id(input.assignee_id, "User")))
 
     @strawberry.mutation(description="Add a note to an alert's timeline (counts as follow-up activity).")
     async def add_wellbeing_alert_note(self, info: Info, input: inputs.AddWellbeingAlertNoteInput
-                                       ) -> AddWellbeingAlertNotePayload:  # type: ignore[valid-type]
+                                       ) -> AddWellbeingAlertNotePayload:
         return await _changed(info, AddWellbeingAlertNotePayload, lambda: alerts.add_note(
-            info.context.principal, decode_id(input.alert_id, "WellbeingAlert"), input.body))
+            info.context.viewer, decode_id(input.alert_id, "WellbeingAlert"), input.body))
 
     @strawberry.mutation(description="Resolve an alert with what was done and how it ended.")
     async def resolve_wellbeing_alert(self, info: Info, input: inputs.ResolveWellbeingAlertInput
-                                      ) -> ResolveWellbeingAlertPayload:  # type: ignore[valid-type]
+                                      ) -> ResolveWellbeingAlertPayload:
         return await _changed(info, ResolveWellbeingAlertPayload, lambda: alerts.resolve(
-            info.context.principal, decode_id(input.alert_id, "WellbeingAlert"), input.resolution, input.outcome))
+            info.context.viewer, decode_id(input.alert_id, "WellbeingAlert"), input.resolution, input.outcome))
 
     @strawberry.mutation(description="Share a message with the child's guardians (they are notified); nothing "
                                      "else of the record reaches them.")
     async def share_wellbeing_alert_with_guardians(
         self, info: Info, input: inputs.ShareWellbeingAlertWithGuardiansInput
-    ) -> ShareWellbeingAlertWithGuardiansPayload:  # type: ignore[valid-type]
+    ) -> ShareWellbeingAlertWithGuardiansPayload:
         return await _changed(info, ShareWellbeingAlertWithGuardiansPayload, lambda: alerts.share_with_guardians(
-            info.context.principal, decode_id(input.alert_id, "WellbeingAlert"), input.message))
+            info.context.viewer, decode_id(input.alert_id, "WellbeingAlert"), input.message))
 
     @strawberry.mutation(description="Set the acknowledgement deadline of a severity (city administrator); "
                                      "alerts already raised keep the deadline they were raised with.")
     async def set_escalation_policy(self, info: Info, input: inputs.SetEscalationPolicyInput
                                     ) -> SetEscalationPolicyPayload:
         async def action() -> SetEscalationPolicyPayload:
-            row = await alerts.set_policy(info.context.principal, input.severity, input.acknowledge_within_minutes)
+            row = await alerts.set_policy(info.context.viewer, input.severity, input.acknowledge_within_minutes)
             return SetEscalationPolicyPayload(policy=EscalationPolicy.of(row))
 
         return await run(info, SetEscalationPolicyPayload, action)
@@ -174,7 +196,7 @@ class WellbeingSubscriptions:
         context = info.context
         async for item in resumable(context, feed.replay_then_live(context.live.feed, cursor)):
             # The principal is refreshed by the connection's watchdog when access changes.
-            tier = feed.tier_for(context.principal, item)
+            tier = feed.tier_for(context.viewer, item)
             if tier is None:
                 continue
             context.loaders = Loaders(context.principal, primed={

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from schema.common.connection import After, Connection, First, connection, page_window
-from schema.common.enums import described_enum
+from schema.common.dataloaders import referenced
+from schema.common.enums import describe_enum
 from schema.common.node import Node, gid, node_loader
 from schema.common.shared_render import SharedRender
 from schema.context import Context
@@ -28,47 +29,55 @@ if TYPE_CHECKING:
 
 Info = strawberry.Info[Context, None]
 
-AlertSeverity = described_enum(enums.AlertSeverity, name="AlertSeverity", description="How serious a concern is.",
-                               values={"LOW": "Low: acknowledge within days.", "MEDIUM": "Medium: within a day.",
-                                       "HIGH": "High: within hours.", "CRITICAL": "Critical: a possible crisis, "
-                                       "acknowledge within minutes; the district is paged at once."})
-AlertCategory = described_enum(enums.AlertCategory, name="AlertCategory", description="What the concern is about.",
-                               values={"SELF_HARM_RISK": "Risk of self-harm.", "BULLYING": "Bullying.",
-                                       "FAMILY_CONFLICT": "Conflict at home.",
-                                       "ANXIETY_DEPRESSION": "Anxiety or low mood.", "BEHAVIOUR": "Behaviour.",
-                                       "ATTENDANCE": "Absence from school.", "OTHER": "Something else."})
-AlertSource = described_enum(enums.AlertSource, name="AlertSource", description="How the concern came to light.",
-                             values={"TEACHER_OBSERVATION": "A teacher noticed it.",
-                                     "GUARDIAN_REPORT": "A guardian reported it.",
-                                     "HOME_VISIT": "It came up on a home visit.", "SCREENING": "A screening found it.",
-                                     "COUNSELLOR": "A counsellor raised it.",
-                                     "INSTRUCTOR": "A guidance instructor raised it."})
-AlertStatus = described_enum(enums.AlertStatus, name="AlertStatus", description="Where an alert is in its life.",
-                             values={"OPEN": "Waiting to be acknowledged; the escalation clock runs.",
-                                     "ACKNOWLEDGED": "Someone responsible has taken it on.",
-                                     "RESOLVED": "Closed with a resolution and an outcome."})
-EscalationLevel = described_enum(enums.EscalationLevel, name="EscalationLevel",
-                                 description="Who is responsible for an alert now.",
-                                 values={"SCHOOL": "The counsellors of the student's school.",
-                                         "DISTRICT": "The district's mental-health centre.",
-                                         "CITY": "The city's mental-health centre (the last responder)."})
-AlertEventKind = described_enum(enums.AlertEventKind, name="AlertEventKind",
-                                description="What happened to an alert.",
-                                values={"RAISED": "It was raised.", "NOTIFIED": "A level was paged.",
-                                        "ACKNOWLEDGED": "It was acknowledged.", "ESCALATED": "It moved up a level.",
-                                        "ASSIGNED": "A counsellor was assigned.", "NOTE_ADDED": "A note was added.",
-                                        "SHARED_WITH_GUARDIANS": "A message was shared with the guardians.",
-                                        "RESOLVED": "It was resolved.",
-                                        "HANDOFF": "The student moved school; the record followed."})
-AlertOutcome = described_enum(enums.AlertOutcome, name="AlertOutcome", description="How an alert ended.",
-                              values={"SUPPORTED_IN_SCHOOL": "Supported at school.",
-                                      "REFERRED_TO_SPECIALIST": "Referred to a specialist.",
-                                      "REFERRED_TO_HOSPITAL": "Referred to a hospital.",
-                                      "NO_ACTION_NEEDED": "No action was needed.", "OTHER": "Something else."})
-WatchLevel = described_enum(enums.WatchLevel, name="WatchLevel", description="How closely a student is watched.",
-                            values={"NONE": "No open alert and none resolved in the last 90 days.",
-                                    "ATTENTION": "An open LOW or MEDIUM alert, or one resolved in the last 90 days.",
-                                    "KEY_CONCERN": "An open HIGH alert.", "CRISIS": "An open CRITICAL alert."})
+describe_enum(enums.AlertSeverity, name="AlertSeverity", description="How serious a concern is.",
+              values={"LOW": "Low: acknowledge within days.", "MEDIUM": "Medium: within a day.",
+                      "HIGH": "High: within hours.", "CRITICAL": "Critical: a possible crisis, "
+                      "acknowledge within minutes; the district is paged at once."})
+AlertSeverity = enums.AlertSeverity
+describe_enum(enums.AlertCategory, name="AlertCategory", description="What the concern is about.",
+              values={"SELF_HARM_RISK": "Risk of self-harm.", "BULLYING": "Bullying.",
+                      "FAMILY_CONFLICT": "Conflict at home.",
+                      "ANXIETY_DEPRESSION": "Anxiety or low mood.", "BEHAVIOUR": "Behaviour.",
+                      "ATTENDANCE": "Absence from school.", "OTHER": "Something else."})
+AlertCategory = enums.AlertCategory
+describe_enum(enums.AlertSource, name="AlertSource", description="How the concern came to light.",
+              values={"TEACHER_OBSERVATION": "A teacher noticed it.",
+                      "GUARDIAN_REPORT": "A guardian reported it.",
+                      "HOME_VISIT": "It came up on a home visit.", "SCREENING": "A screening found it.",
+                      "COUNSELLOR": "A counsellor raised it.",
+                      "INSTRUCTOR": "A guidance instructor raised it."})
+AlertSource = enums.AlertSource
+describe_enum(enums.AlertStatus, name="AlertStatus", description="Where an alert is in its life.",
+              values={"OPEN": "Waiting to be acknowledged; the escalation clock runs.",
+                      "ACKNOWLEDGED": "Someone responsible has taken it on.",
+                      "RESOLVED": "Closed with a resolution and an outcome."})
+AlertStatus = enums.AlertStatus
+describe_enum(enums.EscalationLevel, name="EscalationLevel",
+              description="Who is responsible for an alert now.",
+              values={"SCHOOL": "The counsellors of the student's school.",
+                      "DISTRICT": "The district's mental-health centre.",
+                      "CITY": "The city's mental-health centre (the last responder)."})
+EscalationLevel = enums.EscalationLevel
+describe_enum(enums.AlertEventKind, name="AlertEventKind",
+              description="What happened to an alert.",
+              values={"RAISED": "It was raised.", "NOTIFIED": "A level was paged.",
+                      "ACKNOWLEDGED": "It was acknowledged.", "ESCALATED": "It moved up a level.",
+                      "ASSIGNED": "A counsellor was assigned.", "NOTE_ADDED": "A note was added.",
+                      "SHARED_WITH_GUARDIANS": "A message was shared with the guardians.",
+                      "RESOLVED": "It was resolved.",
+                      "HANDOFF": "The student moved school; the record followed."})
+AlertEventKind = enums.AlertEventKind
+describe_enum(enums.AlertOutcome, name="AlertOutcome", description="How an alert ended.",
+              values={"SUPPORTED_IN_SCHOOL": "Supported at school.",
+                      "REFERRED_TO_SPECIALIST": "Referred to a specialist.",
+                      "REFERRED_TO_HOSPITAL": "Referred to a hospital.",
+                      "NO_ACTION_NEEDED": "No action was needed.", "OTHER": "Something else."})
+AlertOutcome = enums.AlertOutcome
+describe_enum(enums.WatchLevel, name="WatchLevel", description="How closely a student is watched.",
+              values={"NONE": "No open alert and none resolved in the last 90 days.",
+                      "ATTENTION": "An open LOW or MEDIUM alert, or one resolved in the last 90 days.",
+                      "KEY_CONCERN": "An open HIGH alert.", "CRISIS": "An open CRITICAL alert."})
+WatchLevel = enums.WatchLevel
 
 
 @strawberry.type(description="An entry of an alert's timeline.")
@@ -81,7 +90,7 @@ class AlertTimelineEntry:
 
     @strawberry.field(description="Who did it; null for the escalation engine.")
     async def actor(self, info: Info) -> User | None:
-        return User.of(await info.context.loaders.user.load(self._actor_id)) if self._actor_id else None
+        return User.of(await referenced(info.context.loaders.user.load(self._actor_id))) if self._actor_id else None
 
 
 def _timeline_entry(entry: queries.TimelineEntry, info: Info) -> AlertTimelineEntry:
@@ -129,21 +138,21 @@ class WellbeingAlert(Node):
 
     @strawberry.field(description="The student it is about.")
     async def student(self, info: Info) -> Student:
-        return Student.of(await info.context.loaders.student.load(self._alert.row.student_id))  # type: ignore[attr-defined]
+        return Student.of(await referenced(info.context.loaders.student.load(self._alert.row.student_id)))
 
     @strawberry.field(description="Who acknowledged it.")
     async def acknowledged_by(self, info: Info) -> User | None:
-        user_id = self._alert.row.acknowledged_by_id  # type: ignore[attr-defined]
-        return User.of(await info.context.loaders.user.load(user_id)) if user_id else None
+        user_id = self._alert.row.acknowledged_by_id
+        return User.of(await referenced(info.context.loaders.user.load(user_id))) if user_id else None
 
     @strawberry.field(description="The counsellor following it up.")
     async def assignee(self, info: Info) -> User | None:
-        user_id = self._alert.row.assignee_id  # type: ignore[attr-defined]
-        return User.of(await info.context.loaders.user.load(user_id)) if user_id else None
+        user_id = self._alert.row.assignee_id
+        return User.of(await referenced(info.context.loaders.user.load(user_id))) if user_id else None
 
     @strawberry.field(description="Who raised it.")
     async def raised_by(self, info: Info) -> User | None:
-        return User.of(await info.context.loaders.user.load(self._alert.row.raised_by_id))  # type: ignore[attr-defined]
+        return User.of(await referenced(info.context.loaders.user.load(self._alert.row.raised_by_id)))
 
     @strawberry.field(description="What whoever raised it wrote beyond the summary. Every read is audited.")
     async def details(self, info: Info) -> str | None:
@@ -214,7 +223,7 @@ class WellbeingShare(Node):
 
     @strawberry.field(description="The counsellor who wrote it.")
     async def counsellor(self, info: Info) -> User:
-        return User.of(await info.context.loaders.user.load(self._counsellor_id))
+        return User.of(await referenced(info.context.loaders.user.load(self._counsellor_id)))
 
 
 @strawberry.type(description="A move of the student to another school; the wellbeing record followed.")
@@ -225,11 +234,11 @@ class WellbeingHandoff:
 
     @strawberry.field(description="School the student left.")
     async def from_school(self, info: Info) -> School:
-        return School.of(await info.context.loaders.school.load(self._from))
+        return School.of(await referenced(info.context.loaders.school.load(self._from)))
 
     @strawberry.field(description="School the student joined.")
     async def to_school(self, info: Info) -> School:
-        return School.of(await info.context.loaders.school.load(self._to))
+        return School.of(await referenced(info.context.loaders.school.load(self._to)))
 
 
 @strawberry.type(description="A student's wellbeing record, which follows them across school stages.")
@@ -243,12 +252,12 @@ class StudentWellbeing:
     @strawberry.field(description="Moves between schools, oldest first.")
     async def handoffs(self, info: Info) -> list[WellbeingHandoff]:
         rows = await info.context.loaders.handoffs_by_student.load(self._student_id)
-        return [WellbeingHandoff(at=r.at, _from=r.from_school_id, _to=r.to_school_id) for r in rows]  # type: ignore[attr-defined]
+        return [WellbeingHandoff(at=r.at, _from=r.from_school_id, _to=r.to_school_id) for r in rows]
 
     @strawberry.field(description="The student's alerts the viewer may see, newest first.")
     async def alerts(self, info: Info, first: First = 20, after: After = None) -> Connection[WellbeingAlert]:
         size, position = page_window(first, after, info.context.language)
-        page = await queries.alerts(info.context.principal, queries.AlertFilter(student_id=self._student_id),
+        page = await queries.alerts(info.context.viewer, queries.AlertFilter(student_id=self._student_id),
                                     first=size, after=position)
         return connection(page, WellbeingAlert.of)
 
@@ -277,5 +286,5 @@ async def _share(context: Context, row_id: uuid.UUID) -> WellbeingShare | None:
     student_id = await queries.share_student(row_id)
     if student_id is None:
         return None
-    shares = await queries.shares_for_guardians(context.principal, student_id, share_id=row_id)
+    shares = await queries.shares_for_guardians(context.viewer, student_id, share_id=row_id)
     return WellbeingShare.of(shares[0]) if shares else None

@@ -120,7 +120,7 @@ async def _editable(actor: Principal, episode_id: uuid.UUID | None) -> ColumnEpi
     episode = await queries.visible_episode(actor, episode_id)
     if episode is None:
         raise UserErrors.not_found("episodeId")
-    access.require(access.may_edit_episode(actor, episode.district_id))  # type: ignore[attr-defined]
+    access.require(access.may_edit_episode(actor, episode.district_id))
     return episode
 
 

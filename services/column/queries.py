@@ -43,7 +43,7 @@ async def belongs_to(viewer: Principal) -> frozenset[uuid.UUID]:
     return access.districts_belonged_to(viewer, await _family_districts(viewer))
 
 
-async def _visible(viewer: Principal):  # type: ignore[no-untyped-def]
+async def _visible(viewer: Principal):
     return ColumnEpisode.filter(access.visible_episodes(viewer, await belongs_to(viewer)))
 
 
@@ -76,7 +76,7 @@ async def _grade_band_of_child(viewer: Principal, student_id: uuid.UUID) -> Grad
     student = await Student.filter(access.visible_students(viewer)).get_or_none(id=student_id)
     if student is None:
         return None
-    return band_of((await SchoolClass.get(id=student.school_class_id)).grade)  # type: ignore[attr-defined]
+    return band_of((await SchoolClass.get(id=student.school_class_id)).grade)
 
 
 async def episodes(viewer: Principal, wanted: EpisodeFilter, *, first: int, after: paging.Position | None
@@ -137,7 +137,7 @@ async def recommended(viewer: Principal, *, first: int, after: paging.Position |
         return paging.fixed([], key=lambda e: (0,), first=first, after=after)
     suiting = (await _visible(viewer)).filter(status=ColumnEpisodeStatus.PUBLISHED)
     matching = [e for e in await suiting if set(e.grade_bands) & set(bands)]
-    progress = {p.episode_id: p for p in await ColumnProgress.filter(  # type: ignore[attr-defined]
+    progress = {p.episode_id: p for p in await ColumnProgress.filter(
         user_id=viewer.user_id, episode_id__in=[e.id for e in matching])}
     left = [e for e in matching if not (e.id in progress and progress[e.id].finished_at is not None)]
 
@@ -180,11 +180,11 @@ async def record_progress(viewer: Principal, episode_id: uuid.UUID | None, posit
     async with in_transaction() as tx:
         await tx.execute_query(_RECORD, [new_id(), episode.id, viewer.user_id, position_seconds, finished,
                                          episode.duration_seconds])
-        return await ColumnProgress.get(episode_id=episode.id, user_id=viewer.user_id).using_db(tx)
+        return await ColumnProgress.get(episode_id=episode.id, user_id=viewer.user_id, using_db=tx)
 
 
 async def viewer_progress(viewer: Principal, episode_ids: Sequence[uuid.UUID]) -> list[ColumnProgress | None]:
-    found = {p.episode_id: p for p in await ColumnProgress.filter(  # type: ignore[attr-defined]
+    found = {p.episode_id: p for p in await ColumnProgress.filter(
         user_id=viewer.user_id, episode_id__in=list(episode_ids))}
     return [found.get(i) for i in episode_ids]
 
@@ -246,7 +246,7 @@ SELECT p.episode_id, b.district_id, count(*), count(p.finished_at)
 async def stats(viewer: Principal, episodes: Sequence[ColumnEpisode]) -> list[EpisodeStats | None]:
     """Views and completions since publishing, in all and per district, for who may edit each
     episode; a district administrator sees their district's figures only (as the total, and its row)."""
-    editable = [e for e in episodes if access.may_edit_episode(viewer, e.district_id)]  # type: ignore[attr-defined]
+    editable = [e for e in episodes if access.may_edit_episode(viewer, e.district_id)]
     if not editable:
         return [None] * len(episodes)
     only = None if viewer.is_city_admin else next(iter(viewer.admin_districts))

@@ -106,7 +106,7 @@ async def book(actor: Principal, booking: Booking) -> Consultation:
     window = await within_availability(instructor, booking.starts_at, ends_at)
     if window is None:
         raise UserErrors.one(ErrorCode.CONFLICT, "outside_availability", "startsAt")
-    station_id = station.id if station else (window.station_id if booking.mode == ConsultationMode.IN_PERSON  # type: ignore[attr-defined]
+    station_id = station.id if station else (window.station_id if booking.mode == ConsultationMode.IN_PERSON
                                               else None)
     async with in_transaction() as tx:
         consultation_id = new_id()
@@ -116,7 +116,7 @@ async def book(actor: Principal, booking: Booking) -> Consultation:
             starts_at=booking.starts_at, ends_at=ends_at, using_db=tx)
         await book_instructor(instructor.id, booking.starts_at, ends_at, tx, consultation_id=consultation.id,
                               field="startsAt")
-        wakeups = await _tell([instructor.user_id], consultation, "consultation_requested_title",  # type: ignore[attr-defined]
+        wakeups = await _tell([instructor.user_id], consultation, "consultation_requested_title",
                               "consultation_requested_body", tx)
     await outbox.flush(wakeups)
     return consultation
@@ -127,8 +127,8 @@ async def _locked(actor: Principal, consultation_id: uuid.UUID | None, tx: BaseD
     consultation = await Consultation.select_for_update().using_db(tx).get_or_none(id=consultation_id) \
         if consultation_id else None
     if consultation is not None:
-        instructor = await Instructor.get(id=consultation.instructor_id).using_db(tx)  # type: ignore[attr-defined]
-        if actor.user_id in (consultation.guardian_id, instructor.user_id):  # type: ignore[attr-defined]
+        instructor = await Instructor.get(id=consultation.instructor_id, using_db=tx)
+        if actor.user_id in (consultation.guardian_id, instructor.user_id):
             return consultation, instructor
     raise UserErrors.not_found("consultationId")
 
@@ -141,7 +141,7 @@ async def respond(actor: Principal, consultation_id: uuid.UUID | None, accept: b
                   ) -> Consultation:
     async with in_transaction() as tx:
         consultation, instructor = await _locked(actor, consultation_id, tx)
-        access.require(access.is_consultation_instructor(actor, instructor.user_id))  # type: ignore[attr-defined]
+        access.require(access.is_consultation_instructor(actor, instructor.user_id))
         if consultation.status != ConsultationStatus.REQUESTED:
             raise UserErrors.one(ErrorCode.INVALID_STATE, "consultation_wrong_state", "consultationId")
         checks = Checks()
@@ -157,7 +157,7 @@ async def respond(actor: Principal, consultation_id: uuid.UUID | None, accept: b
             title, body = "consultation_declined_title", "consultation_declined_body"
         await Consultation.filter(id=consultation.id).using_db(tx).update(status=consultation.status,
                                                                           reason_sealed=consultation.reason_sealed)
-        wakeups = await _tell([consultation.guardian_id], consultation, title, body, tx)  # type: ignore[attr-defined]
+        wakeups = await _tell([consultation.guardian_id], consultation, title, body, tx)
     await outbox.flush(wakeups)
     return consultation
 
@@ -170,7 +170,7 @@ async def cancel(actor: Principal, consultation_id: uuid.UUID | None, reason: st
         checks = Checks()
         clean = checks.text("reason", reason, max_length=500, required=False)
         checks.raise_if_any()
-        by_family = actor.user_id == consultation.guardian_id  # type: ignore[attr-defined]
+        by_family = actor.user_id == consultation.guardian_id
         consultation.status = ConsultationStatus.CANCELLED
         consultation.cancelled_by = ConsultationParty.FAMILY if by_family else ConsultationParty.INSTRUCTOR
         consultation.reason_sealed = _seal(clean, "reason", consultation.id)
@@ -178,7 +178,7 @@ async def cancel(actor: Principal, consultation_id: uuid.UUID | None, reason: st
             status=consultation.status, cancelled_by=consultation.cancelled_by,
             reason_sealed=consultation.reason_sealed)
         await _release(consultation, tx)
-        other = instructor.user_id if by_family else consultation.guardian_id  # type: ignore[attr-defined]
+        other = instructor.user_id if by_family else consultation.guardian_id
         wakeups = await _tell([other], consultation, "consultation_cancelled_title", "consultation_cancelled_body", tx)
     await outbox.flush(wakeups)
     return consultation
@@ -188,7 +188,7 @@ async def complete(actor: Principal, consultation_id: uuid.UUID | None, notes: s
                    follow_up_recommended: bool) -> Consultation:
     async with in_transaction() as tx:
         consultation, instructor = await _locked(actor, consultation_id, tx)
-        access.require(access.is_consultation_instructor(actor, instructor.user_id))  # type: ignore[attr-defined]
+        access.require(access.is_consultation_instructor(actor, instructor.user_id))
         if consultation.status != ConsultationStatus.CONFIRMED or consultation.starts_at > await db.now(tx):
             raise UserErrors.one(ErrorCode.INVALID_STATE, "consultation_wrong_state", "consultationId")
         checks = Checks()
@@ -204,7 +204,7 @@ async def complete(actor: Principal, consultation_id: uuid.UUID | None, notes: s
             status=consultation.status, guardian_summary_sealed=consultation.guardian_summary_sealed,
             follow_up_recommended=follow_up_recommended, completed_at=consultation.completed_at,
             notes_sealed=consultation.notes_sealed)
-        wakeups = await _tell([consultation.guardian_id], consultation, "consultation_completed_title",  # type: ignore[attr-defined]
+        wakeups = await _tell([consultation.guardian_id], consultation, "consultation_completed_title",
                               "consultation_completed_body", tx)
     await outbox.flush(wakeups)
     return consultation
@@ -251,7 +251,7 @@ async def instructor_ratings(instructor_ids: Sequence[uuid.UUID]) -> list[Rating
 
 def notes_of(viewer: Principal | None, consultation: Consultation, instructor: Instructor) -> str | None:
     """The instructor's private notes, for the instructor alone (None for anyone else)."""
-    if not access.may_read_consultation_notes(viewer, instructor.user_id):  # type: ignore[attr-defined]
+    if not access.may_read_consultation_notes(viewer, instructor.user_id):
         return None
     return unseal(consultation, "notes")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
@@ -99,7 +100,7 @@ async def offer_at_school(actor: Principal, course_id: uuid.UUID | None, school_
     school = await School.get_or_none(id=school_id) if school_id else None
     if school is None:
         raise UserErrors.not_found("schoolId")
-    access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
+    access.require(access.may_administer_school(actor, school.id, school.district_id))
     if not school.is_family_education_pilot:
         raise UserErrors.one(ErrorCode.INVALID_STATE, "not_a_pilot_school", "schoolId")
     try:
@@ -149,7 +150,7 @@ async def _grade_of_visible_student(viewer: Principal, student_id: uuid.UUID) ->
     student = await Student.filter(id=student_id).filter(access.visible_students(viewer)).first()
     if student is None:
         return None
-    school_class = await SchoolClass.get(id=student.school_class_id)  # type: ignore[attr-defined]
+    school_class = await SchoolClass.get(id=student.school_class_id)
     return school_class.grade
 
 
@@ -164,7 +165,7 @@ async def lessons_by_id(ids: Sequence[uuid.UUID]) -> list[Lesson | None]:
 async def lessons_of(course_ids: Sequence[uuid.UUID]) -> list[list[Lesson]]:
     grouped: dict[uuid.UUID, list[Lesson]] = defaultdict(list)
     for lesson in await Lesson.filter(course_id__in=list(course_ids)).order_by("position"):
-        grouped[lesson.course_id].append(lesson)  # type: ignore[attr-defined]
+        grouped[lesson.course_id].append(lesson)
     return [grouped.get(i, []) for i in course_ids]
 
 
@@ -203,7 +204,7 @@ async def offering_schools(course_ids: Sequence[uuid.UUID]) -> list[list[uuid.UU
 
 
 async def enrollments_of_viewer(viewer: Principal, course_ids: Sequence[uuid.UUID]) -> list[Enrollment | None]:
-    found = {e.course_id: e for e in await Enrollment.filter(  # type: ignore[attr-defined]
+    found = {e.course_id: e for e in await Enrollment.filter(
         access.own_family_rows(viewer), course_id__in=list(course_ids))}
     return [found.get(i) for i in course_ids]
 
@@ -282,15 +283,15 @@ async def complete_lesson(actor: Principal, enrollment_id: uuid.UUID | None, les
             id=enrollment_id, guardian_id=actor.user_id) if enrollment_id else None
         if enrollment is None:
             raise UserErrors.not_found("enrollmentId")
-        lesson = await Lesson.get_or_none(id=lesson_id, course_id=enrollment.course_id).using_db(tx) \
-            if lesson_id else None  # type: ignore[attr-defined]
+        lesson = await Lesson.get_or_none(id=lesson_id, course_id=enrollment.course_id, using_db=tx) \
+            if lesson_id else None
         if lesson is None:
             raise UserErrors.not_found("lessonId")
         await tx.execute_query(
             "INSERT INTO lesson_completion (id, enrollment_id, lesson_id, completed_at) VALUES ($1, $2, $3, now()) "
             "ON CONFLICT (enrollment_id, lesson_id) DO NOTHING", [new_id(), enrollment.id, lesson.id])
         done = await LessonCompletion.filter(enrollment_id=enrollment.id).using_db(tx).count()
-        total = await Lesson.filter(course_id=enrollment.course_id).using_db(tx).count()  # type: ignore[attr-defined]
+        total = await Lesson.filter(course_id=enrollment.course_id).using_db(tx).count()
         changes: dict[str, object] = {"completed_lessons": done}
         if done == total and enrollment.completed_at is None:
             now = await db.now(tx)
@@ -301,10 +302,10 @@ async def complete_lesson(actor: Principal, enrollment_id: uuid.UUID | None, les
     return enrollment
 
 
-async def _unique_certificate(year: int, tx: object) -> str:
+async def _unique_certificate(year: int, tx: BaseDBAsyncClient) -> str:
     while True:
         number = _certificate_number(year)
-        if not await Enrollment.filter(certificate_number=number).using_db(tx).exists():  # type: ignore[arg-type]
+        if not await Enrollment.filter(certificate_number=number).using_db(tx).exists():
             return number
 
 
@@ -387,7 +388,7 @@ async def school_training_for(viewer: Principal, schools: Sequence[School], year
                               ) -> list[SchoolTraining | None]:
     """The figures of the schools whose administrators (or those above them) the viewer is; None for
     the others. A year out of range is the caller's mistake (INVALID_INPUT) once anything is to be read."""
-    shown = [s for s in schools if access.may_see_school_training(viewer, s.id, s.district_id)]  # type: ignore[attr-defined]
+    shown = [s for s in schools if access.may_see_school_training(viewer, s.id, s.district_id)]
     if not shown:
         return [None] * len(schools)
     found = dict(zip((s.id for s in shown), await school_training([s.id for s in shown], year), strict=True))
@@ -424,7 +425,7 @@ async def verify_certificate(number: str) -> Certificate | None:
     enrollment = await Enrollment.get_or_none(certificate_number=clean)
     if enrollment is None or enrollment.completed_at is None:
         return None
-    course = await Course.get(id=enrollment.course_id)  # type: ignore[attr-defined]
-    holder = await User.get(id=enrollment.guardian_id)  # type: ignore[attr-defined]
+    course = await Course.get(id=enrollment.course_id)
+    holder = await User.get(id=enrollment.guardian_id)
     return Certificate(clean, course.title, enrollment.completed_at.astimezone(PROGRAMME_ZONE).date(),
                        mask_name(holder.display_name))

@@ -126,15 +126,16 @@ async def _schedule_expiry_reminders(instructor: Instructor, tx: BaseDBAsyncClie
 @scheduler.handler(EXPIRY_JOB)
 async def remind_expiry(job: scheduler.Job, tx: BaseDBAsyncClient) -> list[outbox.RedisOutbox]:
     """Tell the instructor and their district's administrators that a certificate runs out."""
-    instructor = await Instructor.get_or_none(id=job.subject_id).using_db(tx)
+    instructor = await Instructor.get_or_none(id=job.subject_id, using_db=tx)
     if instructor is None or instructor.suspended_at is not None:
         return []
     days = (instructor.expires_on - job.due_at.astimezone(PROGRAMME_ZONE).date()).days
     if days not in EXPIRY_REMINDERS:
         return []  # the certificate was renewed since
-    admins = await RoleAssignment.filter(role=Role.DISTRICT_ADMIN, district_id=instructor.district_id).using_db(  # type: ignore[attr-defined]
+    admins = await RoleAssignment.filter(role=Role.DISTRICT_ADMIN, district_id=instructor.district_id).using_db(
         tx).values_list("user_id", flat=True)
-    return await notify([instructor.user_id, *admins], kind=NotificationKind.SYSTEM,  # type: ignore[attr-defined]
+    # values_list(flat=True) gives the values themselves; tortoise types them as tuples
+    return await notify([instructor.user_id, *admins], kind=NotificationKind.SYSTEM,  # type: ignore[list-item]
                         title_key="certificate_expiry_title", body_key="certificate_expiry_body",
                         params={"days": days, "number": instructor.certificate_number},
                         subject=("Instructor", instructor.id), using=tx)
@@ -144,7 +145,7 @@ async def suspend(actor: Principal, instructor_id: uuid.UUID | None, suspended: 
     instructor = await Instructor.get_or_none(id=instructor_id) if instructor_id else None
     if instructor is None:
         raise UserErrors.not_found("instructorId")
-    access.require(access.may_certify(actor, instructor.district_id))  # type: ignore[attr-defined]
+    access.require(access.may_certify(actor, instructor.district_id))
     await Instructor.filter(id=instructor.id).update(suspended_at=await db.now() if suspended else None)
     await instructor.refresh_from_db()
     return instructor
@@ -166,7 +167,7 @@ async def assign_to_station(actor: Principal, instructor_id: uuid.UUID | None, s
     checks.raise_if_any()
     assert instructor is not None
     assert station is not None
-    access.require(access.may_manage_station(actor, station_id=station.id, district_id=station.district_id))  # type: ignore[attr-defined]
+    access.require(access.may_manage_station(actor, station_id=station.id, district_id=station.district_id))
     try:
         async with in_transaction() as savepoint:  # a failed insert must not spoil an enclosing transaction
             await InstructorStation.create(instructor_id=instructor.id, station_id=station.id, using_db=savepoint)
@@ -247,7 +248,7 @@ async def instructors_by_id(ids: Sequence[uuid.UUID]) -> list[Instructor | None]
 
 
 async def instructors_of_users(user_ids: Sequence[uuid.UUID]) -> list[Instructor | None]:
-    found = {i.user_id: i for i in await Instructor.filter(user_id__in=list(user_ids))}  # type: ignore[attr-defined]
+    found = {i.user_id: i for i in await Instructor.filter(user_id__in=list(user_ids))}
     return [found.get(i) for i in user_ids]
 
 
@@ -263,7 +264,7 @@ async def instructors_at(station_ids: Sequence[uuid.UUID]) -> list[list[Instruct
     rows = await InstructorStation.filter(station_id__in=list(station_ids)).select_related("instructor")
     grouped: dict[uuid.UUID, list[Instructor]] = defaultdict(list)
     for row in rows:
-        grouped[row.station_id].append(row.instructor)  # type: ignore[attr-defined]
+        grouped[row.station_id].append(row.instructor)
     return [grouped.get(i, []) for i in station_ids]
 
 
@@ -271,7 +272,7 @@ async def availability_of(instructor_ids: Sequence[uuid.UUID]) -> list[list[Avai
     grouped: dict[uuid.UUID, list[AvailabilitySlot]] = defaultdict(list)
     for row in await AvailabilitySlot.filter(instructor_id__in=list(instructor_ids)).order_by("weekday",
                                                                                                 "start_time"):
-        grouped[row.instructor_id].append(row)  # type: ignore[attr-defined]
+        grouped[row.instructor_id].append(row)
     return [grouped.get(i, []) for i in instructor_ids]
 
 
@@ -308,7 +309,7 @@ async def open_slots(instructor: Instructor, start: dt.date, end: dt.date, minut
             close = dt.datetime.combine(day, window.closes, tzinfo=PROGRAMME_ZONE)
             while moment + length <= close:
                 if moment > now and not any(b_start < moment + length and moment < b_end for b_start, b_end in booked):
-                    slots.append(OpenSlot(moment, moment + length, window.station_id))  # type: ignore[attr-defined]
+                    slots.append(OpenSlot(moment, moment + length, window.station_id))
                 moment += length
         day += dt.timedelta(days=1)
     return slots

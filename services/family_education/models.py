@@ -4,6 +4,8 @@ instructors, their availability and consultations."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.fields.db_defaults import Now
@@ -21,6 +23,10 @@ from services.enums import (
 )
 from services.ids import new_id
 
+if TYPE_CHECKING:
+    from services.identity.models import User
+    from services.organisation.models import District, School, ServiceStation, Student
+
 
 class Course(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
@@ -36,8 +42,10 @@ class Course(Model):
     max_grade = fields.SmallIntField()
     #: Search terms of title and summary: words, and single characters and pairs of Chinese text
     #: (services.family_education.search), under a GIN index.
-    search_terms = fields.JSONField(default=list)
-    created_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    search_terms: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    created_by_id: uuid.UUID | None
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:
@@ -47,7 +55,9 @@ class Course(Model):
 
 class Lesson(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    course = fields.ForeignKeyField("coedu.Course", related_name=False, on_delete=fields.CASCADE)
+    course: fields.ForeignKeyRelation[Course] = fields.ForeignKeyField(
+        "coedu.Course", related_name=False, on_delete=fields.CASCADE)
+    course_id: uuid.UUID
     position = fields.SmallIntField()
     title = fields.CharField(max_length=100)
     kind = fields.CharEnumField(LessonKind, max_length=16)
@@ -63,8 +73,12 @@ class CourseOffering(Model):
     """A course taught at a family-education pilot school."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    course = fields.ForeignKeyField("coedu.Course", related_name=False, on_delete=fields.CASCADE)
-    school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.CASCADE)
+    course: fields.ForeignKeyRelation[Course] = fields.ForeignKeyField(
+        "coedu.Course", related_name=False, on_delete=fields.CASCADE)
+    course_id: uuid.UUID
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "coedu.School", related_name=False, on_delete=fields.CASCADE)
+    school_id: uuid.UUID
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:
@@ -75,8 +89,12 @@ class CourseOffering(Model):
 
 class Enrollment(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    course = fields.ForeignKeyField("coedu.Course", related_name=False, on_delete=fields.RESTRICT)
-    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    course: fields.ForeignKeyRelation[Course] = fields.ForeignKeyField(
+        "coedu.Course", related_name=False, on_delete=fields.RESTRICT)
+    course_id: uuid.UUID
+    guardian: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    guardian_id: uuid.UUID
     enrolled_at = fields.DatetimeField(db_default=Now())
     completed_lessons = fields.SmallIntField(default=0)
     completed_at = fields.DatetimeField(null=True)
@@ -90,8 +108,12 @@ class Enrollment(Model):
 
 class LessonCompletion(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    enrollment = fields.ForeignKeyField("coedu.Enrollment", related_name=False, on_delete=fields.CASCADE)
-    lesson = fields.ForeignKeyField("coedu.Lesson", related_name=False, on_delete=fields.CASCADE)
+    enrollment: fields.ForeignKeyRelation[Enrollment] = fields.ForeignKeyField(
+        "coedu.Enrollment", related_name=False, on_delete=fields.CASCADE)
+    enrollment_id: uuid.UUID
+    lesson: fields.ForeignKeyRelation[Lesson] = fields.ForeignKeyField(
+        "coedu.Lesson", related_name=False, on_delete=fields.CASCADE)
+    lesson_id: uuid.UUID
     completed_at = fields.DatetimeField(db_default=Now())
 
     class Meta:
@@ -101,8 +123,12 @@ class LessonCompletion(Model):
 
 class CourseRating(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    course = fields.ForeignKeyField("coedu.Course", related_name=False, on_delete=fields.CASCADE)
-    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    course: fields.ForeignKeyRelation[Course] = fields.ForeignKeyField(
+        "coedu.Course", related_name=False, on_delete=fields.CASCADE)
+    course_id: uuid.UUID
+    guardian: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    guardian_id: uuid.UUID
     stars = fields.SmallIntField()
     comment = fields.CharField(max_length=500, null=True)
     rated_at = fields.DatetimeField(db_default=Now())
@@ -116,12 +142,16 @@ class Instructor(Model):
     """A certified city-level family-education guidance instructor."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    user = fields.OneToOneField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    user_id: uuid.UUID
     certificate_number = fields.CharField(max_length=32, unique=True)
     certified_on = fields.DateField()
     expires_on = fields.DateField()
-    specialties = fields.JSONField(default=list)
-    district = fields.ForeignKeyField("coedu.District", related_name=False, on_delete=fields.RESTRICT)
+    specialties: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    district: fields.ForeignKeyRelation[District] = fields.ForeignKeyField(
+        "coedu.District", related_name=False, on_delete=fields.RESTRICT)
+    district_id: uuid.UUID
     bio = fields.TextField(null=True)
     suspended_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(db_default=Now())
@@ -133,8 +163,12 @@ class Instructor(Model):
 
 class InstructorStation(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    instructor = fields.ForeignKeyField("coedu.Instructor", related_name=False, on_delete=fields.CASCADE)
-    station = fields.ForeignKeyField("coedu.ServiceStation", related_name=False, on_delete=fields.CASCADE)
+    instructor: fields.ForeignKeyRelation[Instructor] = fields.ForeignKeyField(
+        "coedu.Instructor", related_name=False, on_delete=fields.CASCADE)
+    instructor_id: uuid.UUID
+    station: fields.ForeignKeyRelation[ServiceStation] = fields.ForeignKeyField(
+        "coedu.ServiceStation", related_name=False, on_delete=fields.CASCADE)
+    station_id: uuid.UUID
 
     class Meta:
         table = "instructor_station"
@@ -146,12 +180,15 @@ class AvailabilitySlot(Model):
     """A weekly window the instructor takes consultations in (local time, ISO weekday)."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    instructor = fields.ForeignKeyField("coedu.Instructor", related_name=False, on_delete=fields.CASCADE)
+    instructor: fields.ForeignKeyRelation[Instructor] = fields.ForeignKeyField(
+        "coedu.Instructor", related_name=False, on_delete=fields.CASCADE)
+    instructor_id: uuid.UUID
     weekday = fields.SmallIntField()
     start_time = fields.TimeField()
     end_time = fields.TimeField()
-    station = fields.ForeignKeyField("coedu.ServiceStation", related_name=False, null=True,
-                                     on_delete=fields.SET_NULL)
+    station: fields.ForeignKeyNullableRelation[ServiceStation] = fields.ForeignKeyField(
+        "coedu.ServiceStation", related_name=False, null=True, on_delete=fields.SET_NULL)
+    station_id: uuid.UUID | None
 
     class Meta:
         table = "instructor_availability"
@@ -171,14 +208,20 @@ class CourseSession(Model):
     """An in-person session of a course at a pilot school or a service station."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    course = fields.ForeignKeyField("coedu.Course", related_name=False, on_delete=fields.RESTRICT)
+    course: fields.ForeignKeyRelation[Course] = fields.ForeignKeyField(
+        "coedu.Course", related_name=False, on_delete=fields.RESTRICT)
+    course_id: uuid.UUID
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
-    school = fields.ForeignKeyField("coedu.School", related_name=False, null=True, on_delete=fields.RESTRICT)
-    station = fields.ForeignKeyField("coedu.ServiceStation", related_name=False, null=True,
-                                     on_delete=fields.RESTRICT)
-    instructor = fields.ForeignKeyField("coedu.Instructor", related_name=False, null=True,
-                                        on_delete=fields.RESTRICT)
+    school: fields.ForeignKeyNullableRelation[School] = fields.ForeignKeyField(
+        "coedu.School", related_name=False, null=True, on_delete=fields.RESTRICT)
+    school_id: uuid.UUID | None
+    station: fields.ForeignKeyNullableRelation[ServiceStation] = fields.ForeignKeyField(
+        "coedu.ServiceStation", related_name=False, null=True, on_delete=fields.RESTRICT)
+    station_id: uuid.UUID | None
+    instructor: fields.ForeignKeyNullableRelation[Instructor] = fields.ForeignKeyField(
+        "coedu.Instructor", related_name=False, null=True, on_delete=fields.RESTRICT)
+    instructor_id: uuid.UUID | None
     capacity = fields.SmallIntField()
     #: Seats taken; the conditional UPDATE that takes one is what keeps registrations within capacity.
     registered = fields.SmallIntField(default=0)
@@ -193,8 +236,12 @@ class CourseSession(Model):
 
 class SessionRegistration(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    session = fields.ForeignKeyField("coedu.CourseSession", related_name=False, on_delete=fields.CASCADE)
-    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    session: fields.ForeignKeyRelation[CourseSession] = fields.ForeignKeyField(
+        "coedu.CourseSession", related_name=False, on_delete=fields.CASCADE)
+    session_id: uuid.UUID
+    guardian: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    guardian_id: uuid.UUID
     status = fields.CharEnumField(RegistrationStatus, max_length=16, default=RegistrationStatus.REGISTERED)
     registered_at = fields.DatetimeField(db_default=Now())
     cancelled_at = fields.DatetimeField(null=True)
@@ -209,15 +256,20 @@ class SessionWaitlistEntry(Model):
     """A place in line for a full session; a freed seat goes to the first WAITING entry."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    session = fields.ForeignKeyField("coedu.CourseSession", related_name=False, on_delete=fields.CASCADE)
-    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    session: fields.ForeignKeyRelation[CourseSession] = fields.ForeignKeyField(
+        "coedu.CourseSession", related_name=False, on_delete=fields.CASCADE)
+    session_id: uuid.UUID
+    guardian: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    guardian_id: uuid.UUID
     status = fields.CharEnumField(WaitlistStatus, max_length=16, default=WaitlistStatus.WAITING)
     joined_at = fields.DatetimeField(db_default=Now())
     promoted_at = fields.DatetimeField(null=True)
     left_at = fields.DatetimeField(null=True)
     #: The seat it became, once PROMOTED.
-    registration = fields.ForeignKeyField("coedu.SessionRegistration", related_name=False, null=True,
-                                          on_delete=fields.SET_NULL)
+    registration: fields.ForeignKeyNullableRelation[SessionRegistration] = fields.ForeignKeyField(
+        "coedu.SessionRegistration", related_name=False, null=True, on_delete=fields.SET_NULL)
+    registration_id: uuid.UUID | None
 
     class Meta:
         table = "session_waitlist_entry"
@@ -228,11 +280,18 @@ class Consultation(Model):
     """A one-to-one guidance consultation between an instructor and a guardian."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    instructor = fields.ForeignKeyField("coedu.Instructor", related_name=False, on_delete=fields.RESTRICT)
-    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
-    student = fields.ForeignKeyField("coedu.Student", related_name=False, null=True, on_delete=fields.SET_NULL)
-    station = fields.ForeignKeyField("coedu.ServiceStation", related_name=False, null=True,
-                                     on_delete=fields.SET_NULL)
+    instructor: fields.ForeignKeyRelation[Instructor] = fields.ForeignKeyField(
+        "coedu.Instructor", related_name=False, on_delete=fields.RESTRICT)
+    instructor_id: uuid.UUID
+    guardian: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    guardian_id: uuid.UUID
+    student: fields.ForeignKeyNullableRelation[Student] = fields.ForeignKeyField(
+        "coedu.Student", related_name=False, null=True, on_delete=fields.SET_NULL)
+    student_id: uuid.UUID | None
+    station: fields.ForeignKeyNullableRelation[ServiceStation] = fields.ForeignKeyField(
+        "coedu.ServiceStation", related_name=False, null=True, on_delete=fields.SET_NULL)
+    station_id: uuid.UUID | None
     mode = fields.CharEnumField(ConsultationMode, max_length=16)
     #: Sealed, as every word about the family is (the topic, reasons, summary, comment).
     topic_sealed = fields.BinaryField()
@@ -261,10 +320,15 @@ class InstructorBooking(Model):
     (migration) forbids overlaps: no double booking, whatever runs at once."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    instructor = fields.ForeignKeyField("coedu.Instructor", related_name=False, on_delete=fields.CASCADE)
-    consultation = fields.ForeignKeyField("coedu.Consultation", related_name=False, null=True,
-                                          on_delete=fields.CASCADE)
-    session = fields.ForeignKeyField("coedu.CourseSession", related_name=False, null=True, on_delete=fields.CASCADE)
+    instructor: fields.ForeignKeyRelation[Instructor] = fields.ForeignKeyField(
+        "coedu.Instructor", related_name=False, on_delete=fields.CASCADE)
+    instructor_id: uuid.UUID
+    consultation: fields.ForeignKeyNullableRelation[Consultation] = fields.ForeignKeyField(
+        "coedu.Consultation", related_name=False, null=True, on_delete=fields.CASCADE)
+    consultation_id: uuid.UUID | None
+    session: fields.ForeignKeyNullableRelation[CourseSession] = fields.ForeignKeyField(
+        "coedu.CourseSession", related_name=False, null=True, on_delete=fields.CASCADE)
+    session_id: uuid.UUID | None
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
 

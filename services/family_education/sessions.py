@@ -86,14 +86,14 @@ async def schedule(actor: Principal, plan: SessionPlan) -> CourseSession:
     assert course is not None
     assert instructor is not None
     if school is not None:
-        access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
+        access.require(access.may_administer_school(actor, school.id, school.district_id))
         if not school.is_family_education_pilot:
             raise UserErrors.one(ErrorCode.INVALID_STATE, "not_a_pilot_school", "schoolId")
         if not await CourseOffering.filter(course_id=course.id, school_id=school.id).exists():
             raise UserErrors.one(ErrorCode.INVALID_STATE, "course_not_offered", "schoolId")
     if station is not None:
         access.require(access.may_manage_station(actor, station_id=station.id,
-                                                 district_id=station.district_id))  # type: ignore[attr-defined]
+                                                 district_id=station.district_id))
     if instructor_status(instructor, now.astimezone(PROGRAMME_ZONE).date()).value != "ACTIVE":
         raise UserErrors.one(ErrorCode.INVALID_STATE, "instructor_not_active", "instructorId")
     async with in_transaction() as tx:
@@ -146,9 +146,9 @@ async def cancel_registration(actor: Principal, registration_id: uuid.UUID | Non
     if found is None:
         raise UserErrors.not_found("registrationId")
     async with in_transaction() as tx:
-        session = await waitlists.locked_session(found.session_id, tx)  # type: ignore[attr-defined]
+        session = await waitlists.locked_session(found.session_id, tx)
         assert session is not None
-        registration = await SessionRegistration.get(id=found.id).using_db(tx)
+        registration = await SessionRegistration.get(id=found.id, using_db=tx)
         now = await db.now(tx)
         if registration.status != RegistrationStatus.REGISTERED or session.starts_at <= now:
             raise UserErrors.one(ErrorCode.INVALID_STATE, "registration_not_cancellable", "registrationId")
@@ -197,15 +197,16 @@ async def close_session(job: scheduler.Job, tx: BaseDBAsyncClient) -> None:
 
 @scheduler.handler(REMINDER_JOB)
 async def remind(job: scheduler.Job, tx: BaseDBAsyncClient) -> list[outbox.RedisOutbox]:
-    session = await CourseSession.get_or_none(id=job.subject_id).using_db(tx)
+    session = await CourseSession.get_or_none(id=job.subject_id, using_db=tx)
     if session is None or session.closed_at is not None:
         return []
-    course = await Course.get(id=session.course_id).using_db(tx)  # type: ignore[attr-defined]
-    people = list(await SessionRegistration.filter(session_id=session.id, status=RegistrationStatus.REGISTERED)
-                  .using_db(tx).values_list("guardian_id", flat=True))
-    if session.instructor_id is not None:  # type: ignore[attr-defined]
-        instructor = await Instructor.get(id=session.instructor_id).using_db(tx)  # type: ignore[attr-defined]
-        people.append(instructor.user_id)  # type: ignore[attr-defined]
+    course = await Course.get(id=session.course_id, using_db=tx)
+    # values_list(flat=True) gives the values themselves; tortoise types them as tuples
+    people: list[uuid.UUID] = list(await SessionRegistration.filter(  # type: ignore[arg-type]
+        session_id=session.id, status=RegistrationStatus.REGISTERED).using_db(tx).values_list("guardian_id", flat=True))
+    if session.instructor_id is not None:
+        instructor = await Instructor.get(id=session.instructor_id, using_db=tx)
+        people.append(instructor.user_id)
     return await notify(people, kind=NotificationKind.COURSE, title_key="session_reminder_title",
                         body_key="session_reminder_body", params={"course": course.title,
                                                                   "when": local_label(session.starts_at)},
@@ -225,7 +226,7 @@ async def upcoming_of_courses(course_ids: Sequence[uuid.UUID]) -> list[list[Cour
     grouped: dict[uuid.UUID, list[CourseSession]] = defaultdict(list)
     for row in await CourseSession.filter(course_id__in=list(course_ids), starts_at__gt=now).order_by(
             "starts_at", "id"):
-        grouped[row.course_id].append(row)  # type: ignore[attr-defined]
+        grouped[row.course_id].append(row)
     return [grouped.get(i, []) for i in course_ids]
 
 
@@ -241,7 +242,7 @@ async def registrations_of(session_ids: Sequence[uuid.UUID]) -> list[list[Sessio
     grouped: dict[uuid.UUID, list[SessionRegistration]] = defaultdict(list)
     for row in await SessionRegistration.filter(session_id__in=list(session_ids)).exclude(
             status=RegistrationStatus.CANCELLED).order_by("registered_at", "id"):
-        grouped[row.session_id].append(row)  # type: ignore[attr-defined]
+        grouped[row.session_id].append(row)
     return [grouped.get(i, []) for i in session_ids]
 
 
@@ -258,19 +259,21 @@ async def manageable(viewer: Principal, sessions: Sequence[CourseSession]) -> li
     """Whether the viewer sees each session's check-in code and registrations."""
     if not sessions:
         return []
-    schools = {s.id: s for s in await School.filter(id__in={x.school_id for x in sessions if x.school_id})}  # type: ignore[attr-defined]
-    stations = {s.id: s for s in await ServiceStation.filter(id__in={x.station_id for x in sessions if x.station_id})}  # type: ignore[attr-defined]
-    instructors = dict(await Instructor.filter(id__in={x.instructor_id for x in sessions if x.instructor_id})  # type: ignore[attr-defined]
+    schools: dict[uuid.UUID | None, School] = {
+        s.id: s for s in await School.filter(id__in={x.school_id for x in sessions if x.school_id})}
+    stations: dict[uuid.UUID | None, ServiceStation] = {
+        s.id: s for s in await ServiceStation.filter(id__in={x.station_id for x in sessions if x.station_id})}
+    instructors = dict(await Instructor.filter(id__in={x.instructor_id for x in sessions if x.instructor_id})
                        .values_list("id", "user_id"))
     answers = []
     for session in sessions:
-        school = schools.get(session.school_id)  # type: ignore[attr-defined]
-        station = stations.get(session.station_id)  # type: ignore[attr-defined]
+        school = schools.get(session.school_id)
+        station = stations.get(session.station_id)
         answers.append(access.may_manage_session(
             viewer,
-            school=(school.id, school.district_id) if school else None,  # type: ignore[attr-defined]
-            station=(station.id, station.district_id) if station else None,  # type: ignore[attr-defined]
-            instructor_user_id=instructors.get(session.instructor_id),  # type: ignore[attr-defined]
+            school=(school.id, school.district_id) if school else None,
+            station=(station.id, station.district_id) if station else None,
+            instructor_user_id=instructors.get(session.instructor_id),
         ))
     return answers
 

@@ -48,7 +48,7 @@ async def _waiting(session_id: uuid.UUID, guardian_id: uuid.UUID, tx: BaseDBAsyn
 async def require_session_taker(actor: Principal, session: CourseSession, tx: BaseDBAsyncClient) -> None:
     """A session is its course's: who may not see the course finds no session, and only the course's
     audience takes a seat or a place in line."""
-    course = await Course.get(id=session.course_id).using_db(tx)  # type: ignore[attr-defined]
+    course = await Course.get(id=session.course_id, using_db=tx)
     if not courses.may_see(actor, course):
         raise UserErrors.not_found("sessionId")
     courses.require_taker(actor, course, "sessionId")
@@ -92,8 +92,8 @@ async def leave(actor: Principal, entry_id: uuid.UUID | None) -> SessionWaitlist
     if found is None:
         raise UserErrors.not_found("waitlistEntryId")
     async with in_transaction() as tx:
-        await locked_session(found.session_id, tx)  # type: ignore[attr-defined]
-        entry = await SessionWaitlistEntry.get(id=found.id).using_db(tx)
+        await locked_session(found.session_id, tx)
+        entry = await SessionWaitlistEntry.get(id=found.id, using_db=tx)
         if entry.status == WaitlistStatus.PROMOTED:
             raise UserErrors.one(ErrorCode.INVALID_STATE, "waitlist_promoted", "waitlistEntryId")
         if entry.status == WaitlistStatus.WAITING:
@@ -110,13 +110,13 @@ async def give_freed_seat(session: CourseSession, tx: BaseDBAsyncClient) -> list
         tx).order_by("joined_at", "id").first()
     if entry is None:
         return []
-    registration = await SessionRegistration.create(session_id=session.id, guardian_id=entry.guardian_id,  # type: ignore[attr-defined]
+    registration = await SessionRegistration.create(session_id=session.id, guardian_id=entry.guardian_id,
                                                     using_db=tx)
     await tx.execute_query("UPDATE course_session SET registered = registered + 1 WHERE id = $1", [session.id])
     await SessionWaitlistEntry.filter(id=entry.id).using_db(tx).update(
         status=WaitlistStatus.PROMOTED, promoted_at=await db.now(tx), registration_id=registration.id)
-    course = await Course.get(id=session.course_id).using_db(tx)  # type: ignore[attr-defined]
-    return await notify([entry.guardian_id], kind=NotificationKind.COURSE, title_key="waitlist_promoted_title",  # type: ignore[attr-defined]
+    course = await Course.get(id=session.course_id, using_db=tx)
+    return await notify([entry.guardian_id], kind=NotificationKind.COURSE, title_key="waitlist_promoted_title",
                         body_key="waitlist_promoted_body",
                         params={"course": course.title, "when": local_label(session.starts_at)},
                         subject=("SessionRegistration", registration.id), using=tx)
@@ -154,7 +154,7 @@ async def positions(entries: Sequence[SessionWaitlistEntry]) -> list[int | None]
     if not waiting:
         return [None] * len(entries)
     rows = await connections.get("default").execute_query_dict(
-        _POSITIONS, [list({e.session_id for e in waiting}), [e.id for e in waiting]])  # type: ignore[attr-defined]
+        _POSITIONS, [list({e.session_id for e in waiting}), [e.id for e in waiting]])
     found = {r["id"]: r["position"] for r in rows}
     return [found.get(e.id) for e in entries]
 
@@ -164,7 +164,7 @@ async def viewer_entries(viewer: Principal, session_ids: Sequence[uuid.UUID]) ->
     latest: dict[uuid.UUID, SessionWaitlistEntry] = {}
     for entry in await SessionWaitlistEntry.filter(access.own_family_rows(viewer), session_id__in=list(session_ids)
                                                    ).exclude(status=WaitlistStatus.LEFT).order_by("joined_at", "id"):
-        latest[entry.session_id] = entry  # type: ignore[attr-defined]
+        latest[entry.session_id] = entry
     return [latest.get(i) for i in session_ids]
 
 
@@ -174,7 +174,7 @@ async def viewer_registrations(viewer: Principal, session_ids: Sequence[uuid.UUI
     seats: dict[uuid.UUID, SessionRegistration] = {}
     for row in await SessionRegistration.filter(access.own_family_rows(viewer), session_id__in=list(session_ids)
                                                 ).exclude(status=RegistrationStatus.CANCELLED):
-        seats[row.session_id] = row  # type: ignore[attr-defined]
+        seats[row.session_id] = row
     return [seats.get(i) for i in session_ids]
 
 

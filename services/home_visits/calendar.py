@@ -89,7 +89,7 @@ async def render(token: str) -> Feed | None:
     feed = await CalendarFeed.get_or_none(token_digest=_digest(token), revoked_at__isnull=True)
     if feed is None:
         return None
-    teacher_id = feed.user_id  # type: ignore[attr-defined]
+    teacher_id = feed.user_id
     companion_of = Subquery(HomeVisitCompanion.filter(teacher_id=teacher_id).values("visit_id"))
     since = dt.datetime.now(dt.UTC) - KEEP_PAST
     visits = await HomeVisit.filter(
@@ -97,22 +97,25 @@ async def render(token: str) -> Feed | None:
         status__in=[HomeVisitStatus.CONFIRMED, HomeVisitStatus.COMPLETED, HomeVisitStatus.CANCELLED],
         scheduled_start__gte=since,
     ).order_by("scheduled_start")
-    students = {s.id: s for s in await Student.filter(id__in={v.student_id for v in visits})}  # type: ignore[attr-defined]
-    classes = {c.id: c for c in await SchoolClass.filter(id__in={s.school_class_id for s in students.values()})}  # type: ignore[attr-defined]
+    students = {s.id: s for s in await Student.filter(id__in={v.student_id for v in visits})}
+    classes = {c.id: c for c in await SchoolClass.filter(id__in={s.school_class_id for s in students.values()})}
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Baotou co-education//home visits//ZH")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "家访日程")
     calendar.add("x-wr-timezone", "Asia/Shanghai")
     for visit in visits:
-        school_class = classes[students[visit.student_id].school_class_id]  # type: ignore[attr-defined]
+        school_class = classes[students[visit.student_id].school_class_id]
         event = icalendar.Event()
         event.add("uid", f"home-visit-{visit.id}@coedu")
         event.add("dtstamp", visit.updated_at)
         event.add("last-modified", visit.updated_at)
         event.add("sequence", visit.round)
-        event.add("dtstart", visit.scheduled_start.astimezone(ZONE))  # type: ignore[union-attr]
-        event.add("dtend", visit.scheduled_end.astimezone(ZONE))  # type: ignore[union-attr]
+        starts, ends = visit.scheduled_start, visit.scheduled_end
+        assert starts is not None  # read by scheduled_start; a visit's times are set and cleared together
+        assert ends is not None
+        event.add("dtstart", starts.astimezone(ZONE))
+        event.add("dtend", ends.astimezone(ZONE))
         event.add("summary", f"家访（{school_class.name}）")
         event.add("status", "CANCELLED" if visit.status == HomeVisitStatus.CANCELLED else "CONFIRMED")
         calendar.add_component(event)

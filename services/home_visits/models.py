@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.fields.db_defaults import Now
 from tortoise.models import Model
@@ -9,21 +12,33 @@ from tortoise.models import Model
 from services.enums import HomeVisitStatus, Side
 from services.ids import new_id
 
+if TYPE_CHECKING:
+    from services.identity.models import User
+    from services.organisation.models import School, Student
+    from services.wellbeing.models import WellbeingAlert
+
 
 class HomeVisit(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    student = fields.ForeignKeyField("coedu.Student", related_name=False, on_delete=fields.RESTRICT)
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "coedu.Student", related_name=False, on_delete=fields.RESTRICT)
+    student_id: uuid.UUID
     #: The student's school when the visit was proposed (coverage counts it there).
-    school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
-    lead_teacher = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    school_id: uuid.UUID
+    lead_teacher: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    lead_teacher_id: uuid.UUID
     #: Sealed, as every word written about a child's family is (the purpose, reasons, topics, comments).
     purpose_sealed = fields.BinaryField()
     #: Where, as the teacher wrote it (a library, a park): sealed, for the visiting teachers and the family.
     address_sealed = fields.BinaryField(null=True)
     #: Or at a guardian's household address on file, read live (services.organisation.home_addresses):
     #: chosen at proposal, or the accepting guardian's. Neither until then when the teacher left it open.
-    address_guardian = fields.ForeignKeyField("coedu.User", related_name=False, null=True,
-                                              on_delete=fields.SET_NULL)
+    address_guardian: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    address_guardian_id: uuid.UUID | None
     status = fields.CharEnumField(HomeVisitStatus, max_length=24, default=HomeVisitStatus.PROPOSED)
     #: Each proposal or reschedule opens a new round of candidate slots.
     round = fields.SmallIntField(default=1)
@@ -36,14 +51,17 @@ class HomeVisit(Model):
     ended_by = fields.CharEnumField(Side, max_length=8, null=True)
     end_reason_sealed = fields.BinaryField(null=True)
     completed_at = fields.DatetimeField(null=True)
-    recorded_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    recorded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    recorded_by_id: uuid.UUID | None
     record_duration_minutes = fields.SmallIntField(null=True)
     #: The topics, a JSON list, sealed.
     record_topics_sealed = fields.BinaryField(null=True)
     record_summary_sealed = fields.BinaryField(null=True)
     record_follow_up_needed = fields.BooleanField(null=True)
-    raised_alert = fields.ForeignKeyField("coedu.WellbeingAlert", related_name=False, null=True,
-                                          on_delete=fields.RESTRICT)
+    raised_alert: fields.ForeignKeyNullableRelation[WellbeingAlert] = fields.ForeignKeyField(
+        "coedu.WellbeingAlert", related_name=False, null=True, on_delete=fields.RESTRICT)
+    raised_alert_id: uuid.UUID | None
     feedback_stars = fields.SmallIntField(null=True)
     feedback_comment_sealed = fields.BinaryField(null=True)
     feedback_at = fields.DatetimeField(null=True)
@@ -59,7 +77,9 @@ class HomeVisitSlot(Model):
     """A candidate time of a round: offered by the school, or by the family as alternatives."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    visit = fields.ForeignKeyField("coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
+    visit: fields.ForeignKeyRelation[HomeVisit] = fields.ForeignKeyField(
+        "coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
+    visit_id: uuid.UUID
     round = fields.SmallIntField()
     offered_by = fields.CharEnumField(Side, max_length=8)
     starts_at = fields.DatetimeField()
@@ -72,8 +92,12 @@ class HomeVisitSlot(Model):
 
 class HomeVisitCompanion(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    visit = fields.ForeignKeyField("coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
-    teacher = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    visit: fields.ForeignKeyRelation[HomeVisit] = fields.ForeignKeyField(
+        "coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
+    visit_id: uuid.UUID
+    teacher: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    teacher_id: uuid.UUID
 
     class Meta:
         table = "home_visit_companion"
@@ -87,8 +111,12 @@ class HomeVisitBooking(Model):
     construction, whatever runs concurrently."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    visit = fields.ForeignKeyField("coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
-    teacher = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    visit: fields.ForeignKeyRelation[HomeVisit] = fields.ForeignKeyField(
+        "coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
+    visit_id: uuid.UUID
+    teacher: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    teacher_id: uuid.UUID
     blocked_from = fields.DatetimeField()
     blocked_until = fields.DatetimeField()
 
@@ -100,7 +128,9 @@ class CalendarFeed(Model):
     """A teacher's secret iCalendar feed; resetting it revokes the old address."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    user = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user_id: uuid.UUID
     token_digest = fields.CharField(max_length=64, unique=True)
     #: The address itself, sealed: the owner can read it back, the database cannot.
     token_sealed = fields.BinaryField()
@@ -116,11 +146,15 @@ class HomeVisitTransition(Model):
     """Who moved a visit from one state to another, and when."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    visit = fields.ForeignKeyField("coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
+    visit: fields.ForeignKeyRelation[HomeVisit] = fields.ForeignKeyField(
+        "coedu.HomeVisit", related_name=False, on_delete=fields.CASCADE)
+    visit_id: uuid.UUID
     from_status = fields.CharEnumField(HomeVisitStatus, max_length=24, null=True)
     to_status = fields.CharEnumField(HomeVisitStatus, max_length=24)
     #: null for the scheduler (a visit that became MISSED)
-    actor = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    actor_id: uuid.UUID | None
     side = fields.CharEnumField(Side, max_length=8, null=True)
     at = fields.DatetimeField(db_default=Now())
 

@@ -46,7 +46,7 @@ class VisitFilter:
     impossible: bool = False
 
 
-def _filtered(viewer: Principal, wanted: VisitFilter, now: dt.datetime):  # type: ignore[no-untyped-def]
+def _filtered(viewer: Principal, wanted: VisitFilter, now: dt.datetime):
     query = HomeVisit.filter(access.visible_home_visits(viewer))
     if wanted.impossible:
         query = query.filter(access.NOTHING)
@@ -101,7 +101,7 @@ async def upcoming_of_students(viewer: Principal, student_ids: Sequence[uuid.UUI
     grouped: dict[uuid.UUID, list[VisibleVisit]] = defaultdict(list)
     for visit in await _tiers(viewer, rows):
         if visit:
-            grouped[visit.row.student_id].append(visit)  # type: ignore[attr-defined]
+            grouped[visit.row.student_id].append(visit)
     return [grouped.get(i, []) for i in student_ids]
 
 
@@ -111,7 +111,7 @@ async def last_of_students(viewer: Principal, student_ids: Sequence[uuid.UUID]) 
         access.visible_home_visits(viewer)).order_by("student_id", "-created_at", "-id")
     latest: dict[uuid.UUID, HomeVisit] = {}
     for row in rows:
-        latest.setdefault(row.student_id, row)  # type: ignore[attr-defined]
+        latest.setdefault(row.student_id, row)
     tiers = {v.row.id: v for v in await _tiers(viewer, list(latest.values())) if v}
     return [tiers.get(latest[i].id) if i in latest else None for i in student_ids]
 
@@ -122,15 +122,15 @@ async def current_slots(visits: Sequence[HomeVisit]) -> list[list[HomeVisitSlot]
     rows = await HomeVisitSlot.filter(visit_id__in=list(rounds)).order_by("starts_at", "id")
     grouped: dict[uuid.UUID, list[HomeVisitSlot]] = defaultdict(list)
     for slot in rows:
-        if slot.round == rounds[slot.visit_id]:  # type: ignore[attr-defined]
-            grouped[slot.visit_id].append(slot)  # type: ignore[attr-defined]
+        if slot.round == rounds[slot.visit_id]:
+            grouped[slot.visit_id].append(slot)
     return [grouped.get(v.id, []) for v in visits]
 
 
 async def transitions_of(visit_ids: Sequence[uuid.UUID]) -> list[list[HomeVisitTransition]]:
     grouped: dict[uuid.UUID, list[HomeVisitTransition]] = defaultdict(list)
     for row in await HomeVisitTransition.filter(visit_id__in=list(visit_ids)).order_by("at", "id"):
-        grouped[row.visit_id].append(row)  # type: ignore[attr-defined]
+        grouped[row.visit_id].append(row)
     return [grouped.get(i, []) for i in visit_ids]
 
 
@@ -147,10 +147,10 @@ async def read_addresses(viewer: Principal, visits: Sequence[VisibleVisit]) -> l
     guardian's address on file read live (a change shows, a clear empties it). Each read's audit row
     is written before anything is opened."""
     on_file = await home_addresses.on_file(
-        [v.row.address_guardian_id for v in visits if v.row.address_sealed is None and v.row.address_guardian_id])  # type: ignore[attr-defined]
+        [v.row.address_guardian_id for v in visits if v.row.address_sealed is None and v.row.address_guardian_id])
     readable: list[tuple[VisibleVisit, home_addresses.OnFile | None]] = []
     for visit in visits:
-        owner = None if visit.row.address_sealed is not None else visit.row.address_guardian_id  # type: ignore[attr-defined]
+        owner = None if visit.row.address_sealed is not None else visit.row.address_guardian_id
         found = on_file.get(owner) if owner else None
         if visit.row.address_sealed is None and found is None:
             continue  # no place yet, or the home it was at has been cleared
@@ -260,7 +260,7 @@ async def coverage_for(viewer: Principal, year: int, *, district_id: uuid.UUID |
         school = await School.get_or_none(id=school_id)
         if school is None:
             return None
-        district_id = school.district_id  # type: ignore[attr-defined]
+        district_id = school.district_id
     elif district_id is not None and not await District.filter(id=district_id).exists():
         return None
     if not access.may_see_coverage(viewer, school_id=school_id, district_id=district_id):

@@ -108,8 +108,8 @@ async def facts_of_visits(visits: Sequence[HomeVisit], viewer: Principal,
         return {}
     known = {r["id"]: r for r in await (using or connections.get("default")).execute_query_dict(
         _VISIT_FACTS, [[visit.id for visit in visits], viewer.user_id])}
-    return {visit.id: VisitFacts(visit.school_id, known[visit.id]["district_id"],  # type: ignore[attr-defined]
-                                 visit.lead_teacher_id, frozenset(known[visit.id]["companions"]),  # type: ignore[attr-defined]
+    return {visit.id: VisitFacts(visit.school_id, known[visit.id]["district_id"],
+                                 visit.lead_teacher_id, frozenset(known[visit.id]["companions"]),
                                  known[visit.id]["guarded"])
             for visit in visits}
 
@@ -130,19 +130,21 @@ async def _locked(actor: Principal, visit_id: uuid.UUID | None, tx: BaseDBAsyncC
 
 
 async def _teaches(teacher_id: uuid.UUID, school_class: SchoolClass, using: BaseDBAsyncClient) -> bool:
-    if school_class.homeroom_teacher_id == teacher_id:  # type: ignore[attr-defined]
+    if school_class.homeroom_teacher_id == teacher_id:
         return True
     return await ClassTeacher.filter(school_class_id=school_class.id, teacher_id=teacher_id).using_db(using).exists()
 
 
 async def _guardians(student_id: uuid.UUID, using: BaseDBAsyncClient) -> list[uuid.UUID]:
-    return list(await Guardianship.filter(student_id=student_id).using_db(using).values_list("guardian_id", flat=True))
+    # values_list(flat=True) gives the values themselves; tortoise types them as tuples
+    return list(await Guardianship.filter(student_id=student_id).using_db(using).values_list("guardian_id", flat=True))  # type: ignore[arg-type]
 
 
 async def _participants(visit: HomeVisit, using: BaseDBAsyncClient) -> list[uuid.UUID]:
     companions = await HomeVisitCompanion.filter(visit_id=visit.id).using_db(using).values_list(
         "teacher_id", flat=True)
-    return [visit.lead_teacher_id, *companions]  # type: ignore[attr-defined]
+    # values_list(flat=True) gives the values themselves; tortoise types them as tuples
+    return [visit.lead_teacher_id, *companions]  # type: ignore[list-item]
 
 
 async def _conflicting_slots(checks: Checks, field: str, slots: list[Window], teachers: list[uuid.UUID],
@@ -213,13 +215,13 @@ class Proposal:
 
 async def propose(actor: Principal, proposal: Proposal) -> HomeVisit:
     async with in_transaction() as tx:
-        student = await Student.get_or_none(id=proposal.student_id).using_db(tx).select_related(
+        student = await Student.get_or_none(id=proposal.student_id, using_db=tx).select_related(
             "school_class", "school") if proposal.student_id else None
         if student is None:
             raise UserErrors.not_found("studentId")
         school: School = student.school
         teaches = await _teaches(actor.user_id, student.school_class, tx)
-        if not access.may_propose_visit(actor, school_id=school.id, district_id=school.district_id,  # type: ignore[attr-defined]
+        if not access.may_propose_visit(actor, school_id=school.id, district_id=school.district_id,
                                         teaches_student=teaches):
             raise UserErrors.not_found("studentId")
         checks = Checks()
@@ -366,7 +368,7 @@ async def _check_visit_address(checks: Checks, actor: Principal, visit: HomeVisi
     guardian's own."""
     if visit.address_sealed is not None:
         return
-    owner = visit.address_guardian_id or actor.user_id  # type: ignore[attr-defined]
+    owner = visit.address_guardian_id or actor.user_id
     found = (await home_addresses.on_file([owner], tx)).get(owner)
     if found is None:
         checks.add(ErrorCode.INVALID_STATE, "visit_needs_own_address" if owner == actor.user_id
@@ -374,7 +376,7 @@ async def _check_visit_address(checks: Checks, actor: Principal, visit: HomeVisi
     elif not access.may_accept_visit_at(actor, on_file_of=owner, shared=found.shared):
         checks.add(ErrorCode.INVALID_STATE, "visit_address_not_shared", None)
     else:
-        visit.address_guardian_id = owner  # type: ignore[attr-defined]
+        visit.address_guardian_id = owner
 
 
 async def _schedule_reminders(visit: HomeVisit, now: dt.datetime, tx: BaseDBAsyncClient) -> None:
@@ -410,7 +412,7 @@ async def reschedule(actor: Principal, visit_id: uuid.UUID | None, slots: list[W
         visit.scheduled_start = visit.scheduled_end = None
         await _save(visit, tx, "status", "round", "scheduled_start", "scheduled_end")
         await _open_round(visit, good, Side.SCHOOL, tx)
-        wakeups = await _tell(await _guardians(visit.student_id, tx), visit, "visit_rescheduled_title",  # type: ignore[attr-defined]
+        wakeups = await _tell(await _guardians(visit.student_id, tx), visit, "visit_rescheduled_title",
                               "visit_rescheduled_body", tx, teacher=actor.display_name)
     await outbox.flush(wakeups)
     return visit
@@ -422,8 +424,9 @@ async def cancel(actor: Principal, visit_id: uuid.UUID | None, reason: str) -> H
         visit, tier, facts = await _locked(actor, visit_id, tx)
         side = access.cancelling_side(actor, tier, facts)
         access.require(side is not None)
+        assert side is not None  # refused just above otherwise
         tell = ([facts.lead_id, *facts.companion_ids] if side is Side.FAMILY
-                else await _guardians(visit.student_id, tx))  # type: ignore[attr-defined]
+                else await _guardians(visit.student_id, tx))
         if visit.status not in OPEN:
             raise _wrong_state()
         checks = Checks()
@@ -456,7 +459,7 @@ async def call_off_for_withdrawn(student_ids: Sequence[uuid.UUID], tx: BaseDBAsy
     visits = await HomeVisit.filter(student_id__in=list(student_ids), status__in=list(OPEN)).using_db(
         tx).select_for_update()
     for visit in visits:
-        tell = [*await _participants(visit, tx), *await _guardians(visit.student_id, tx)]  # type: ignore[attr-defined]
+        tell = [*await _participants(visit, tx), *await _guardians(visit.student_id, tx)]
         wakeups += await _call_off(visit, Side.SCHOOL, None, WITHDRAWAL_REASON, tell, tx)
     return wakeups
 
@@ -500,15 +503,15 @@ async def record(actor: Principal, visit_id: uuid.UUID | None, entry: VisitRecor
             severity, category, alert_summary, details = entry.alert
             try:
                 alert, wakeups = await wellbeing.raise_within(
-                    actor, tx, student_id=visit.student_id, severity=severity, category=category,  # type: ignore[attr-defined]
+                    actor, tx, student_id=visit.student_id, severity=severity, category=category,
                     source=AlertSource.HOME_VISIT, summary=alert_summary, details=details, home_visit_id=visit.id)
             except UserErrors as failure:
                 raise UserErrors([dataclasses.replace(e, field=f"raiseAlert.{e.field}" if e.field else "raiseAlert")
                                   for e in failure.errors]) from failure
-            visit.raised_alert_id = alert.id  # type: ignore[attr-defined]
+            visit.raised_alert_id = alert.id
         await _move(visit, HomeVisitStatus.COMPLETED, actor.user_id, Side.SCHOOL, tx)
         visit.completed_at = now
-        visit.recorded_by_id = actor.user_id  # type: ignore[attr-defined]
+        visit.recorded_by_id = actor.user_id
         visit.record_duration_minutes = entry.duration_minutes
         visit.record_topics_sealed = _seal(json.dumps(topics, ensure_ascii=False), "record_topics", visit.id)
         visit.record_summary_sealed = _seal(summary, "record_summary", visit.id)
@@ -544,11 +547,11 @@ async def give_feedback(actor: Principal, visit_id: uuid.UUID | None, stars: int
 
 
 async def _remind(job: scheduler.Job, tx: BaseDBAsyncClient, ahead: dt.timedelta) -> list[outbox.RedisOutbox]:
-    visit = await HomeVisit.get_or_none(id=job.subject_id).using_db(tx)
+    visit = await HomeVisit.get_or_none(id=job.subject_id, using_db=tx)
     if (visit is None or visit.status != HomeVisitStatus.CONFIRMED or visit.scheduled_start is None
             or visit.scheduled_start - ahead != job.due_at):
         return []  # cancelled or moved since: the moved visit has reminders of its own
-    people = [*await _participants(visit, tx), *await _guardians(visit.student_id, tx)]  # type: ignore[attr-defined]
+    people = [*await _participants(visit, tx), *await _guardians(visit.student_id, tx)]
     return await _tell(people, visit, "visit_reminder_title", "visit_reminder_body", tx,
                        when=local_label(visit.scheduled_start))
 

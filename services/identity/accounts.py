@@ -95,7 +95,7 @@ async def find_or_create_users(people: dict[str, str], *, using: BaseDBAsyncClie
 async def find_or_create_user(phone: str, display_name: str, *, using: BaseDBAsyncClient) -> tuple[User, bool]:
     """The account with this phone, created (not yet activated) if there is none."""
     account = (await find_or_create_users({phone: display_name}, using=using))[phone]
-    return await User.get(id=account.id).using_db(using), account.created
+    return await User.get(id=account.id, using_db=using), account.created
 
 
 def _new_code() -> str:
@@ -196,7 +196,7 @@ async def activate(raw_phone: str, code: str, password: str, client_address: str
     invalid = UserErrors.one(ErrorCode.INVALID_CREDENTIALS, "invalid_invitation", "invitationCode")
     user = await User.get_or_none(phone_index=account)
     invitation = await Invitation.get_or_none(code_digest=_code_digest(code))
-    if user is None or invitation is None or invitation.user_id != user.id:  # type: ignore[attr-defined]
+    if user is None or invitation is None or invitation.user_id != user.id:
         raise invalid
     if user.password_hash is not None:
         raise UserErrors.one(ErrorCode.INVALID_STATE, "already_activated")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tortoise import fields
 from tortoise.fields.db_defaults import Now
 from tortoise.models import Model
@@ -31,13 +33,17 @@ class Invitation(Model):
     """A single-use code that lets an invited person set their password."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    user = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user_id: uuid.UUID
     code_digest = fields.CharField(max_length=64, unique=True)
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
     #: Set when a newer invitation for the same person replaced this one.
     superseded_at = fields.DatetimeField(null=True)
-    created_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    created_by_id: uuid.UUID | None
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:
@@ -50,7 +56,9 @@ class AuthSession(Model):
     """One sign-in on one device; its refresh tokens rotate, its revocation ends them all."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    user = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user_id: uuid.UUID
     created_at = fields.DatetimeField(db_default=Now())
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
@@ -65,7 +73,9 @@ class RefreshToken(Model):
     """An opaque, single-use refresh token, stored as a keyed digest."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    session = fields.ForeignKeyField("coedu.AuthSession", related_name=False, on_delete=fields.CASCADE)
+    session: fields.ForeignKeyRelation[AuthSession] = fields.ForeignKeyField(
+        "coedu.AuthSession", related_name=False, on_delete=fields.CASCADE)
+    session_id: uuid.UUID
     token_digest = fields.CharField(max_length=64, unique=True)
     issued_at = fields.DatetimeField(db_default=Now())
     expires_at = fields.DatetimeField()
@@ -81,7 +91,9 @@ class PrivacyNoticeAcceptance(Model):
     """A guardian's acceptance of a version of the privacy notice."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    user = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user_id: uuid.UUID
     version = fields.CharField(max_length=32)
     accepted_at = fields.DatetimeField(db_default=Now())
 

@@ -82,7 +82,8 @@ async def load(claims: AccessClaims) -> Principal | None:
     entry_key, generation_key = _keys(claims)
     generation: str | None = None
     try:
-        cached, generation = await rt.redis.mget(entry_key, generation_key)
+        # the client decodes responses (decode_responses=True): str, though redis-py types bytes | str
+        cached, generation = await rt.redis.mget(entry_key, generation_key)  # type: ignore[assignment]
         generation = generation or "0"
         if cached:
             entry = json.loads(cached)

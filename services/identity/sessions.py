@@ -74,22 +74,22 @@ async def refresh(refresh_token: str) -> IssuedSession:
     async with in_transaction() as tx:
         spent = await tx.execute_query_dict(_SPEND, [digest])
         if spent:
-            session = await AuthSession.get(id=spent[0]["session_id"]).using_db(tx)
+            session = await AuthSession.get(id=spent[0]["session_id"], using_db=tx)
             now = await db.now(tx)
             if session.revoked_at is None and session.expires_at > now:
                 token = await _issue_refresh_token(session.id, now, tx)
                 await RefreshToken.filter(id=spent[0]["id"]).using_db(tx).update(
                     successor_sealed=_seal_successor(token, spent[0]["id"]))
-                access, expires_at = issue_access_token(session.user_id, session.id, now)  # type: ignore[attr-defined]
-                return IssuedSession(session.user_id, session.id, access, expires_at, token)  # type: ignore[attr-defined]
+                access, expires_at = issue_access_token(session.user_id, session.id, now)
+                return IssuedSession(session.user_id, session.id, access, expires_at, token)
         else:
-            known = await RefreshToken.get_or_none(token_digest=digest).using_db(tx).select_related("session")
+            known = await RefreshToken.get_or_none(token_digest=digest, using_db=tx).select_related("session")
             if known is not None and known.used_at is not None and known.session.revoked_at is None:
                 again = await _within_grace(known, tx)
                 if again is not None:
                     return again
                 await _revoke(known.session, "refresh_token_reuse", tx)
-                revoked_user = known.session.user_id  # type: ignore[attr-defined]
+                revoked_user = known.session.user_id
         entries = await principals.access_changed(revoked_user, using=tx) if revoked_user else []
     await outbox.flush(entries)
     raise UserErrors.one(ErrorCode.INVALID_CREDENTIALS, "invalid_refresh_token", "refreshToken")
@@ -99,7 +99,10 @@ async def _within_grace(spent: RefreshToken, tx: BaseDBAsyncClient) -> IssuedSes
     """The pair a token spent moments ago was swapped for, if its successor is still unspent."""
     now = await db.now(tx)
     session = spent.session
-    if spent.successor_sealed is None or spent.used_at + REUSE_GRACE < now or session.expires_at <= now:
+    if spent.successor_sealed is None:
+        return None
+    assert spent.used_at is not None  # a token is given a successor when it is used
+    if spent.used_at + REUSE_GRACE < now or session.expires_at <= now:
         return None
     successor = runtime.current().crypto.sealer.open(spent.successor_sealed, table="refresh_token",
                                                      column="successor", row=spent.id)
@@ -107,8 +110,8 @@ async def _within_grace(spent: RefreshToken, tx: BaseDBAsyncClient) -> IssuedSes
                                         used_at__isnull=True).using_db(tx).exists()
     if not unspent:
         return None
-    access, expires_at = issue_access_token(session.user_id, session.id, now)  # type: ignore[attr-defined]
-    return IssuedSession(session.user_id, session.id, access, expires_at, successor)  # type: ignore[attr-defined]
+    access, expires_at = issue_access_token(session.user_id, session.id, now)
+    return IssuedSession(session.user_id, session.id, access, expires_at, successor)
 
 
 async def _revoke(session: AuthSession, reason: str, using: BaseDBAsyncClient) -> None:
@@ -126,7 +129,7 @@ async def session_of_refresh_token(refresh_token: str) -> AuthSession | None:
 async def end(session: AuthSession, *, all_devices: bool, reason: str) -> None:
     """Sign out of one session, or of every session of its user; access tokens stop working at once."""
     async with in_transaction() as tx:
-        user_id = session.user_id  # type: ignore[attr-defined]
+        user_id = session.user_id
         sessions = AuthSession.filter(user_id=user_id) if all_devices else AuthSession.filter(id=session.id)
         await sessions.filter(revoked_at__isnull=True).using_db(tx).update(
             revoked_at=await db.now(tx), revoked_reason=reason

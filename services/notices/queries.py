@@ -36,7 +36,7 @@ class SeenNotice:
 
 
 async def _receipts(viewer: Principal, notice_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, NoticeReceipt]:
-    return {r.notice_id: r for r in await NoticeReceipt.filter(  # type: ignore[attr-defined]
+    return {r.notice_id: r for r in await NoticeReceipt.filter(
         guardian_id=viewer.user_id, notice_id__in=list(notice_ids))}
 
 
@@ -45,8 +45,8 @@ async def seen(viewer: Principal, notices: Sequence[Notice]) -> list[SeenNotice 
     answers: list[SeenNotice | None] = []
     for notice in notices:
         receipt = receipts.get(notice.id)
-        sender = notice.sender_id == viewer.user_id  # type: ignore[attr-defined]
-        if not access.may_see_notice(viewer, sender_id=notice.sender_id,  # type: ignore[attr-defined]
+        sender = notice.sender_id == viewer.user_id
+        if not access.may_see_notice(viewer, sender_id=notice.sender_id,
                                      is_recipient=receipt is not None, sent=notice.sent_at is not None):
             answers.append(None)
         else:
@@ -201,7 +201,7 @@ async def recipients(viewer: Principal, notice: SeenNotice, *, unconfirmed_only:
     """By class, then child's name; for the sender of a class or school notice (a district notice's
     names are withheld)."""
     district_wide = notice.row.audience_kind in (NoticeAudienceKind.DISTRICT, NoticeAudienceKind.DISTRICT_PILOT_SCHOOLS)
-    if not access.may_list_notice_recipients(viewer, sender_id=notice.row.sender_id,  # type: ignore[attr-defined]
+    if not access.may_list_notice_recipients(viewer, sender_id=notice.row.sender_id,
                                              district_wide=district_wide):
         return None
     keys: dict[uuid.UUID, tuple[str, str]] = {}

@@ -72,7 +72,7 @@ class Reach:
 
 
 async def _teaches(actor: Principal, school_class: SchoolClass) -> bool:
-    if school_class.homeroom_teacher_id == actor.user_id:  # type: ignore[attr-defined]
+    if school_class.homeroom_teacher_id == actor.user_id:
         return True
     return await ClassTeacher.filter(school_class_id=school_class.id, teacher_id=actor.user_id).exists()
 
@@ -96,19 +96,19 @@ async def _reach(actor: Principal, audience: Audience, checks: Checks) -> Reach 
         schools: set[uuid.UUID] = set()
         for index, class_id in enumerate(ids):
             found = classes.get(class_id) if class_id else None
-            if found is None or not access.may_notify_class(actor, school_id=found.school_id,  # type: ignore[attr-defined]
+            if found is None or not access.may_notify_class(actor, school_id=found.school_id,
                                                             teaches=await _teaches(actor, found)):
                 checks.add(ErrorCode.NOT_FOUND, "not_found", f"{field}[{index}]")
             else:
-                schools.add(found.school_id)  # type: ignore[attr-defined]
+                schools.add(found.school_id)
         if checks.failed:
             return None
         if len(schools) != 1:
             checks.invalid(field, "notice_classes_of_one_school")
             return None
-        school = next(c.school for c in classes.values())
-        return Reach(NoticeAudienceKind.SCHOOL_CLASSES, list(dict.fromkeys(i for i in ids if i)), school.id, None,
-                     school.district_id, False)  # type: ignore[attr-defined]
+        of_classes = next(c.school for c in classes.values())
+        return Reach(NoticeAudienceKind.SCHOOL_CLASSES, list(dict.fromkeys(i for i in ids if i)), of_classes.id, None,
+                     of_classes.district_id, False)
     if "schoolId" in audience.named:
         school = await School.get_or_none(id=audience.school_id) if audience.school_id else None
         if school is None or not access.may_notify_school(actor, school.id):
@@ -117,7 +117,7 @@ async def _reach(actor: Principal, audience: Audience, checks: Checks) -> Reach 
         if audience.grade is not None and not 1 <= audience.grade <= 12:
             checks.invalid("audience.grade", "out_of_range", min=1, max=12)
         kind = NoticeAudienceKind.SCHOOL if audience.grade is None else NoticeAudienceKind.SCHOOL_GRADE
-        return Reach(kind, [], school.id, audience.grade, school.district_id, False)  # type: ignore[attr-defined]
+        return Reach(kind, [], school.id, audience.grade, school.district_id, False)
     district_id = audience.district_id
     if district_id is None or not access.may_notify_district(actor, district_id):
         checks.add(ErrorCode.NOT_FOUND, "not_found", field)
@@ -146,7 +146,7 @@ SELECT g.guardian_id, st.id AS student_id, st.school_class_id
 
 def _audience_values(notice: Notice | Reach, cutoff: dt.datetime) -> list[object]:
     classes = [uuid.UUID(str(i)) for i in notice.class_ids] or None
-    return [classes, notice.school_id, notice.grade, notice.district_id,  # type: ignore[union-attr]
+    return [classes, notice.school_id, notice.grade, notice.district_id,
             notice.pilot_schools_only, cutoff]
 
 
@@ -205,12 +205,12 @@ async def send(actor: Principal, draft: Draft) -> Notice:
 
 async def _still_in_scope(notice: Notice) -> bool:
     """A scheduled notice goes out only if its sender still holds the audience's scope."""
-    sender = await principals.of_user(notice.sender_id)  # type: ignore[attr-defined]
+    sender = await principals.of_user(notice.sender_id)
     if sender is None:
         return False
     audience = Audience(class_ids=tuple(uuid.UUID(str(i)) for i in notice.class_ids) or None,
-                        school_id=notice.school_id, grade=notice.grade,  # type: ignore[attr-defined]
-                        district_id=notice.district_id, pilot_schools_only=notice.pilot_schools_only,  # type: ignore[attr-defined]
+                        school_id=notice.school_id, grade=notice.grade,
+                        district_id=notice.district_id, pilot_schools_only=notice.pilot_schools_only,
                         named=frozenset({{NoticeAudienceKind.SCHOOL_CLASSES: "schoolClassIds",
                                           NoticeAudienceKind.SCHOOL_GRADE: "schoolId",
                                           NoticeAudienceKind.SCHOOL: "schoolId"}.get(notice.audience_kind,
@@ -273,7 +273,7 @@ async def deliver(job: scheduler.Job, tx: BaseDBAsyncClient) -> None:
 
 async def _senders(actor: Principal, notice_id: uuid.UUID | None, tx: BaseDBAsyncClient) -> Notice:
     notice = await Notice.select_for_update().using_db(tx).get_or_none(id=notice_id) if notice_id else None
-    if notice is None or notice.sender_id != actor.user_id:  # type: ignore[attr-defined]
+    if notice is None or notice.sender_id != actor.user_id:
         raise UserErrors.not_found("noticeId")
     return notice
 
@@ -358,7 +358,7 @@ async def _receipt(actor: Principal, notice_id: uuid.UUID | None, tx: BaseDBAsyn
         notice_id=notice_id, guardian_id=actor.user_id) if notice_id else None
     if receipt is None:
         raise UserErrors.not_found("noticeId")
-    notice = await Notice.get(id=notice_id).using_db(tx)
+    notice = await Notice.get(id=notice_id, using_db=tx)
     return notice, receipt
 
 

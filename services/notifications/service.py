@@ -38,7 +38,8 @@ PUSH_JOB = "push"
 MAX_PUSH_ATTEMPTS = 8
 
 
-def channel(user_id: uuid.UUID) -> str:
+def channel(user_id: uuid.UUID | str) -> str:
+    """A user's channel; ``channel("")`` is the prefix the SQL of ``notify`` appends ids to."""
     return runtime.current().key("notifications", user_id)
 
 
@@ -75,14 +76,14 @@ async def notify(
         for user_id in recipients
     ]
     await Notification.bulk_create(notifications, using_db=using)
-    by_user = {n.user_id: n for n in notifications}  # type: ignore[attr-defined]
+    by_user = {n.user_id: n for n in notifications}
     devices = await PushDevice.filter(user_id__in=recipients).using_db(using)
     release = now if urgent else quiet_hours_release(now)
     for device in devices:
-        delivery = await PushDelivery.create(notification_id=by_user[device.user_id].id,  # type: ignore[attr-defined]
+        delivery = await PushDelivery.create(notification_id=by_user[device.user_id].id,
                                              device_id=device.id, using_db=using)
         await scheduler.schedule(PUSH_JOB, delivery.id, at=release, using=using)
-    return [await outbox.enqueue_publish(channel(n.user_id), str(n.id), using=using)  # type: ignore[attr-defined]
+    return [await outbox.enqueue_publish(channel(n.user_id), str(n.id), using=using)
             for n in notifications]
 
 
@@ -202,7 +203,7 @@ async def live(hub: Hub, user_id: uuid.UUID) -> AsyncIterator[Notification]:
             for row in rows:
                 if row.id in delivered:
                     continue
-                delivered.append(row.id)  # type: ignore[attr-defined]
+                delivered.append(row.id)
                 since = max(since, row.created_at)
                 yield row
     finally:
@@ -235,13 +236,13 @@ async def register_device(viewer: Principal, platform: DevicePlatform, token: st
     digest = crypto.blind_index.digest("push-token", clean)
     async with in_transaction() as tx:
         await tx.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [digest])
-        device = await PushDevice.get_or_none(token_digest=digest).using_db(tx)
+        device = await PushDevice.get_or_none(token_digest=digest, using_db=tx)
         if device is None:
             device_id = new_id()
             sealed = crypto.sealer.seal(clean, table="push_device", column="token", row=device_id)
             return await PushDevice.create(id=device_id, user_id=viewer.user_id, platform=platform,
                                            token_digest=digest, token_sealed=sealed, language=language, using_db=tx)
-        if (device.user_id != viewer.user_id or device.platform != platform  # type: ignore[attr-defined]
+        if (device.user_id != viewer.user_id or device.platform != platform
                 or device.language != language):
             await PushDevice.filter(id=device.id).using_db(tx).update(user_id=viewer.user_id, platform=platform,
                                                                       language=language)
@@ -255,7 +256,7 @@ class PushRejected(Exception):
 
 @scheduler.handler(PUSH_JOB)
 async def deliver_push(job: scheduler.Job, tx: BaseDBAsyncClient) -> None:
-    delivery = await PushDelivery.get_or_none(id=job.subject_id).using_db(tx).select_related("notification", "device")
+    delivery = await PushDelivery.get_or_none(id=job.subject_id, using_db=tx).select_related("notification", "device")
     if delivery is None or delivery.status != "pending":
         return
     rt = runtime.current()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.expressions import Q
@@ -11,6 +12,9 @@ from tortoise.models import Model
 
 from services.enums import Gender, GuardianRelationship, Role, SchoolStage
 from services.ids import new_id
+
+if TYPE_CHECKING:
+    from services.identity.models import User
 
 
 class District(Model):
@@ -28,7 +32,8 @@ class District(Model):
 
 class School(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    district = fields.ForeignKeyField("coedu.District", related_name=False, on_delete=fields.RESTRICT)
+    district: fields.ForeignKeyRelation[District] = fields.ForeignKeyField(
+        "coedu.District", related_name=False, on_delete=fields.RESTRICT)
     district_id: uuid.UUID  # the column behind `district`, made by tortoise; declared for type checkers
     name = fields.CharField(max_length=100, unique=True)
     stage = fields.CharEnumField(SchoolStage, max_length=20)
@@ -45,16 +50,18 @@ class ServiceStation(Model):
     """A community service station for family education."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    district = fields.ForeignKeyField("coedu.District", related_name=False, on_delete=fields.RESTRICT)
+    district: fields.ForeignKeyRelation[District] = fields.ForeignKeyField(
+        "coedu.District", related_name=False, on_delete=fields.RESTRICT)
+    district_id: uuid.UUID
     name = fields.CharField(max_length=100)
     community = fields.CharField(max_length=100, default="")
     address = fields.CharField(max_length=200, default="")
     latitude = fields.FloatField(null=True)
     longitude = fields.FloatField(null=True)
     phone = fields.CharField(max_length=32, null=True)
-    services = fields.JSONField(default=list)
+    services: fields.JSONField[list[str]] = fields.JSONField(default=list)
     #: [{"weekday": 1..7, "opensAt": "HH:MM", "closesAt": "HH:MM"}], local time
-    opening_hours = fields.JSONField(default=list)
+    opening_hours: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:
@@ -63,13 +70,14 @@ class ServiceStation(Model):
 
 class SchoolClass(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "coedu.School", related_name=False, on_delete=fields.RESTRICT)
     school_id: uuid.UUID  # as School.district_id
     grade = fields.SmallIntField()
     name = fields.CharField(max_length=50)
-    homeroom_teacher = fields.ForeignKeyField(
-        "coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    homeroom_teacher: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    homeroom_teacher_id: uuid.UUID | None
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:
@@ -81,8 +89,12 @@ class ClassTeacher(Model):
     """A teacher who teaches a class (besides or as its homeroom teacher)."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    school_class = fields.ForeignKeyField("coedu.SchoolClass", related_name=False, on_delete=fields.CASCADE)
-    teacher = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    school_class: fields.ForeignKeyRelation[SchoolClass] = fields.ForeignKeyField(
+        "coedu.SchoolClass", related_name=False, on_delete=fields.CASCADE)
+    school_class_id: uuid.UUID
+    teacher: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    teacher_id: uuid.UUID
     subject = fields.CharField(max_length=32, null=True)
     created_at = fields.DatetimeField(db_default=Now())
 
@@ -100,10 +112,12 @@ class Student(Model):
     #: HMAC of the city-wide student number (uniqueness), and the sealed number.
     student_number_index = fields.CharField(max_length=64, unique=True)
     student_number_sealed = fields.BinaryField()
-    school_class = fields.ForeignKeyField("coedu.SchoolClass", related_name=False, on_delete=fields.RESTRICT)
+    school_class: fields.ForeignKeyRelation[SchoolClass] = fields.ForeignKeyField(
+        "coedu.SchoolClass", related_name=False, on_delete=fields.RESTRICT)
     school_class_id: uuid.UUID  # as School.district_id
     #: The class's school, kept with the student so scope filters need no join.
-    school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "coedu.School", related_name=False, on_delete=fields.RESTRICT)
     school_id: uuid.UUID  # as School.district_id
     #: Set when the student left the city's schools (a roster sync no longer lists them); the
     #: record stays, with its wellbeing history.
@@ -128,8 +142,12 @@ def on_roll(student: str) -> str:
 
 class Guardianship(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    student = fields.ForeignKeyField("coedu.Student", related_name=False, on_delete=fields.CASCADE)
-    guardian = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "coedu.Student", related_name=False, on_delete=fields.CASCADE)
+    student_id: uuid.UUID
+    guardian: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    guardian_id: uuid.UUID
     relationship = fields.CharEnumField(GuardianRelationship, max_length=16)
     is_primary = fields.BooleanField(default=False)
     #: Vouched for by the student information system: a later full roster that leaves it out ends it.
@@ -150,7 +168,9 @@ class HomeAddress(Model):
     ``may_read_home_address``."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    guardian = fields.OneToOneField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    guardian: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    guardian_id: uuid.UUID
     address_sealed = fields.BinaryField()
     #: Readable by the other guardians of the guardian's children while true.
     shared_with_co_guardians = fields.BooleanField(default=False)
@@ -164,14 +184,22 @@ class RoleAssignment(Model):
     """A role held by a user in a scope: a school, a district, a station, or the city (no scope)."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    user = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.CASCADE)
+    user_id: uuid.UUID
     role = fields.CharEnumField(Role, max_length=16)
-    school = fields.ForeignKeyField("coedu.School", related_name=False, null=True, on_delete=fields.CASCADE)
-    district = fields.ForeignKeyField("coedu.District", related_name=False, null=True, on_delete=fields.CASCADE)
-    station = fields.ForeignKeyField(
-        "coedu.ServiceStation", related_name=False, null=True, on_delete=fields.CASCADE
-    )
-    granted_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    school: fields.ForeignKeyNullableRelation[School] = fields.ForeignKeyField(
+        "coedu.School", related_name=False, null=True, on_delete=fields.CASCADE)
+    school_id: uuid.UUID | None
+    district: fields.ForeignKeyNullableRelation[District] = fields.ForeignKeyField(
+        "coedu.District", related_name=False, null=True, on_delete=fields.CASCADE)
+    district_id: uuid.UUID | None
+    station: fields.ForeignKeyNullableRelation[ServiceStation] = fields.ForeignKeyField(
+        "coedu.ServiceStation", related_name=False, null=True, on_delete=fields.CASCADE)
+    station_id: uuid.UUID | None
+    granted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    granted_by_id: uuid.UUID | None
     created_at = fields.DatetimeField(db_default=Now())
 
     class Meta:
@@ -183,13 +211,25 @@ class StudentTransfer(Model):
     """A student's move between classes or schools; the wellbeing record follows it."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    student = fields.ForeignKeyField("coedu.Student", related_name=False, on_delete=fields.CASCADE)
-    from_class = fields.ForeignKeyField("coedu.SchoolClass", related_name=False, on_delete=fields.RESTRICT)
-    to_class = fields.ForeignKeyField("coedu.SchoolClass", related_name=False, on_delete=fields.RESTRICT)
-    from_school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
-    to_school = fields.ForeignKeyField("coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "coedu.Student", related_name=False, on_delete=fields.CASCADE)
+    student_id: uuid.UUID
+    from_class: fields.ForeignKeyRelation[SchoolClass] = fields.ForeignKeyField(
+        "coedu.SchoolClass", related_name=False, on_delete=fields.RESTRICT)
+    from_class_id: uuid.UUID
+    to_class: fields.ForeignKeyRelation[SchoolClass] = fields.ForeignKeyField(
+        "coedu.SchoolClass", related_name=False, on_delete=fields.RESTRICT)
+    to_class_id: uuid.UUID
+    from_school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    from_school_id: uuid.UUID
+    to_school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "coedu.School", related_name=False, on_delete=fields.RESTRICT)
+    to_school_id: uuid.UUID
     reason = fields.CharField(max_length=200)
-    transferred_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    transferred_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    transferred_by_id: uuid.UUID | None
     at = fields.DatetimeField(db_default=Now())
 
     class Meta:

@@ -134,7 +134,7 @@ async def teachers_of_classes(class_ids: Sequence[uuid.UUID]) -> list[list[User]
     )
     grouped: dict[uuid.UUID, list[User]] = defaultdict(list)
     for row in rows:
-        grouped[row.school_class_id].append(row.teacher)  # type: ignore[attr-defined]
+        grouped[row.school_class_id].append(row.teacher)
     return [grouped.get(i, []) for i in class_ids]
 
 
@@ -144,7 +144,7 @@ async def guardianships_of_students(student_ids: Sequence[uuid.UUID]) -> list[li
     )
     grouped: dict[uuid.UUID, list[Guardianship]] = defaultdict(list)
     for row in rows:
-        grouped[row.student_id].append(row)  # type: ignore[attr-defined]
+        grouped[row.student_id].append(row)
     return [grouped.get(i, []) for i in student_ids]
 
 
@@ -155,10 +155,10 @@ async def grants_of_users(user_ids: Sequence[uuid.UUID]) -> list[list[RoleGrant]
     grouped: dict[uuid.UUID, list[RoleGrant]] = defaultdict(list)
     for r in rows:
         in_district = (
-            r.school.district_id if r.school else r.station.district_id if r.station else r.district_id  # type: ignore[attr-defined]
+            r.school.district_id if r.school else r.station.district_id if r.station else r.district_id
         )
-        grouped[r.user_id].append(RoleGrant(  # type: ignore[attr-defined]
-            Role(r.role), r.school_id, r.district_id, r.station_id, in_district,  # type: ignore[attr-defined]
+        grouped[r.user_id].append(RoleGrant(
+            Role(r.role), r.school_id, r.district_id, r.station_id, in_district,
         ))
     return [grouped.get(i, []) for i in user_ids]
 
@@ -171,7 +171,7 @@ async def visible_students_of_classes(viewer: Principal, class_ids: Sequence[uui
     ).order_by("display_name", "id")
     grouped: dict[uuid.UUID, list[Student]] = defaultdict(list)
     for row in rows:
-        grouped[row.school_class_id].append(row)  # type: ignore[attr-defined]
+        grouped[row.school_class_id].append(row)
     return [grouped.get(i, []) for i in class_ids]
 
 
@@ -234,5 +234,5 @@ async def transfers_of_students(student_ids: Sequence[uuid.UUID]) -> list[list[S
     rows = await StudentTransfer.filter(student_id__in=list(student_ids)).order_by("at", "id")
     grouped: dict[uuid.UUID, list[StudentTransfer]] = defaultdict(list)
     for row in rows:
-        grouped[row.student_id].append(row)  # type: ignore[attr-defined]
+        grouped[row.student_id].append(row)
     return [grouped.get(i, []) for i in student_ids]

@@ -96,7 +96,7 @@ async def update_school(actor: Principal, *, school_id: uuid.UUID | None, name: 
     school = await School.get_or_none(id=school_id) if school_id else None
     if school is None:
         raise UserErrors.not_found("schoolId")
-    district_id = school.district_id  # type: ignore[attr-defined]
+    district_id = school.district_id
     access.require(access.may_administer_school(actor, school.id, district_id))
     if is_pilot is not None and is_pilot != school.is_family_education_pilot:
         access.require(access.may_set_pilot_flag(actor, district_id))
@@ -105,7 +105,8 @@ async def update_school(actor: Principal, *, school_id: uuid.UUID | None, name: 
     if name is not None:
         changes["name"] = checks.text("name", name, max_length=100)
     if address is not UNSET:
-        changes["address"] = checks.text("address", address, max_length=200, required=False)  # type: ignore[arg-type]
+        assert address is None or isinstance(address, str)
+        changes["address"] = checks.text("address", address, max_length=200, required=False)
     if is_pilot is not None:
         changes["is_family_education_pilot"] = is_pilot
     checks.raise_if_any()
@@ -133,7 +134,7 @@ async def create_school_class(actor: Principal, *, school_id: uuid.UUID | None, 
     school = await School.get_or_none(id=school_id) if school_id else None
     if school is None:
         raise UserErrors.not_found("schoolId")
-    access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
+    access.require(access.may_administer_school(actor, school.id, school.district_id))
     checks = Checks()
     if grade not in GRADES_BY_STAGE[school.stage]:
         checks.invalid("grade", "grade_not_in_stage", grade=grade)
@@ -163,7 +164,7 @@ async def assign_class_teacher(actor: Principal, *, class_id: uuid.UUID | None, 
     if school_class is None:
         raise UserErrors.not_found("schoolClassId")
     school = school_class.school
-    access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
+    access.require(access.may_administer_school(actor, school.id, school.district_id))
     checks = Checks()
     clean_subject = checks.text("subject", subject, max_length=32, required=False)
     if not await _teacher_of_school(teacher_id, school.id):
@@ -219,7 +220,7 @@ async def _resolve_grant(checks: Checks, role: Role, scope: Scope, *, given: dic
         if school is None:
             checks.add(ErrorCode.NOT_FOUND, "not_found", "schoolId")
             return None
-        return RoleGrant(role, school_id=school.id, in_district_id=school.district_id)  # type: ignore[attr-defined]
+        return RoleGrant(role, school_id=school.id, in_district_id=school.district_id)
     if kind == "district":
         district = await District.get_or_none(id=scope.district_id) if scope.district_id else None
         if district is None:
@@ -231,7 +232,7 @@ async def _resolve_grant(checks: Checks, role: Role, scope: Scope, *, given: dic
         if station is None:
             checks.add(ErrorCode.NOT_FOUND, "not_found", "stationId")
             return None
-        return RoleGrant(role, station_id=station.id, in_district_id=station.district_id)  # type: ignore[attr-defined]
+        return RoleGrant(role, station_id=station.id, in_district_id=station.district_id)
     return RoleGrant(role)
 
 
@@ -331,7 +332,7 @@ async def enroll_student(actor: Principal, *, class_id: uuid.UUID | None, displa
     if school_class is None:
         raise UserErrors.not_found("schoolClassId")
     school = school_class.school
-    access.require(access.may_administer_school(actor, school.id, school.district_id))  # type: ignore[attr-defined]
+    access.require(access.may_administer_school(actor, school.id, school.district_id))
     checks = Checks()
     name = checks.text("displayName", display_name, max_length=64)
     number = clean_student_number(checks, "studentNumber", student_number)
@@ -402,8 +403,8 @@ async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone
     student = await visible_student(actor, student_id, "studentId")
     school = student.school
     access.require(access.may_link_guardian(
-        actor, school_id=school.id, district_id=school.district_id,  # type: ignore[attr-defined]
-        homeroom_teacher_id=student.school_class.homeroom_teacher_id,  # type: ignore[attr-defined]
+        actor, school_id=school.id, district_id=school.district_id,
+        homeroom_teacher_id=student.school_class.homeroom_teacher_id,
     ))
     checks = Checks()
     clean_phone = require_phone(checks, "phone", phone)
@@ -420,7 +421,7 @@ async def link_guardian(actor: Principal, *, student_id: uuid.UUID | None, phone
         invitations, entries = await add_guardians(
             [NewGuardian(student.id, guardian, relationship, is_primary, address)], actor_id=actor.user_id,
             using=tx)
-        guardianship = await Guardianship.get(student_id=student.id, guardian_id=guardian.id).using_db(tx)
+        guardianship = await Guardianship.get(student_id=student.id, guardian_id=guardian.id, using_db=tx)
     await outbox.flush(entries)
     return guardianship, invitations.get(guardian.id)
 
@@ -495,20 +496,21 @@ async def transfer_student(actor: Principal, *, student_id: uuid.UUID | None, to
     clean_reason = checks.text("reason", reason, max_length=200)
     checks.raise_if_any()
     assert target is not None
+    assert clean_reason is not None
     source_school, target_school = student.school, target.school
     access.require(access.may_transfer(
         actor,
-        source=(source_school.id, source_school.district_id),  # type: ignore[attr-defined]
-        target=(target_school.id, target_school.district_id),  # type: ignore[attr-defined]
+        source=(source_school.id, source_school.district_id),
+        target=(target_school.id, target_school.district_id),
     ))
-    if target.id == student.school_class_id:  # type: ignore[attr-defined]
+    if target.id == student.school_class_id:
         raise UserErrors.one(ErrorCode.INVALID_STATE, "same_class", "toSchoolClassId")
     async with in_transaction() as tx:
         transfer, wakeups = await move_student(student.id, to_class_id=target.id, to_school_id=target_school.id,
                                                reason=clean_reason, actor_id=actor.user_id, using=tx)
     await outbox.flush(wakeups)
-    student.school_class_id = target.id  # type: ignore[attr-defined]
-    student.school_id = target_school.id  # type: ignore[attr-defined]
+    student.school_class_id = target.id
+    student.school_id = target_school.id
     return student, transfer
 
 
@@ -520,12 +522,12 @@ async def move_student(student_id: uuid.UUID, *, to_class_id: uuid.UUID, to_scho
     # Lock the student so two concurrent transfers are applied one after the other.
     locked = await Student.select_for_update().using_db(using).get(id=student_id)
     transfer = await StudentTransfer.create(
-        student_id=student_id, from_class_id=locked.school_class_id,  # type: ignore[attr-defined]
-        to_class_id=to_class_id, from_school_id=locked.school_id,  # type: ignore[attr-defined]
+        student_id=student_id, from_class_id=locked.school_class_id,
+        to_class_id=to_class_id, from_school_id=locked.school_id,
         to_school_id=to_school_id, reason=reason, transferred_by_id=actor_id, using_db=using,
     )
     await Student.filter(id=student_id).using_db(using).update(school_class_id=to_class_id, school_id=to_school_id)
     wakeups: list[outbox.RedisOutbox] = []
-    if to_school_id != locked.school_id:  # type: ignore[attr-defined]
+    if to_school_id != locked.school_id:
         wakeups = await wellbeing.hand_off(student_id, actor_id=actor_id, using=using)
     return transfer, wakeups

@@ -140,10 +140,10 @@ async def step(job: scheduler.Job, tx: BaseDBAsyncClient) -> list[outbox.RedisOu
     done = set(run.schools_done)
     remaining = [s for s in prepared.schools if s not in done]
     if not remaining:
-        await sync.finish(run, run.started_by_id, tx)  # type: ignore[attr-defined]
+        await sync.finish(run, run.started_by_id, tx)
         _forget(run)
         return []
-    entries, invited = await sync.import_school(prepared, remaining[0], run, run.started_by_id,  # type: ignore[attr-defined]
+    entries, invited = await sync.import_school(prepared, remaining[0], run, run.started_by_id,
                                                 tx)
     report.append_invitations(invitations_report(run), invited)
     await scheduler.schedule(ROSTER_JOB, run.id, using=tx)

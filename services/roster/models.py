@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.fields.db_defaults import Now
 from tortoise.models import Model
 
 from services.enums import RosterFormat, RosterKind, RosterRunStatus
 from services.ids import new_id
+
+if TYPE_CHECKING:
+    from services.identity.models import User
 
 
 class RosterSource(Model):
@@ -37,24 +43,26 @@ class RosterRun(Model):
     format = fields.CharEnumField(RosterFormat, max_length=12)
     digest = fields.CharField(max_length=64)
     status = fields.CharEnumField(RosterRunStatus, max_length=12, default=RosterRunStatus.RUNNING)
-    started_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    started_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    started_by_id: uuid.UUID | None
     started_at = fields.DatetimeField(db_default=Now())
     finished_at = fields.DatetimeField(null=True)
     schools_total = fields.IntField(default=0)
     #: Source ids of the schools committed so far.
-    schools_done = fields.JSONField(default=list)
+    schools_done: fields.JSONField[list[str]] = fields.JSONField(default=list)
     #: {"created.student": 12, ...}: what the run changed so far (a dry run: would change).
-    counts = fields.JSONField(default=dict)
+    counts: fields.JSONField[dict[str, int]] = fields.JSONField(default=dict)
     #: Imports started from the console: the file in the roster folder, and the operator's choices.
     file_name = fields.CharField(max_length=255, null=True)
     dry_run = fields.BooleanField(default=False)
     valid_schools_only = fields.BooleanField(default=False)
     #: The districts whose schools the operator may import (a district administrator's); null: the city.
-    districts = fields.JSONField(null=True)
+    districts: fields.JSONField[list[str] | None] = fields.JSONField(null=True)
     #: [{"file", "row", "column", "key", "params"}]: what the check found.
-    problems = fields.JSONField(default=list)
+    problems: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     #: Source ids of the schools left out for their problems.
-    refused_schools = fields.JSONField(default=list)
+    refused_schools: fields.JSONField[list[str]] = fields.JSONField(default=list)
 
     class Meta:
         table = "roster_run"

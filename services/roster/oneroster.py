@@ -16,7 +16,7 @@ import csv
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from services.enums import SchoolStage
@@ -120,7 +120,7 @@ def digest(texts: dict[str, bytes]) -> str:
     return hashed.hexdigest()
 
 
-def _first(roster: Roster, records: dict[str, object], origin: Origin, source_id: str, school: str | None) -> bool:
+def _first(roster: Roster, records: Mapping[str, object], origin: Origin, source_id: str, school: str | None) -> bool:
     """False, the duplicate reported, when a record of this source id was read already."""
     if source_id in records:
         roster.problem(origin, "sourcedId", "roster_duplicate_id", school=school, id=source_id)

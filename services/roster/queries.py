@@ -29,4 +29,4 @@ async def visible_import(actor: Principal, run_id: uuid.UUID) -> RosterRun | Non
 
 def may_read_invitations(actor: Principal, run: RosterRun) -> bool:
     """The codes are the operator's to hand on: only whoever started the import learns where they are."""
-    return access.is_self(actor, run.started_by_id)  # type: ignore[attr-defined]
+    return access.is_self(actor, run.started_by_id)

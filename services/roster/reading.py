@@ -113,5 +113,7 @@ class RowChecks(Checks):
     def report(self, roster: Roster, origin: Origin, school: str | None) -> bool:
         """True when the row passed."""
         for error in self.errors:
-            roster.problem(origin, error.field or "", error.message, school=school, **error.params)
+            # (the parameters of a message: never `school` or `everything`)
+            roster.problem(origin, error.field or "", error.message, school=school,
+                           **error.params)  # type: ignore[arg-type]
         return not self.errors

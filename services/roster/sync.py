@@ -406,10 +406,10 @@ async def _plan_students(plan: _Plan, students: list[StudentRecord], complete: b
     by_number = {student_number_index(s.student_number): s for s in students}
     rows = await client.execute_query_dict(_STUDENTS_NAMED, [list(by_source), list(by_number)])
     found: dict[str, dict] = {}
-    for row in rows:
-        record = by_source.get(row["source_index"] or "") or by_number.get(row["student_number_index"])
+    for read in rows:
+        record = by_source.get(read["source_index"] or "") or by_number.get(read["student_number_index"])
         if record is not None:
-            found.setdefault(record.source_id, row)
+            found.setdefault(record.source_id, read)
     for record in students:
         row = found.get(record.source_id)
         if record.withdrawn:
@@ -422,8 +422,9 @@ async def _plan_students(plan: _Plan, students: list[StudentRecord], complete: b
         plan.student_links[record.source_id] = row["id"]
         if row["source_index"] != source_index(RosterKind.STUDENT, record.source_id):
             plan.unlinked_students.add(record.source_id)
-        changes = {key: value for key, value in (("display_name", record.name), ("gender", record.gender),
-                                                   ("birth_date", record.birth_date)) if row[key] != value}
+        changes: dict[str, object] = {
+            key: value for key, value in (("display_name", record.name), ("gender", record.gender),
+                                          ("birth_date", record.birth_date)) if row[key] != value}
         if changes:
             plan.student_changes[row["id"]] = changes
         if row["withdrawn_at"] is not None:
@@ -470,7 +471,7 @@ async def _plan_guardians(plan: _Plan, roster: Roster, students: list[StudentRec
             listed.add(link["id"])
             if not link["from_roster"]:
                 plan.adopted_links.append(link["id"])
-            changes = {key: value for key, value in (("relationship", relationship.value),
+            changes: dict[str, object] = {key: value for key, value in (("relationship", relationship.value),
                                                        ("is_primary", position == 0)) if link[key] != value}
             if changes:
                 plan.link_changes[link["id"]] = changes
@@ -531,8 +532,8 @@ async def _apply(plan: _Plan, roster: Roster, places: _Places, actor_id: uuid.UU
         await Guardianship.filter(id__in=plan.adopted_links).using_db(tx).update(from_roster=True)
     for link_id, changes in plan.link_changes.items():
         if changes.get("is_primary"):
-            row = await Guardianship.get(id=link_id).using_db(tx)
-            await Guardianship.filter(student_id=row.student_id, is_primary=True).using_db(tx).update(  # type: ignore[attr-defined]
+            row = await Guardianship.get(id=link_id, using_db=tx)
+            await Guardianship.filter(student_id=row.student_id, is_primary=True).using_db(tx).update(
                 is_primary=False)
         await Guardianship.filter(id=link_id).using_db(tx).update(**changes)
     guardians = {g: roster.guardians[g] for _, g, _, _ in plan.new_links}

@@ -85,9 +85,9 @@ def _guardians(roster: Roster) -> None:
     children: Counter[str] = Counter()
     schools: dict[str, set[str]] = {}
     for student in roster.students.values():
-        for guardian in student.guardians:
-            children[guardian] += 1
-            schools.setdefault(guardian, set()).add(student.school)
+        for guardian_id in student.guardians:
+            children[guardian_id] += 1
+            schools.setdefault(guardian_id, set()).add(student.school)
     phones: dict[str, str] = {}
     for guardian in roster.guardians.values():
         if children[guardian.source_id] > MAX_CHILDREN_PER_GUARDIAN:
@@ -97,5 +97,6 @@ def _guardians(roster: Roster) -> None:
         # Two source ids for one phone would be two records for one account.
         other = phones.setdefault(guardian.phone or "", guardian.source_id)
         if guardian.phone and other != guardian.source_id:
-            for school in sorted(schools.get(guardian.source_id, set())) or [None]:
-                roster.problem(guardian.origin, "phone", "roster_phone_of_other_guardian", school=school, id=other)
+            its_schools: list[str | None] = [*sorted(schools.get(guardian.source_id, set()))]
+            for at_school in its_schools or [None]:
+                roster.problem(guardian.origin, "phone", "roster_phone_of_other_guardian", school=at_school, id=other)

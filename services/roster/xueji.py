@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
@@ -69,7 +69,7 @@ def load_mapping(path: Path) -> dict[str, str]:
     return mapping
 
 
-def _rows(file: Path) -> Iterator[list[object]]:
+def _rows(file: Path) -> Iterator[Sequence[object]]:
     if file.suffix.lower() == ".xlsx":
         # calamine (Rust) reads a city's 250,000 rows in seconds; openpyxl took two minutes.
         with CalamineWorkbook.from_path(str(file)) as workbook:
@@ -83,7 +83,7 @@ def _rows(file: Path) -> Iterator[list[object]]:
     yield from csv.reader(io.StringIO(text, newline=""))
 
 
-def _columns(roster: Roster, name: str, header: list[object], mapping: dict[str, str]) -> dict[str, int] | None:
+def _columns(roster: Roster, name: str, header: Sequence[object], mapping: dict[str, str]) -> dict[str, int] | None:
     positions = {cell(title): index for index, title in enumerate(header) if cell(title)}
     found: dict[str, int] = {}
     for key, headings in HEADINGS.items():
@@ -109,7 +109,8 @@ def _read_file(roster: Roster, file: Path, mapping: dict[str, str]) -> None:
         roster.problem(Origin(file.name, 1), "", "roster_empty_file", everything=True)
     if columns is None:
         return
-    headings = {key: cell(header[index]) for key, index in columns.items()}  # type: ignore[index]
+    assert header is not None  # columns are read from a header
+    headings = {key: cell(header[index]) for key, index in columns.items()}
     for number, values in enumerate(rows, start=2):
         row = {key: (values[index] if index < len(values) else None) for key, index in columns.items()}
         if not any(cell(value) for value in row.values()):

@@ -91,10 +91,10 @@ async def _family_story(generated: Generated) -> None:
     await alerts.raise_alert(teacher, student_id=child.id, severity=AlertSeverity.MEDIUM,
                              category=AlertCategory.ANXIETY_DEPRESSION, source=AlertSource.TEACHER_OBSERVATION,
                              summary="近两周上课走神、情绪低落", details="作业多次未交，与同学交流变少。")
-    offered = await CourseOffering.filter(school_id=child.school_id).first()  # type: ignore[attr-defined]
+    offered = await CourseOffering.filter(school_id=child.school_id).first()
     if offered is not None:
-        enrollment = await courses.enroll(parent, offered.course_id)  # type: ignore[attr-defined]
-        first = (await courses.lessons_of([offered.course_id]))[0][0]  # type: ignore[attr-defined]
+        enrollment = await courses.enroll(parent, offered.course_id)
+        first = (await courses.lessons_of([offered.course_id]))[0][0]
         await courses.complete_lesson(parent, enrollment.id, first.id)
     upcoming = await CourseSession.filter(starts_at__gt=dt.datetime.now(dt.UTC), closed_at__isnull=True).order_by(
         "starts_at").first()

@@ -497,6 +497,7 @@ class Generator:
                                           hour=19)
             ends = starts + dt.timedelta(hours=2)
             at_school = [s for s in pilots if s.district_id == district_id and self.offered[s.id]]
+            venue: tuple[uuid.UUID | None, uuid.UUID | None]
             if at_school and n % 2:
                 school = self.rng.choice(at_school)
                 course_id, venue = self.rng.choice(self.offered[school.id]), (school.id, None)
@@ -545,10 +546,11 @@ class Generator:
             completed = min(completed, self.now) if completed else None
             number = None
             if completed:
-                while (number := f"JTJY-{completed.astimezone(PROGRAMME_ZONE).year}-"
+                while (drawn := f"JTJY-{completed.astimezone(PROGRAMME_ZONE).year}-"
                        + "".join(self.rng.choice(alphabet) for _ in range(8))) in numbers:
                     pass
-                numbers.add(number)
+                numbers.add(drawn)
+                number = drawn
             enrollment_id = self.id()
             await self.copy.add("enrollment", (enrollment_id, enrolled, done, completed, number, course_id,
                                                guardian))
@@ -787,6 +789,7 @@ class Generator:
             acknowledged = min(self.now, raised + dt.timedelta(minutes=delay))
             level = "DISTRICT" if acknowledged > deadline else "SCHOOL"
         if status == "RESOLVED":
+            assert acknowledged is not None  # a resolved alert was acknowledged first
             resolved = min(self.now, acknowledged + dt.timedelta(days=self.rng.randint(1, 10)))
         seal = self.crypto.sealer.seal
         await self.copy.add("wellbeing_alert", (

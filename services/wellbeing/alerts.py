@@ -77,12 +77,12 @@ async def placement(student_id: uuid.UUID, using: BaseDBAsyncClient | None = Non
     query = Student.filter(id=student_id).select_related("school")
     student = await (query.using_db(using) if using else query).get()
     school: School = student.school
-    return Placement(school.id, school.district_id, school.name)  # type: ignore[attr-defined]
+    return Placement(school.id, school.district_id, school.name)
 
 
 def facts(alert: WellbeingAlert, where: Placement) -> AlertFacts:
     return AlertFacts(where.school_id, where.district_id, alert.level, alert.severity,
-                      alert.raised_by_id)  # type: ignore[attr-defined]
+                      alert.raised_by_id)
 
 
 async def responders(level: EscalationLevel, where: Placement, using: BaseDBAsyncClient) -> list[uuid.UUID]:
@@ -94,11 +94,13 @@ async def responders(level: EscalationLevel, where: Placement, using: BaseDBAsyn
         query = query.filter(district_id=where.district_id)
     else:
         query = query.filter(school_id__isnull=True, district_id__isnull=True, station_id__isnull=True)
-    return list(dict.fromkeys(await query.values_list("user_id", flat=True)))
+    # values_list(flat=True) gives the values themselves; tortoise types them as tuples
+    return list(dict.fromkeys(await query.values_list("user_id", flat=True)))  # type: ignore[arg-type]
 
 
 async def _city_admins(using: BaseDBAsyncClient) -> list[uuid.UUID]:
-    return list(await RoleAssignment.filter(role=Role.CITY_ADMIN).using_db(using).values_list("user_id", flat=True))
+    # values_list(flat=True) gives the values themselves; tortoise types them as tuples
+    return list(await RoleAssignment.filter(role=Role.CITY_ADMIN).using_db(using).values_list("user_id", flat=True))  # type: ignore[arg-type]
 
 
 class _Change:
@@ -198,7 +200,7 @@ async def raise_within(actor: Principal, tx: BaseDBAsyncClient, *, student_id: u
                        ) -> tuple[WellbeingAlert, list[outbox.RedisOutbox]]:
     """Raise an alert inside the caller's transaction (a home-visit record raises one with itself);
     the caller flushes the returned wake-ups after its commit."""
-    student = await Student.get_or_none(id=student_id).using_db(tx) if student_id else None
+    student = await Student.get_or_none(id=student_id, using_db=tx) if student_id else None
     not_found = UserErrors.one(ErrorCode.NOT_FOUND, "not_found", "studentId")
     if student is None:
         raise not_found
@@ -216,7 +218,7 @@ async def raise_within(actor: Principal, tx: BaseDBAsyncClient, *, student_id: u
         checks.invalid("source", "alert_source_not_yours")
     checks.raise_if_any()
     assert clean_summary is not None
-    policy = await EscalationPolicy.get(severity=severity).using_db(tx)
+    policy = await EscalationPolicy.get(severity=severity, using_db=tx)
     now = await _now(tx)
     alert_id = new_id()
     alert = await WellbeingAlert.create(
@@ -249,7 +251,7 @@ async def _locked(actor: Principal, alert_id: uuid.UUID | None, tx: BaseDBAsyncC
     """The alert, locked, if the actor is responsible for it (FULL tier); NOT_FOUND otherwise."""
     alert = await WellbeingAlert.select_for_update().using_db(tx).get_or_none(id=alert_id) if alert_id else None
     if alert is not None:
-        where = await placement(alert.student_id, tx)  # type: ignore[attr-defined]
+        where = await placement(alert.student_id, tx)
         if access.alert_tier(actor, facts(alert, where)) is AlertTier.FULL:
             return alert, where
     raise UserErrors.one(ErrorCode.NOT_FOUND, "not_found", field)
@@ -267,7 +269,7 @@ async def acknowledge(actor: Principal, alert_id: uuid.UUID | None) -> Wellbeing
             return alert
         now = await _now(tx)
         alert.status, alert.acknowledged_at, alert.last_activity_at = AlertStatus.ACKNOWLEDGED, now, now
-        alert.acknowledged_by_id = actor.user_id  # type: ignore[attr-defined]
+        alert.acknowledged_by_id = actor.user_id
         await _save(alert, tx, "status", "acknowledged_at", "acknowledged_by_id", "last_activity_at")
         await scheduler.cancel(DEADLINE_JOB, alert.id, using=tx)
         if alert.severity in FOLLOWED_UP:
@@ -319,7 +321,7 @@ async def assign(actor: Principal, alert_id: uuid.UUID | None, assignee_id: uuid
         if assignee is None or access.alert_tier(assignee, facts(alert, where)) is not AlertTier.FULL:
             raise UserErrors.one(ErrorCode.INVALID_INPUT, "assignee_not_responsible", "assigneeId")
         now = await _now(tx)
-        alert.assignee_id, alert.last_activity_at = assignee.user_id, now  # type: ignore[attr-defined]
+        alert.assignee_id, alert.last_activity_at = assignee.user_id, now
         await _save(alert, tx, "assignee_id", "last_activity_at")
         change = _Change(alert, where, actor.user_id, tx)
         change.event(AlertEventKind.ASSIGNED)
@@ -360,7 +362,7 @@ async def resolve(actor: Principal, alert_id: uuid.UUID | None, resolution: str,
             raise UserErrors.one(ErrorCode.INVALID_STATE, "alert_resolved", "alertId")
         now = await _now(tx)
         alert.status, alert.resolved_at, alert.outcome, alert.last_activity_at = AlertStatus.RESOLVED, now, outcome, now
-        alert.resolved_by_id = actor.user_id  # type: ignore[attr-defined]
+        alert.resolved_by_id = actor.user_id
         alert.resolution_sealed = seal(clean, "resolution", alert.id)
         await _save(alert, tx, "status", "resolved_at", "resolved_by_id", "outcome", "resolution_sealed",
                     "last_activity_at")
@@ -384,7 +386,7 @@ async def share_with_guardians(actor: Principal, alert_id: uuid.UUID | None, mes
         alert, where = await _locked(actor, alert_id, tx)
         share_id = new_id()
         await AlertShare.create(
-            id=share_id, alert_id=alert.id, student_id=alert.student_id, counsellor_id=actor.user_id,  # type: ignore[attr-defined]
+            id=share_id, alert_id=alert.id, student_id=alert.student_id, counsellor_id=actor.user_id,
             message_sealed=runtime.current().crypto.sealer.seal(clean, table="wellbeing_share", column="message",
                                                                 row=share_id),
             using_db=tx,
@@ -393,11 +395,13 @@ async def share_with_guardians(actor: Principal, alert_id: uuid.UUID | None, mes
         await _save(alert, tx, "last_activity_at")
         change = _Change(alert, where, actor.user_id, tx)
         change.event(AlertEventKind.SHARED_WITH_GUARDIANS)
-        guardians = await Guardianship.filter(student_id=alert.student_id).using_db(tx).values_list(  # type: ignore[attr-defined]
+        guardians = await Guardianship.filter(student_id=alert.student_id).using_db(tx).values_list(
             "guardian_id", flat=True)
         change.wakeups += await notify(
-            guardians, kind=NotificationKind.ALERT, title_key="share_title", body_key="share_body",
-            params={"school": where.school_name}, subject=("Student", alert.student_id),  # type: ignore[attr-defined]
+            # values_list(flat=True) gives the values themselves; tortoise types them as tuples
+            guardians,  # type: ignore[arg-type]
+            kind=NotificationKind.ALERT, title_key="share_title", body_key="share_body",
+            params={"school": where.school_name}, subject=("Student", alert.student_id),
             using=tx,
         )
         wakeups = await change.finish()
@@ -415,7 +419,7 @@ async def on_deadline(job: scheduler.Job, tx: BaseDBAsyncClient) -> list[outbox.
     if alert.status != AlertStatus.OPEN or job.due_at < alert.acknowledge_by:
         return []  # acknowledged, resolved, or given a later deadline since (a newer job owns it)
     now = await _now(tx)
-    where = await placement(alert.student_id, tx)  # type: ignore[attr-defined]
+    where = await placement(alert.student_id, tx)
     change = _Change(alert, where, None, tx)
     if alert.level == EscalationLevel.CITY:
         # The last responders are paged again at every deadline until someone acknowledges.
@@ -445,7 +449,7 @@ async def on_follow_up(job: scheduler.Job, tx: BaseDBAsyncClient) -> list[outbox
     if quiet_until > now:
         await scheduler.schedule(FOLLOW_UP_JOB, alert.id, at=quiet_until, using=tx)
         return []
-    where = await placement(alert.student_id, tx)  # type: ignore[attr-defined]
+    where = await placement(alert.student_id, tx)
     change = _Change(alert, where, None, tx)
     if alert.level == EscalationLevel.CITY:
         alert.status = AlertStatus.OPEN

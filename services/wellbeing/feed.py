@@ -55,14 +55,14 @@ async def events_after(cursor: int, limit: int = BATCH) -> list[FeedEvent]:
     rows = await AlertEvent.filter(id__gt=cursor).order_by("id").limit(limit).select_related("alert")
     if not rows:
         return []
-    students = {s.id: s for s in await Student.filter(id__in={r.alert.student_id for r in rows})}  # type: ignore[attr-defined]
-    schools = {s.id: s for s in await School.filter(id__in={s.school_id for s in students.values()})}  # type: ignore[attr-defined]
-    districts = {d.id: d for d in await District.filter(id__in={s.district_id for s in schools.values()})}  # type: ignore[attr-defined]
+    students = {s.id: s for s in await Student.filter(id__in={r.alert.student_id for r in rows})}
+    schools = {s.id: s for s in await School.filter(id__in={s.school_id for s in students.values()})}
+    districts = {d.id: d for d in await District.filter(id__in={s.district_id for s in schools.values()})}
     batch = []
     for row in rows:
-        student = students[row.alert.student_id]  # type: ignore[attr-defined]
-        school = schools[student.school_id]  # type: ignore[attr-defined]
-        batch.append(FeedEvent(row, row.alert, student, school, districts[school.district_id]))  # type: ignore[attr-defined]
+        student = students[row.alert.student_id]
+        school = schools[student.school_id]
+        batch.append(FeedEvent(row, row.alert, student, school, districts[school.district_id]))
     return batch
 
 
@@ -161,11 +161,11 @@ async def replay_then_live(feed: AlertFeed, after: int | None) -> AsyncIterator[
                     yield item
                 caught_up = len(batch) < BATCH
                 continue
-            item = await subscription.queue.get()
-            if isinstance(item, str):  # RECONNECTED: read what may have been missed
+            received = await subscription.queue.get()
+            if isinstance(received, str):  # RECONNECTED: read what may have been missed
                 caught_up = False
                 continue
-            for feed_event in item:
+            for feed_event in received:
                 if feed_event.cursor > last:
                     last = feed_event.cursor
                     yield feed_event
@@ -176,5 +176,5 @@ async def replay_then_live(feed: AlertFeed, after: int | None) -> AsyncIterator[
 def tier_for(viewer: Principal, item: FeedEvent) -> AlertTier | None:
     """Who may receive an event is decided per event, on the alert as it is now."""
     facts = AlertFacts(item.school.id, item.district.id, item.alert.level, item.alert.severity,
-                       item.alert.raised_by_id)  # type: ignore[attr-defined]
+                       item.alert.raised_by_id)
     return access.alert_tier(viewer, facts)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.fields.db_defaults import Now
 from tortoise.models import Model
@@ -17,6 +20,10 @@ from services.enums import (
 )
 from services.ids import new_id
 
+if TYPE_CHECKING:
+    from services.identity.models import User
+    from services.organisation.models import Student
+
 
 class EscalationPolicy(Model):
     """How long each level has to acknowledge an alert of a severity. An alert keeps the policy
@@ -27,7 +34,9 @@ class EscalationPolicy(Model):
     acknowledge_within_minutes = fields.IntField()
     #: An acknowledged alert with no activity for this long is escalated again.
     follow_up_minutes = fields.IntField()
-    updated_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    updated_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    updated_by_id: uuid.UUID | None
     updated_at = fields.DatetimeField(db_default=Now())
 
     class Meta:
@@ -36,7 +45,9 @@ class EscalationPolicy(Model):
 
 class WellbeingAlert(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    student = fields.ForeignKeyField("coedu.Student", related_name=False, on_delete=fields.RESTRICT)
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "coedu.Student", related_name=False, on_delete=fields.RESTRICT)
+    student_id: uuid.UUID
     severity = fields.CharEnumField(AlertSeverity, max_length=16)
     category = fields.CharEnumField(AlertCategory, max_length=24)
     source = fields.CharEnumField(AlertSource, max_length=24)
@@ -45,7 +56,9 @@ class WellbeingAlert(Model):
     #: Sealed (services.crypto): only ciphertext is stored.
     summary_sealed = fields.BinaryField()
     details_sealed = fields.BinaryField(null=True)
-    raised_by = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    raised_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    raised_by_id: uuid.UUID
     raised_at = fields.DatetimeField()
     #: The policy in force when the alert was raised.
     acknowledge_within_minutes = fields.IntField()
@@ -53,10 +66,16 @@ class WellbeingAlert(Model):
     #: When the current level must have acknowledged (OPEN alerts).
     acknowledge_by = fields.DatetimeField()
     acknowledged_at = fields.DatetimeField(null=True)
-    acknowledged_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
-    assignee = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    acknowledged_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    acknowledged_by_id: uuid.UUID | None
+    assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    assignee_id: uuid.UUID | None
     resolved_at = fields.DatetimeField(null=True)
-    resolved_by = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    resolved_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    resolved_by_id: uuid.UUID | None
     resolution_sealed = fields.BinaryField(null=True)
     outcome = fields.CharEnumField(AlertOutcome, max_length=24, null=True)
     #: Notes, assignments, shares and acknowledgements count as activity for the follow-up clock.
@@ -73,10 +92,14 @@ class AlertEvent(Model):
     are numbered in commit order (see services.wellbeing.events)."""
 
     id = fields.BigIntField(primary_key=True)
-    alert = fields.ForeignKeyField("coedu.WellbeingAlert", related_name=False, on_delete=fields.RESTRICT)
+    alert: fields.ForeignKeyRelation[WellbeingAlert] = fields.ForeignKeyField(
+        "coedu.WellbeingAlert", related_name=False, on_delete=fields.RESTRICT)
+    alert_id: uuid.UUID
     kind = fields.CharEnumField(AlertEventKind, max_length=24)
     at = fields.DatetimeField(db_default=Now())
-    actor = fields.ForeignKeyField("coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    actor_id: uuid.UUID | None
     #: The alert's level after the event.
     level = fields.CharEnumField(EscalationLevel, max_length=16)
     #: A person's words (note, reason, resolution), sealed; or a system reason (a message key).
@@ -92,9 +115,15 @@ class AlertShare(Model):
     """What a counsellor chose to tell a child's guardians."""
 
     id = fields.UUIDField(primary_key=True, default=new_id)
-    alert = fields.ForeignKeyField("coedu.WellbeingAlert", related_name=False, on_delete=fields.RESTRICT)
-    student = fields.ForeignKeyField("coedu.Student", related_name=False, on_delete=fields.RESTRICT)
-    counsellor = fields.ForeignKeyField("coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    alert: fields.ForeignKeyRelation[WellbeingAlert] = fields.ForeignKeyField(
+        "coedu.WellbeingAlert", related_name=False, on_delete=fields.RESTRICT)
+    alert_id: uuid.UUID
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "coedu.Student", related_name=False, on_delete=fields.RESTRICT)
+    student_id: uuid.UUID
+    counsellor: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "coedu.User", related_name=False, on_delete=fields.RESTRICT)
+    counsellor_id: uuid.UUID
     message_sealed = fields.BinaryField()
     shared_at = fields.DatetimeField(db_default=Now())
 

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 from services import access, audit, paging, runtime
 from services.access import AlertFacts, AlertTier, Principal
 from services.enums import (
+    AlertEventKind,
     AlertSeverity,
     AlertStatus,
     AuditAction,
@@ -40,7 +41,7 @@ class VisibleAlert:
 def facts_of(row: WellbeingAlert) -> AlertFacts:
     """The facts of an alert loaded with ``student__school``."""
     school = row.student.school
-    return AlertFacts(school.id, school.district_id, row.level, row.severity, row.raised_by_id)  # type: ignore[attr-defined]
+    return AlertFacts(school.id, school.district_id, row.level, row.severity, row.raised_by_id)
 
 
 def _with_tier(viewer: Principal, row: WellbeingAlert) -> VisibleAlert | None:
@@ -109,7 +110,7 @@ async def read_details(viewer: Principal, alerts: Sequence[VisibleAlert]) -> lis
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    kind: str
+    kind: AlertEventKind
     at: dt.datetime
     actor_id: uuid.UUID | None
     level: EscalationLevel
@@ -127,9 +128,9 @@ async def read_timelines(viewer: Principal, alerts: Sequence[VisibleAlert]) -> l
                                     subject_ids=[a.row.id for a in full], using=tx)
             events = await AlertEvent.filter(alert_id__in=[a.row.id for a in full]).using_db(tx).order_by("id")
         for event in events:
-            note = unseal(event.note_sealed, "event_note", event.alert_id)  # type: ignore[attr-defined]
-            grouped[event.alert_id].append(TimelineEntry(  # type: ignore[attr-defined]
-                event.kind, event.at, event.actor_id, event.level, note, event.reason))  # type: ignore[attr-defined]
+            note = unseal(event.note_sealed, "event_note", event.alert_id)
+            grouped[event.alert_id].append(TimelineEntry(
+                event.kind, event.at, event.actor_id, event.level, note, event.reason))
     return [grouped.get(a.row.id, []) if a.tier is AlertTier.FULL else None for a in alerts]
 
 
@@ -171,7 +172,7 @@ async def shares_for_guardians(viewer: Principal, student_id: uuid.UUID, *, shar
                                 subject_ids=[r.id for r in readable], using=tx)
     sealer = runtime.current().crypto.sealer
     return [Share(r.id, r.shared_at, sealer.open(r.message_sealed, table="wellbeing_share", column="message", row=r.id),
-                  r.counsellor_id) for r in readable]  # type: ignore[attr-defined]
+                  r.counsellor_id) for r in readable]
 
 
 def may_see_record(viewer: Principal, school: Any) -> bool:
@@ -182,7 +183,7 @@ def may_see_record(viewer: Principal, school: Any) -> bool:
 async def share_student(share_id: uuid.UUID) -> uuid.UUID | None:
     """The child a shared message is about (to find it by id)."""
     row = await AlertShare.get_or_none(id=share_id)
-    return row.student_id if row else None  # type: ignore[attr-defined]
+    return row.student_id if row else None
 
 
 async def watch_levels(student_ids: Sequence[uuid.UUID]) -> list[WatchLevel]:
@@ -208,6 +209,6 @@ async def handoffs(student_ids: Sequence[uuid.UUID]) -> list[list[StudentTransfe
     rows = await StudentTransfer.filter(student_id__in=list(student_ids)).order_by("at", "id")
     grouped: dict[uuid.UUID, list[StudentTransfer]] = defaultdict(list)
     for row in rows:
-        if row.from_school_id != row.to_school_id:  # type: ignore[attr-defined]
-            grouped[row.student_id].append(row)  # type: ignore[attr-defined]
+        if row.from_school_id != row.to_school_id:
+            grouped[row.student_id].append(row)
     return [grouped.get(i, []) for i in student_ids]
