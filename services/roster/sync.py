@@ -122,7 +122,9 @@ async def resolve(roster: Roster, *, valid_schools_only: bool, districts: frozen
     places.check(roster, districts)
     fatal = any(p.everything for p in roster.problems)
     refused = {p.school for p in roster.problems if p.school is not None}
-    return Prepared(roster, places, _Everyone.of(roster), [s for s in sorted(roster.schools) if s not in refused],
+    # Half a million blind indexes: a second of CPU the loop (deadlines) must not stand still for.
+    everyone = await asyncio.to_thread(_Everyone.of, roster)
+    return Prepared(roster, places, everyone, [s for s in sorted(roster.schools) if s not in refused],
                     sorted(s for s in refused if s in roster.schools),
                     fatal or (bool(refused) and not valid_schools_only))
 
