@@ -356,7 +356,8 @@ class User(Node):
         size, position = page_window(first, after, info.context.language)
         page = await courses.my_enrollments(info.context.principal, first=size, after=position,
                                             audience=filter.audience if filter else None)
-        return connection(page, Item.of)
+        info.context.loaders.prime_enrolled(page.items)
+        return connection(page, lambda enrolled: Item.of(enrolled.enrollment))
 
     @strawberry.field(description="For the signed-in guardian: notices awaiting their confirmation (the badge of "
                                   "the 待确认 tab).")
@@ -463,7 +464,11 @@ class User(Node):
         size, position = page_window(first, after, info.context.language)
         page = await sessions.my_registrations(info.context.principal, upcoming=bool(filter and filter.upcoming),
                                                first=size, after=position)
-        return connection(page, Item.of)
+        loaders = info.context.loaders
+        loaders.prime_seats(page.items)
+        for seat in page.items:
+            loaders.prime_venue(seat.venue)
+        return connection(page, lambda seat: Item.of(seat.registration))
 
     @strawberry.field(description="For the signed-in parent: their places in line for full sessions (left ones "
                                   "aside), soonest first; `upcoming` for sessions not yet ended.")
