@@ -504,10 +504,10 @@ class SchoolClass(Node):
     def school(self, info: Info) -> AwaitableOrValue[School]:
         return then(referenced(info.context.loaders.school.load(self._row.school_id)), School.of)
 
-    @strawberry.field(description="Homeroom teacher (班主任) of the class.")
-    async def homeroom_teacher(self, info: Info) -> User | None:
+    @strawberry.field(description="Homeroom teacher (班主任) of the class.", graphql_type=User | None)
+    def homeroom_teacher(self, info: Info) -> AwaitableOrValue[User | None]:
         teacher_id = self._row.homeroom_teacher_id  # type: ignore[attr-defined]
-        return User.of(await info.context.loaders.user.load(teacher_id)) if teacher_id else None
+        return then(referenced(info.context.loaders.user.load(teacher_id)), User.of) if teacher_id else None
 
     @strawberry.field(description="Teachers who teach the class, besides its homeroom teacher.")
     async def teachers(self, info: Info) -> list[User]:
