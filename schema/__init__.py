@@ -20,7 +20,7 @@ from schema.account.resolvers import AccountMutations, AccountQueries
 from schema.audit import AuditEvent, AuditQueries, RecordReference
 from schema.column.resolvers import ColumnMutations, ColumnQueries
 from schema.column.types import ColumnEpisode
-from schema.common.direct import call_resolvers_directly
+from schema.common.direct import call_resolvers_directly, resolve_lazy_arguments
 from schema.common.errors import ErrorPresentation, present_errors
 from schema.common.guard import guard_root_fields
 from schema.common.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCost
@@ -130,6 +130,7 @@ def build_schema(*, production: bool = False) -> CoeduSchema:
     )
     built.production = production
     call_resolvers_directly(built)
+    resolve_lazy_arguments(built)
     return built
 
 

@@ -710,6 +710,12 @@ def own_family_rows(p: Principal) -> Q:
     return Q(guardian_id=p.user_id)
 
 
+def own_family_sql(table: str, viewer_parameter: str) -> str:
+    """The rule of ``own_family_rows`` in a statement written out, over the rows of ``table``;
+    ``viewer_parameter`` holds the viewer's id."""
+    return f"{table}.guardian_id = {viewer_parameter}"
+
+
 # --------------------------------------------------------------------------
 # School notices.
 #

@@ -227,15 +227,21 @@ def joined_columns(parts: Sequence[tuple[str, Any]]) -> str:
 async def joined_rows(parts: Sequence[tuple[str, Any]], sql: str, values: list[Any]) -> list[dict[str, Any]]:
     """Instances of several models from each row of one joined statement whose select list is
     ``joined_columns(parts)``: a dict by alias per row, without the aliases whose id is NULL (an
-    outer join that found nothing)."""
+    outer join that found nothing). A column named without an alias (a count, an array beside the
+    rows) is in the dict under its own name."""
     made = []
     for row in await connections.get("default").execute_query_dict(sql, values):
         columns: dict[str, dict[str, Any]] = {alias: {} for alias, _ in parts}
+        plain: dict[str, Any] = {}
         for key, value in row.items():
-            alias, _, column = key.partition(".")
-            columns[alias][column] = value
-        made.append({alias: model._init_from_db(**columns[alias]) for alias, model in parts
-                     if columns[alias]["id"] is not None})
+            alias, dot, column = key.partition(".")
+            if dot:
+                columns[alias][column] = value
+            else:
+                plain[key] = value
+        plain.update({alias: model._init_from_db(**columns[alias]) for alias, model in parts
+                      if columns[alias]["id"] is not None})
+        made.append(plain)
     return made
 
 

@@ -56,10 +56,14 @@ def position_of(row: Any, order: Sequence[str]) -> Position:
     return tuple(_value(row, spec.lstrip("-")) for spec in order)
 
 
-def _after(order: Sequence[str], position: Position) -> Q:
-    """Rows strictly after ``position`` in ``order``: (a > x) or (a = x and b > y) or ..."""
+def _check(order: Sequence[str], position: Position) -> None:
     if len(position) != len(order) or any(value is None for value in position):
         raise _not_this_list()
+
+
+def _after(order: Sequence[str], position: Position) -> Q:
+    """Rows strictly after ``position`` in ``order``: (a > x) or (a = x and b > y) or ..."""
+    _check(order, position)
     clauses = []
     for index, spec in enumerate(order):
         name = spec.lstrip("-")
@@ -74,12 +78,42 @@ async def fetch(query: QuerySet[Any], *, order: Sequence[str], first: int, after
     total_query = query.count()
     window = query.filter(_after(order, after)) if after is not None else query
     rows = list(await window.order_by(*order).limit(first + 1)) if first > 0 else []
-    items = rows[:first]
 
     async def count() -> int:
         return await total_query
 
-    return Page(items, [position_of(row, order) for row in items], len(rows) > first, count)
+    return page_of(rows, first=first, key=lambda row: position_of(row, order), count=count)
+
+
+def page_of(rows: Sequence[T], *, first: int, key: Callable[[T], Position], count: Callable[[], Awaitable[int]]
+            ) -> Page[T]:
+    """The page of up to ``first + 1`` rows read in order: the first ``first``, and whether more follow."""
+    items = list(rows[:first])
+    return Page(items, [key(item) for item in items], len(rows) > first, count)
+
+
+# Pages read by a statement written out (a hot screen's), over columns named in SQL: "-e.enrolled_at"
+# orders by e.enrolled_at descending, as the query builder's order does.
+
+
+def order_sql(order: Sequence[str]) -> str:
+    return ", ".join(f"{spec[1:]} DESC" if spec.startswith("-") else spec for spec in order)
+
+
+def after_sql(order: Sequence[str], position: Position | None, values: list[Any]) -> str:
+    """The condition of ``_after`` in SQL, its values appended to ``values`` (the statement's
+    parameters so far); TRUE without a position."""
+    if position is None:
+        return "TRUE"
+    _check(order, position)
+    start = len(values) + 1
+    values.extend(position)
+    clauses = []
+    for index, spec in enumerate(order):
+        equal = [f"{order[j].lstrip('-')} = ${start + j}" for j in range(index)]
+        beyond = f"{spec.lstrip('-')} {'<' if spec.startswith('-') else '>'} ${start + index}"
+        clauses.append(f"({' AND '.join([*equal, beyond])})")
+    return f"({' OR '.join(clauses)})"
 
 
 def fixed(items: Sequence[T], *, key: Callable[[T], Position], first: int, after: Position | None) -> Page[T]:

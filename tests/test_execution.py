@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.common.direct import call_resolvers_directly
+from schema import schema as served
+from schema.common.direct import call_resolvers_directly, is_lazy, resolve_lazy_arguments
+from schema.common.engine_internals import graphql_schema
 from schema.common.lookahead import selects
 from schema.common.shared_objects import Executor
 from tests.helpers import make_student, statement_count
+
+if TYPE_CHECKING:  # named lazily, as the schema's domains name each other's inputs
+    from schema.home_visits.inputs import HomeVisitFilter
 
 # --------------------------------------------------------------------------
 # Rules, on a small schema of their own.
@@ -155,6 +161,32 @@ NESTED = """query ($id: ID!) { node(id: $id) { ... on SchoolClass { students(fir
   id displayName schoolClass { id name school { id name district { id name } } } } } } } }"""
 FLAT = """query ($id: ID!) { node(id: $id) { ... on SchoolClass { students(first: 50) { nodes {
   id displayName } } } } }"""
+
+
+@strawberry.type
+class LazyQuery:
+    @strawberry.field
+    def visits(self, filter: Annotated[Annotated[HomeVisitFilter, strawberry.lazy("schema.home_visits.inputs")] | None,
+                                       strawberry.argument()] = None) -> str:
+        return f"upcoming={filter.upcoming}" if filter else "everything"
+
+
+async def test_a_lazily_typed_argument_is_resolved_once_and_converted_as_before():
+    lazy = strawberry.Schema(query=LazyQuery)
+    query = "{ a: visits(filter: { upcoming: true }) b: visits }"
+    before = await lazy.execute(query)
+    assert resolve_lazy_arguments(lazy) == 1 and resolve_lazy_arguments(lazy) == 0
+    after = await lazy.execute(query)
+    assert after.errors is None and after.data == before.data == {"a": "upcoming=True", "b": "everything"}
+
+
+def test_no_argument_of_the_served_schema_is_resolved_on_every_call():
+    lazy = [f"{name}.{field.name}({argument.python_name})"
+            for name in graphql_schema(served).type_map
+            if (definition := served.get_type_by_name(name)) is not None and hasattr(definition, "fields")
+            for field in definition.fields for argument in getattr(field, "arguments", ())
+            if is_lazy(argument.type)]
+    assert lazy == []
 
 
 async def test_nested_students_show_their_class_school_and_district_for_no_statement_more(api, world):

@@ -104,7 +104,12 @@ class LoaderSet:
                 loader.prime_many(self._primed[name])
         return loader
 
+    @property
+    def _signed_in(self) -> Principal:
+        """The request's viewer, whom visibility loaders load for."""
+        assert self._principal is not None, "visibility loaders need a signed-in viewer"
+        return self._principal
+
     def _viewer(self, load: Callable[Concatenate[Principal, P], Awaitable[list[V]]]) -> Callable[P, Awaitable[list[V]]]:
         """``load`` for the request's viewer."""
-        assert self._principal is not None, "visibility loaders need a signed-in viewer"
-        return partial(load, self._principal)
+        return partial(load, self._signed_in)

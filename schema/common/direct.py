@@ -17,8 +17,10 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
-from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.annotation import StrawberryAnnotation
+from strawberry.types.base import StrawberryList, StrawberryObjectDefinition, StrawberryOptional
 from strawberry.types.field import StrawberryField
+from strawberry.types.lazy_type import LazyType
 
 from schema.common.engine_internals import graphql_schema, strawberry_info
 
@@ -62,3 +64,38 @@ def _direct_resolver(field: StrawberryField, info_class: type) -> Callable[..., 
         return function(source, **{info_name: wrapped}) if takes_self else function(**{info_name: wrapped})
 
     return with_info
+
+
+def resolve_lazy_arguments(schema: strawberry.Schema) -> int:
+    """Give the arguments typed by ``strawberry.lazy`` (inputs of another domain, named lazily against
+    import cycles) their resolved type; returns how many were. strawberry resolves a lazy type on
+    every call of the field otherwise, importing its module again and comparing files on disk (two
+    ``stat()`` calls); once the schema is built, the type can no longer change."""
+    resolved = 0
+    for graphql_type in graphql_schema(schema).type_map.values():
+        definition = schema.get_type_by_name(graphql_type.name)
+        if not isinstance(definition, StrawberryObjectDefinition):
+            continue
+        for field in definition.fields:
+            for argument in field.arguments:
+                if is_lazy(argument.type):
+                    argument.type_annotation = StrawberryAnnotation(_eager(argument.type))
+                    resolved += 1
+    return resolved
+
+
+def is_lazy(annotation: Any) -> bool:
+    """Whether an argument's type names a lazy type, itself or as what a list or an optional holds."""
+    if isinstance(annotation, StrawberryOptional | StrawberryList):
+        return is_lazy(annotation.of_type)
+    return isinstance(annotation, LazyType)
+
+
+def _eager(annotation: Any) -> Any:
+    """The Python type ``annotation`` stands for, its lazy types resolved."""
+    if isinstance(annotation, StrawberryOptional):
+        return _eager(annotation.of_type) | None
+    if isinstance(annotation, StrawberryList):
+        # a type built at run time: mypy cannot check a list of a type it does not know statically
+        return list[_eager(annotation.of_type)]  # type: ignore[misc]
+    return annotation.resolve_type() if isinstance(annotation, LazyType) else annotation

@@ -4,6 +4,7 @@ consultations, and schools' guidance training."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
@@ -26,6 +27,19 @@ from services.organisation.models import School
 
 
 class FamilyEducationLoaders(LoaderSet):
+    def prime_enrolled(self, enrolled: Sequence[courses.EnrolledIn]) -> None:
+        """Hand the courses read with a parent's enrolments to the loaders that would fetch them again."""
+        for item in enrolled:
+            self.course.prime(item.course.id, item.course)
+            self.lesson_totals.prime(item.course.id, item.totals)
+
+    def prime_seats(self, seats: Sequence[sessions.Seat]) -> None:
+        """Hand the sessions and courses read with a parent's seats to their loaders (the venues are the
+        organisation's: ``prime_venue``)."""
+        for seat in seats:
+            self.session.prime(seat.session.id, seat.session)
+            self.course.prime(seat.course.id, seat.course)
+
     # courses
     @property
     def course(self) -> DataLoader[uuid.UUID, Course | None]:

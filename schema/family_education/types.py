@@ -8,9 +8,10 @@ import uuid
 from typing import Annotated
 
 import strawberry
+from graphql.pyutils import AwaitableOrValue
 
 from schema.common.connection import After, Connection, First, connection, page_window
-from schema.common.dataloaders import referenced, referenced_all
+from schema.common.dataloaders import referenced, referenced_all, then
 from schema.common.enums import describe_enum
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
@@ -132,9 +133,9 @@ class Course(Node):
                    min_grade=row.min_grade, max_grade=row.max_grade, audience=row.audience,
                    credit_hours=row.credit_hours, _row=row)
 
-    @strawberry.field(description="Number of lessons.")
-    async def lesson_count(self, info: Info) -> int:
-        return (await info.context.loaders.lesson_totals.load(self._row.id)).count
+    @strawberry.field(description="Number of lessons.", graphql_type=int)
+    def lesson_count(self, info: Info) -> AwaitableOrValue[int]:
+        return then(info.context.loaders.lesson_totals.load(self._row.id), lambda totals: totals.count)
 
     @strawberry.field(description="Minutes of all lessons together.")
     async def total_minutes(self, info: Info) -> int:
@@ -192,19 +193,19 @@ class Enrollment(Node):
             return None
         return (await referenced(info.context.loaders.course.load(self._row.course_id))).credit_hours
 
-    @strawberry.field(description="Share of the lessons completed, 0 to 100.")
-    async def progress_percent(self, info: Info) -> int:
-        totals = await info.context.loaders.lesson_totals.load(self._row.course_id)
-        return courses.progress_percent(self._row.completed_lessons, totals.count)
+    @strawberry.field(description="Share of the lessons completed, 0 to 100.", graphql_type=int)
+    def progress_percent(self, info: Info) -> AwaitableOrValue[int]:
+        totals = info.context.loaders.lesson_totals.load(self._row.course_id)
+        return then(totals, lambda found: courses.progress_percent(self._row.completed_lessons, found.count))
 
     @strawberry.field(description="Lessons completed, in the order they were.")
     async def completed_lessons(self, info: Info) -> list[Lesson]:
         ids = await info.context.loaders.completed_lessons.load(self._row.id)
         return [Lesson.of(row) for row in await referenced_all(info.context.loaders.lesson.load_many(ids))]
 
-    @strawberry.field(description="The course.")
-    async def course(self, info: Info) -> Course:
-        return Course.of(await referenced(info.context.loaders.course.load(self._row.course_id)))
+    @strawberry.field(description="The course.", graphql_type=Course)
+    def course(self, info: Info) -> AwaitableOrValue[Course]:
+        return then(referenced(info.context.loaders.course.load(self._row.course_id)), Course.of)
 
 
 CourseVenue = Annotated[School | ServiceStation, strawberry.union(
@@ -232,9 +233,9 @@ class CourseSession(Node):
     def seats_left(self) -> int:
         return max(0, self._row.capacity - self._row.registered)
 
-    @strawberry.field(description="The course.")
-    async def course(self, info: Info) -> Course:
-        return Course.of(await referenced(info.context.loaders.course.load(self._row.course_id)))
+    @strawberry.field(description="The course.", graphql_type=Course)
+    def course(self, info: Info) -> AwaitableOrValue[Course]:
+        return then(referenced(info.context.loaders.course.load(self._row.course_id)), Course.of)
 
     @strawberry.field(description="The instructor who teaches it.")
     async def instructor(self, info: Info) -> Instructor | None:
@@ -243,13 +244,14 @@ class CourseSession(Node):
             return None
         return Instructor.of(await referenced(info.context.loaders.instructor.load(instructor_id)))
 
-    @strawberry.field(description="Where it takes place.")
-    async def venue(self, info: Info) -> CourseVenue:
+    @strawberry.field(description="Where it takes place.", graphql_type=CourseVenue)
+    def venue(self, info: Info) -> AwaitableOrValue[School | ServiceStation]:
+        loaders = info.context.loaders
         if self._row.school_id:
-            return School.of(await referenced(info.context.loaders.school.load(self._row.school_id)))
+            return then(referenced(loaders.school.load(self._row.school_id)), School.of)
         station_id = self._row.station_id
         assert station_id is not None  # a session takes place at a school or at a station
-        return ServiceStation.of(await referenced(info.context.loaders.station.load(station_id)))
+        return then(referenced(loaders.station.load(station_id)), ServiceStation.of)
 
     @strawberry.field(description="The attendance code to show at the venue; for the instructor and the "
                                   "administrators of the venue.")
@@ -346,9 +348,9 @@ class SessionRegistration(Node):
         return cls(id=gid("SessionRegistration", row.id), status=row.status, registered_at=row.registered_at,
                    cancelled_at=row.cancelled_at, checked_in_at=row.checked_in_at, _row=row)
 
-    @strawberry.field(description="The session.")
-    async def session(self, info: Info) -> CourseSession:
-        return CourseSession.of(await referenced(info.context.loaders.session.load(self._row.session_id)))
+    @strawberry.field(description="The session.", graphql_type=CourseSession)
+    def session(self, info: Info) -> AwaitableOrValue[CourseSession]:
+        return then(referenced(info.context.loaders.session.load(self._row.session_id)), CourseSession.of)
 
     @strawberry.field(description="The parent.")
     async def guardian(self, info: Info) -> User:

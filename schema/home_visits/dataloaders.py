@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
@@ -35,7 +36,14 @@ class HomeVisitLoaders(LoaderSet):
 
     @property
     def upcoming_visits_by_student(self) -> DataLoader[uuid.UUID, list[VisibleVisit]]:
-        return self._get("upcoming_visits_by_student", self._viewer(home_visits.upcoming_of_students))
+        return self._get("upcoming_visits_by_student", self._upcoming_visits)
+
+    async def _upcoming_visits(self, student_ids: Sequence[uuid.UUID]) -> list[list[VisibleVisit]]:
+        upcoming = await home_visits.upcoming_of_students(self._signed_in, student_ids)
+        # read with the visits: their proposed slots resolve at once
+        self.visit_slots.prime_many({visit.row: upcoming.slots[visit.row.id]
+                                     for visits in upcoming.by_student for visit in visits})
+        return upcoming.by_student
 
     @property
     def last_visit_by_student(self) -> DataLoader[uuid.UUID, VisibleVisit | None]:

@@ -7,8 +7,9 @@ import uuid
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from graphql.pyutils import AwaitableOrValue
 
-from schema.common.dataloaders import referenced, referenced_all
+from schema.common.dataloaders import referenced, referenced_all, then
 from schema.common.enums import describe_enum
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
@@ -132,18 +133,19 @@ class HomeVisit(Node):
         return TimeWindow(starts_at=row.scheduled_start, ends_at=row.scheduled_end)
 
     @strawberry.field(description="The slots of the current round: the teacher's offer, or the family's "
-                                  "alternatives while a reschedule is requested.")
-    async def proposed_slots(self, info: Info) -> list[TimeWindow]:
-        slots = await info.context.loaders.visit_slots.load(self._visit.row)
-        return [TimeWindow(starts_at=s.starts_at, ends_at=s.ends_at) for s in slots]
+                                  "alternatives while a reschedule is requested.", graphql_type=list[TimeWindow])
+    def proposed_slots(self, info: Info) -> AwaitableOrValue[list[TimeWindow]]:
+        return then(info.context.loaders.visit_slots.load(self._visit.row),
+                    lambda slots: [TimeWindow(starts_at=s.starts_at, ends_at=s.ends_at) for s in slots])
 
     @strawberry.field(description="The student visited.")
     async def student(self, info: Info) -> Student:
         return Student.of(await referenced(info.context.loaders.student.load(self._visit.row.student_id)))
 
-    @strawberry.field(description="The lead teacher.")
-    async def teacher(self, info: Info) -> User:
-        return User.of(await referenced(info.context.loaders.user.load(self._visit.row.lead_teacher_id)))
+    @strawberry.field(description="The lead teacher.", graphql_type=User)
+    def teacher(self, info: Info) -> AwaitableOrValue[User]:
+        lead_id = self._visit.row.lead_teacher_id
+        return then(referenced(info.context.loaders.user.load(lead_id)), User.of)
 
     @strawberry.field(description="Other teachers of the school who come along.")
     async def companions(self, info: Info) -> list[User]:

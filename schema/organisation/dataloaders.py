@@ -32,6 +32,13 @@ class OrganisationLoaders(LoaderSet):
             if child.homeroom_teacher is not None:
                 self.user.prime(child.homeroom_teacher.id, child.homeroom_teacher)
 
+    def prime_venue(self, venue: School | ServiceStation) -> None:
+        """A school or station read with what takes place there."""
+        if isinstance(venue, School):
+            self.school.prime(venue.id, venue)
+        else:
+            self.station.prime(venue.id, venue)
+
     def prime_school(self, school: School, district: District) -> None:
         self.school.prime(school.id, school)
         self.district.prime(district.id, district)

@@ -362,7 +362,8 @@ class User(Node):
         size, position = page_window(first, after, info.context.language)
         page = await courses.my_enrollments(info.context.viewer, first=size, after=position,
                                             audience=filter.audience if filter else None)
-        return connection(page, Item.of)
+        info.context.loaders.prime_enrolled(page.items)
+        return connection(page, lambda enrolled: Item.of(enrolled.enrollment))
 
     @strawberry.field(description="For the signed-in guardian: notices awaiting their confirmation (the badge of "
                                   "the 待确认 tab).")
@@ -469,7 +470,11 @@ class User(Node):
         size, position = page_window(first, after, info.context.language)
         page = await sessions.my_registrations(info.context.viewer, upcoming=bool(filter and filter.upcoming),
                                                first=size, after=position)
-        return connection(page, Item.of)
+        loaders = info.context.loaders
+        loaders.prime_seats(page.items)
+        for seat in page.items:
+            loaders.prime_venue(seat.venue)
+        return connection(page, lambda seat: Item.of(seat.registration))
 
     @strawberry.field(description="For the signed-in parent: their places in line for full sessions (left ones "
                                   "aside), soonest first; `upcoming` for sessions not yet ended.")
@@ -505,10 +510,10 @@ class SchoolClass(Node):
     def school(self, info: Info) -> AwaitableOrValue[School]:
         return then(referenced(info.context.loaders.school.load(self._row.school_id)), School.of)
 
-    @strawberry.field(description="Homeroom teacher (班主任) of the class.")
-    async def homeroom_teacher(self, info: Info) -> User | None:
+    @strawberry.field(description="Homeroom teacher (班主任) of the class.", graphql_type=User | None)
+    def homeroom_teacher(self, info: Info) -> AwaitableOrValue[User | None]:
         teacher_id = self._row.homeroom_teacher_id
-        return User.of(await referenced(info.context.loaders.user.load(teacher_id))) if teacher_id else None
+        return then(referenced(info.context.loaders.user.load(teacher_id)), User.of) if teacher_id else None
 
     @strawberry.field(description="Teachers who teach the class, besides its homeroom teacher.")
     async def teachers(self, info: Info) -> list[User]:

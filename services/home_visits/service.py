@@ -19,6 +19,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -91,15 +92,23 @@ def _wrong_state(field: str = "homeVisitId") -> UserErrors:
 # Who may see a visit, and how much.
 
 
-# What decides a viewer's tier on a visit, for any number of visits in one statement: its district,
-# its companions, and whether the viewer is a guardian of the visited student.
-_VISIT_FACTS = """
-SELECT v.id, s.district_id,
+# What decides a viewer's tier on a visit, beside its row (``v``, joined to its school ``s``), for any
+# number of visits in one statement: its district, its companions, and whether the viewer (the
+# statement's $2) is a guardian of the visited student.
+VISIT_FACT_COLUMNS = """s.district_id,
        array(SELECT c.teacher_id FROM home_visit_companion c WHERE c.visit_id = v.id) AS companions,
-       EXISTS (SELECT 1 FROM guardianship g WHERE g.guardian_id = $2 AND g.student_id = v.student_id) AS guarded
+       EXISTS (SELECT 1 FROM guardianship g WHERE g.guardian_id = $2 AND g.student_id = v.student_id) AS guarded"""
+_VISIT_FACTS = f"""
+SELECT v.id, {VISIT_FACT_COLUMNS}
   FROM home_visit v JOIN school s ON s.id = v.school_id
  WHERE v.id = ANY($1::uuid[])
 """
+
+
+def visit_facts(visit: HomeVisit, known: dict[str, Any]) -> VisitFacts:
+    """The facts of a visit from its row and the ``VISIT_FACT_COLUMNS`` read with it."""
+    return VisitFacts(visit.school_id, known["district_id"], visit.lead_teacher_id,
+                      frozenset(known["companions"]), known["guarded"])
 
 
 async def facts_of_visits(visits: Sequence[HomeVisit], viewer: Principal,
@@ -108,10 +117,7 @@ async def facts_of_visits(visits: Sequence[HomeVisit], viewer: Principal,
         return {}
     known = {r["id"]: r for r in await (using or connections.get("default")).execute_query_dict(
         _VISIT_FACTS, [[visit.id for visit in visits], viewer.user_id])}
-    return {visit.id: VisitFacts(visit.school_id, known[visit.id]["district_id"],
-                                 visit.lead_teacher_id, frozenset(known[visit.id]["companions"]),
-                                 known[visit.id]["guarded"])
-            for visit in visits}
+    return {visit.id: visit_facts(visit, known[visit.id]) for visit in visits}
 
 
 async def facts_of(visit: HomeVisit, viewer: Principal, using: BaseDBAsyncClient | None = None) -> VisitFacts:

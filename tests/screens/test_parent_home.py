@@ -17,6 +17,11 @@ PARENT_HOME = contract_operation("screens.graphql", "ParentHome")
 async def _give(api, world, parent: str, student: str, *, day: int) -> None:
     """A child's visit proposed, an enrolment with two lessons, a seat at a session at the station."""
     await propose(api, world, student=student, slots=[slot(day, 10), slot(day, 15)])
+    await _enrol_and_seat(world, parent, day=day)
+
+
+async def _enrol_and_seat(world, parent: str, *, day: int) -> None:
+    """An enrolment in a course of two lessons, and a seat at its session at the station."""
     course = await Course.create(title=f"课程{day}", summary="x", category=CourseCategory.PARENTING, min_grade=1,
                                  max_grade=9)
     for position in (1, 2):
@@ -50,3 +55,45 @@ async def test_the_home_screen_costs_the_same_statements_for_one_child_and_for_f
     assert len(home["children"]) == 5 and all(len(c["homeVisits"]["nodes"]) == 1 for c in home["children"])
     assert len(home["enrollments"]["nodes"]) == 5 and len(home["courseSessionRegistrations"]["nodes"]) == 5
     assert one == five, (one, five)
+
+
+#: What ParentHome costs in steady use: the unread count, the children (with their classes, schools,
+#: districts and homeroom teachers), their upcoming visits (with the facts of the viewer's tier and
+#: the slots), the enrolments (with courses and lesson totals), the seats (with sessions, courses
+#: and venues).
+PARENT_HOME_STATEMENTS = 5
+
+
+async def test_the_home_screen_reads_in_five_statements(api, world):
+    parent = world["parent_a"]
+    await _give(api, world, "parent_a", "a", day=2)
+    await _enrol_and_seat(world, "parent_a", day=3)
+    assert await statement_count(api, PARENT_HOME, {}, parent.token) == PARENT_HOME_STATEMENTS
+
+
+PAGES = """query Pages($first: Int!, $enrolled: String, $seated: String) { viewer {
+  enrollments(first: $first, after: $enrolled) { totalCount pageInfo { hasNextPage endCursor }
+    nodes { id course { title lessonCount } } }
+  courseSessionRegistrations(first: $first, after: $seated, filter: { upcoming: true }) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { id session { startsAt course { title } } } } } }"""
+
+
+async def test_enrolments_and_seats_page_in_the_order_of_the_whole_list(api, world):
+    parent = world["parent_a"]
+    for day in range(2, 7):
+        await _enrol_and_seat(world, "parent_a", day=day)
+    whole = (await api.data(PAGES, {"first": 10}, token=parent.token))["viewer"]
+    assert [n["course"]["title"] for n in whole["enrollments"]["nodes"]] == [f"课程{d}" for d in range(6, 1, -1)]
+    assert [n["session"]["course"]["title"] for n in whole["courseSessionRegistrations"]["nodes"]] == [
+        f"课程{d}" for d in range(2, 7)]
+    assert all(n["course"]["lessonCount"] == 2 for n in whole["enrollments"]["nodes"])
+    seen: dict[str, list[str]] = {"enrollments": [], "courseSessionRegistrations": []}
+    cursors: dict[str, str | None] = {"enrolled": None, "seated": None}
+    for _ in range(3):
+        page = (await api.data(PAGES, {"first": 2, **cursors}, token=parent.token))["viewer"]
+        for field, cursor in (("enrollments", "enrolled"), ("courseSessionRegistrations", "seated")):
+            assert page[field]["totalCount"] == 5
+            seen[field] += [n["id"] for n in page[field]["nodes"]]
+            cursors[cursor] = page[field]["pageInfo"]["endCursor"]
+        assert page["enrollments"]["pageInfo"]["hasNextPage"] == (len(seen["enrollments"]) < 5)
+    assert seen == {field: [n["id"] for n in whole[field]["nodes"]] for field in seen}
