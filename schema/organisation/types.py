@@ -550,6 +550,11 @@ class Student(Node):
     def of(cls, row: models.Student) -> Student:
         return cls(id=gid("Student", row.id), display_name=row.display_name, _row=row)
 
+    @strawberry.field(description="When the student left the city's schools (a roster sync no longer lists "
+                                  "them): their records stay, they are on no class list; null while on the roll.")
+    def withdrawn_at(self) -> dt.datetime | None:
+        return self._row.withdrawn_at
+
     @strawberry.field(description="Gender of the student.")
     def gender(self) -> Gender:
         return self._row.gender

@@ -18,7 +18,7 @@ TEACHER_CLASSES = contract_operation("organisation.graphql", "TeacherClasses")
 SCHOOLS = contract_operation("organisation.graphql", "Schools")
 PARENT_HOME = contract_operation("screens.graphql", "ParentHome")
 SEND = contract_operation("notices.graphql", "SendNotice")
-STUDENT = "query Student($id: ID!) { node(id: $id) { id ... on Student { displayName } } }"
+STUDENT = "query Student($id: ID!) { node(id: $id) { id ... on Student { displayName withdrawnAt } } }"
 ALERT = "query Alert($id: ID!) { node(id: $id) { id ... on WellbeingAlert { status student { id } } } }"
 
 
@@ -55,6 +55,10 @@ async def test_a_withdrawn_student_leaves_every_list_but_keeps_their_records(api
                       ("parent_a", world.gid(leaver))):
         node = (await api.data(STUDENT, {"id": world.gid(leaver)}, token=world[who].token))["node"]
         assert (node and node["id"]) == seen, who
+    seen_by_counsellor = (await api.data(STUDENT, {"id": world.gid(leaver)}, token=world["counsellor_a"].token))
+    assert seen_by_counsellor["node"]["withdrawnAt"] is not None
+    stayer = (await api.data(STUDENT, {"id": world.gid(stays)}, token=world["counsellor_a"].token))["node"]
+    assert stayer["withdrawnAt"] is None
     followed = (await api.data(ALERT, {"id": alert["id"]}, token=world["counsellor_a"].token))["node"]
     assert followed["student"]["id"] == world.gid(leaver)
 
