@@ -3,15 +3,19 @@ the domain ready in this process, and `coedu serve` processes to measure."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import contextlib
 import datetime as dt
+import json
 import os
 import secrets
 import statistics
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,3 +112,20 @@ def summary(values: Sequence[float]) -> dict[str, float]:
         "mean": statistics.fmean(values) if values else float("nan"),
     }
 
+
+
+def run_seeded(doc: str | None, main: Callable[[bool, int], Awaitable[dict[str, Any]]],
+               results: str, heading: Callable[[dict[str, Any]], str]) -> None:
+    """A benchmark's command line: ``--quick`` (the demo's size) and ``--seed``; its Markdown
+    (``heading`` of the outcome) printed, and with the outcome as JSON written to
+    bench/results/<results>.md and .json unless quick."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seed", type=int, default=2026)
+    options = parser.parse_args()
+    outcome = asyncio.run(main(options.quick, options.seed))
+    text = heading(outcome)
+    sys.stdout.write(text)
+    if not options.quick:
+        (RESULTS / f"{results}.md").write_text(text, encoding="utf-8")
+        (RESULTS / f"{results}.json").write_text(json.dumps(outcome, indent=2, default=str), encoding="utf-8")

@@ -18,17 +18,14 @@ Also run by bench.suite. Results: bench/results/notices.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import sys
 import time
 from typing import Any
 
 import httpx
 from tortoise import connections
 
-from bench.common import RESULTS, environment, percentile, seeded
+from bench.common import environment, percentile, run_seeded, seeded
 from schema.common.ids import to_global_id
 from services.identity import sessions
 from tests.helpers import contract_operation
@@ -193,15 +190,10 @@ async def main(quick: bool, seed_number: int) -> dict[str, Any]:
     return results
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--seed", type=int, default=2026)
-    options = parser.parse_args()
-    outcome = asyncio.run(main(options.quick, options.seed))
-    text = (f"# Notices and waitlists ({outcome['scale']} scale, {outcome['when']})\n\n"
+def _heading(outcome: dict[str, Any]) -> str:
+    return (f"# Notices and waitlists ({outcome['scale']} scale, {outcome['when']})\n\n"
             f"Seeded {outcome['seed']['rows']:,} rows in {outcome['seed']['seconds']:.0f} s.\n\n{report(outcome)}\n")
-    sys.stdout.write(text)
-    if not options.quick:
-        (RESULTS / "notices.md").write_text(text, encoding="utf-8")
-        (RESULTS / "notices.json").write_text(json.dumps(outcome, indent=2, default=str), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    run_seeded(__doc__, main, "notices", _heading)

@@ -13,17 +13,15 @@ import under 10 minutes, the second under 2. Results: bench/results/roster.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
-import json
 import os
 import secrets
 import sys
 import time
 from typing import Any
 
-from bench.common import RESULTS, environment, seeded
+from bench.common import environment, run_seeded, seeded
 from services.roster import oneroster, xueji
 from tests.conftest import _admin, database_url
 from tests.processes import process_env
@@ -105,17 +103,12 @@ def report(outcome: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--seed", type=int, default=2026)
-    options = parser.parse_args()
-    outcome = asyncio.run(main(options.quick, options.seed))
-    text = (f"# Roster sync ({outcome['scale']} scale, {outcome['when']})\n\n"
+def _heading(outcome: dict[str, Any]) -> str:
+    return (f"# Roster sync ({outcome['scale']} scale, {outcome['when']})\n\n"
             f"Seeded {outcome['seed']['rows']:,} rows in {outcome['seed']['seconds']:.0f} s; every step below is "
             f"`coedu roster …` in a process of its own; load average before the first step "
             f"{outcome['load_average'][0]:.2f}.\n\n{report(outcome)}\n")
-    sys.stdout.write(text)
-    if not options.quick:
-        (RESULTS / "roster.md").write_text(text, encoding="utf-8")
-        (RESULTS / "roster.json").write_text(json.dumps(outcome, indent=2, default=str), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    run_seeded(__doc__, main, "roster", _heading)

@@ -12,10 +12,8 @@ the deadlines, so a stall there is a stalled escalation. Results: bench/results/
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
-import json
 import secrets
 import sys
 import time
@@ -23,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import RESULTS, environment, percentile, seeded
+from bench.common import environment, percentile, run_seeded, seeded
 from bench.roster import _coedu
 from tests.conftest import _admin, database_url
 from tests.processes import ServerProcess, process_env
@@ -128,16 +126,11 @@ def report(outcome: dict[str, Any]) -> str:
     ])
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--seed", type=int, default=2026)
-    options = parser.parse_args()
-    outcome = asyncio.run(main(options.quick, options.seed))
-    text = (f"# Roster import from the console ({outcome['scale']} scale, {outcome['when']})\n\n"
+def _heading(outcome: dict[str, Any]) -> str:
+    return (f"# Roster import from the console ({outcome['scale']} scale, {outcome['when']})\n\n"
             f"Seeded {outcome['seed']['rows']:,} rows in {outcome['seed']['seconds']:.0f} s; one `coedu serve` "
             f"imports the city into an empty database through `startRosterImport`.\n\n{report(outcome)}\n")
-    sys.stdout.write(text)
-    if not options.quick:
-        (RESULTS / "roster-console.md").write_text(text, encoding="utf-8")
-        (RESULTS / "roster-console.json").write_text(json.dumps(outcome, indent=2, default=str), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    run_seeded(__doc__, main, "roster-console", _heading)
