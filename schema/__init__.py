@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions import (
@@ -15,16 +15,19 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from schema.account.resolvers import AccountMutations, AccountQueries
 from schema.audit import AuditEvent, AuditQueries, RecordReference
 from schema.column.resolvers import ColumnMutations, ColumnQueries
 from schema.column.types import ColumnEpisode
 from schema.common.direct import call_resolvers_directly, resolve_lazy_arguments
+from schema.common.engine_internals import graphql_schema
 from schema.common.errors import ErrorPresentation, present_errors
 from schema.common.guard import guard_root_fields
 from schema.common.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCost
 from schema.common.node import Node, resolve_node
+from schema.common.plans import Plans
 from schema.common.scalars import SCALARS
 from schema.common.shared_objects import Executor
 from schema.context import Context
@@ -95,12 +98,38 @@ class _ProductionErrors(ErrorPresentation):
 
 class CoeduSchema(strawberry.Schema):
     production = False
+    #: The compiled plans of the queries this schema has executed (schema.common.plans).
+    plans: Plans
+
+    async def execute(self, query: str | None, variable_values: dict[str, Any] | None = None,  # type: ignore[override]
+                      context_value: Any | None = None, root_value: Any | None = None,
+                      operation_name: str | None = None, **options: Any) -> ExecutionResult:
+        """A query already executed once runs from its compiled plan; anything else, and a query seen
+        for the first time, the usual way (parsed, validated with every rule, executed), after which
+        it is compiled."""
+        plannable = query is not None and root_value is None and not options
+        if plannable and (plan := self.plans.get(query, operation_name)) is not None:  # type: ignore[arg-type]
+            result = await plan.run(context_value, variable_values)
+            if result is not None:
+                return result
+        result = await super().execute(query, variable_values, context_value, root_value, operation_name,
+                                       **options)
+        if plannable and not self.plans.known(query, operation_name) and not _refused(result):  # type: ignore[arg-type]
+            self.plans.learn(query, operation_name)  # type: ignore[arg-type]
+        return result
 
     def process_errors(self, errors, execution_context=None) -> None:
         # Instead of strawberry's logging (which prints the query text, personal data included): the
         # errors are presented in place, so each subscription event carries codes and masked messages.
         context = execution_context.context if execution_context is not None else None
         present_errors(errors, context, production=self.production)
+
+
+def _refused(result: ExecutionResult) -> bool:
+    """Whether a document was refused before execution (it did not parse, validate or fit its
+    variables): such a document is not compiled."""
+    return isinstance(result, PreExecutionError) or (
+        result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or ()))
 
 
 #: The limits as validation rules, made once: the validation cache is keyed by the rule classes, and
@@ -129,6 +158,7 @@ def build_schema(*, production: bool = False) -> CoeduSchema:
         execution_context_class=Executor,
     )
     built.production = production
+    built.plans = Plans(graphql_schema(built), production=production)
     call_resolvers_directly(built)
     resolve_lazy_arguments(built)
     return built

@@ -22,7 +22,7 @@ from strawberry.types.base import StrawberryList, StrawberryObjectDefinition, St
 from strawberry.types.field import StrawberryField
 from strawberry.types.lazy_type import LazyType
 
-from schema.common.engine_internals import graphql_schema, strawberry_info
+from schema.common.engine_internals import IGNORES_INFO, graphql_schema, strawberry_info
 
 
 def call_resolvers_directly(schema: strawberry.Schema) -> int:
@@ -55,9 +55,11 @@ def _direct_resolver(field: StrawberryField, info_class: type) -> Callable[..., 
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
 
     if info_name is None:
-        if takes_self:
-            return lambda source, info: function(source)
-        return lambda source, info: function()
+        def without_info(source: Any, info: GraphQLResolveInfo | None) -> Any:
+            return function(source) if takes_self else function()
+
+        setattr(without_info, IGNORES_INFO, True)  # a compiled plan need not build one (plans.py)
+        return without_info
 
     def with_info(source: Any, info: GraphQLResolveInfo) -> Any:
         wrapped = strawberry_info(info_class, info, field)

@@ -1,14 +1,19 @@
 """The private parts of strawberry and graphql-core this house relies on, and nothing else.
 
-Everything else in the schema uses their public APIs. These four have no public
+Everything else in the schema uses their public APIs. These have no public
 spelling, and each buys a measured share of the request's CPU (see
-``direct.py`` and ``shared_objects.py``):
+``direct.py``, ``shared_objects.py`` and ``plans.py``):
 
 - ``strawberry.Schema._schema``, the graphql-core schema strawberry executes:
   the only way to reach the ``GraphQLField`` objects whose ``resolve`` the
   direct resolvers replace.
 - ``strawberry.Info(_raw_info=..., _field=...)``: how strawberry itself builds
   the ``Info`` a resolver receives; a direct resolver must build the same.
+- strawberry's resolve info (``_OperationContextAwareGraphQLResolveInfo``, what
+  its executor hands resolvers: graphql-core's fields and the operation's
+  extensions), which a compiled plan builds the same way; and the mark
+  (``_is_default``) strawberry leaves on the resolver of a field without one,
+  which reads an attribute and ignores the info.
 - ``StrawberryGraphQLCoreExecutionContext``, strawberry's executor (it hands
   resolvers the coerced variables and the operation's extensions); ours extends it.
 - graphql-core's ``Executor.complete_object_value`` and ``collected_errors``,
@@ -22,11 +27,12 @@ fix this module (and only it) then.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, _OperationContextAwareGraphQLResolveInfo
 from strawberry.types.field import StrawberryField
 
 #: What graphql-core passes to ``complete_object_value``, in its order.
@@ -42,6 +48,22 @@ def strawberry_info(info_class: type[strawberry.Info], raw: GraphQLResolveInfo,
                     field: StrawberryField) -> strawberry.Info:
     """The ``Info`` strawberry would pass to ``field``'s resolver."""
     return info_class(_raw_info=raw, _field=field)
+
+
+#: The info strawberry's executor builds for a resolver, from graphql-core's fields in their order and
+#: the operation's extensions: ``resolve_info(field_name, field_nodes, return_type, parent_type, path,
+#: schema, fragments, root_value, operation, variable_values, context, is_awaitable, abort_signal,
+#: async_helpers, operation_extensions)``.
+resolve_info: Callable[..., Any] = _OperationContextAwareGraphQLResolveInfo
+
+#: What marks a GraphQL resolver that never reads its info: strawberry's for a field without a
+#: resolver of its own, and ours (``direct.py``) for a resolver that takes no info.
+IGNORES_INFO = "_is_default"
+
+
+def ignores_info(resolve: Any) -> bool:
+    """Whether a GraphQL resolver can be called with no info."""
+    return getattr(resolve, IGNORES_INFO, False) is True
 
 
 class EngineExecutor(StrawberryGraphQLCoreExecutionContext):
