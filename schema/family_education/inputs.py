@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from schema.family_education.types import ConsultationMode, CourseAudience, CourseCategory, LessonKind
+from schema.family_education.enums import ConsultationMode, CourseAudience, CourseCategory, LessonKind
 
 
 @strawberry.input(description="Narrows the course catalogue.")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from schema.notices.types import NoticeConfirmationMode
+from schema.notices.enums import NoticeConfirmationMode
 
 
 @strawberry.input(description="Whom to send to: exactly one of schoolClassIds, schoolId (with grade: one grade of "

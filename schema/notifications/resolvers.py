@@ -11,7 +11,8 @@ from schema.common.event_delivery import resumable
 from schema.common.ids import decode_id
 from schema.common.mutations import run, user_errors_field
 from schema.context import Context
-from schema.notifications.types import DevicePlatform, Notification, PushDevice
+from schema.notifications.enums import DevicePlatform
+from schema.notifications.types import Notification, PushDevice
 from services.notifications import service
 
 Info = strawberry.Info[Context, None]

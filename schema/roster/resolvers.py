@@ -9,7 +9,8 @@ import strawberry
 from schema.common.errors import UserError
 from schema.common.mutations import run, user_errors_field
 from schema.context import Context
-from schema.roster.types import RosterFormat, RosterImport
+from schema.roster.enums import RosterFormat
+from schema.roster.types import RosterImport
 from services.roster import jobs, queries
 
 Info = strawberry.Info[Context, None]
