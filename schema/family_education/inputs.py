@@ -55,6 +55,11 @@ class OfferCourseAtSchoolInput:
     school_id: strawberry.ID = strawberry.field(description="A family-education pilot school.")
 
 
+@strawberry.input(description="Narrows a list of course sessions.")
+class CourseSessionFilter:
+    upcoming: bool | None = strawberry.field(default=None, description="Only sessions that have not ended.")
+
+
 @strawberry.input(description="An in-person session of a course.")
 class ScheduleCourseSessionInput:
     course_id: strawberry.ID = strawberry.field(description="The course.")

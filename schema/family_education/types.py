@@ -25,6 +25,7 @@ from schema.family_education.enums import (
     RegistrationStatus,
     WaitlistStatus,
 )
+from schema.family_education.inputs import CourseSessionFilter
 from schema.organisation.types import District, School, ServiceStation, Student, User
 from services import clock, enums, paging
 from services.family_education import consultations, courses, instructors, sessions
@@ -142,11 +143,6 @@ class Enrollment(Node):
 
 CourseVenue = Annotated[School | ServiceStation, strawberry.union(
     "CourseVenue", description="Where an in-person session takes place: a pilot school or a service station.")]
-
-
-@strawberry.input(description="Narrows a list of course sessions.")
-class CourseSessionFilter:
-    upcoming: bool | None = strawberry.field(default=None, description="Only sessions that have not ended.")
 
 
 @strawberry.type(description="An in-person session of a course, with a capacity.")

@@ -30,9 +30,8 @@ from services.wellbeing.queries import shares_for_guardians
 
 if TYPE_CHECKING:
     from schema.column.types import ColumnEpisode, ColumnEpisodeProgress
-    from schema.family_education.inputs import EnrollmentFilter
+    from schema.family_education.inputs import CourseSessionFilter, EnrollmentFilter
     from schema.family_education.types import (
-        CourseSessionFilter,
         CourseSessionWaitlistEntry,
         Enrollment,
         Instructor,
@@ -413,7 +412,7 @@ class User(Node):
     async def course_session_registrations(
         self, info: Info, first: First = 10, after: After = None,
         filter: Annotated[
-            Annotated[CourseSessionFilter, strawberry.lazy("schema.family_education.types")] | None,
+            Annotated[CourseSessionFilter, strawberry.lazy("schema.family_education.inputs")] | None,
             strawberry.argument(description="Narrows the list."),
         ] = None,
     ) -> Connection[Annotated[SessionRegistration, strawberry.lazy("schema.family_education.types")]] | None:
@@ -436,7 +435,7 @@ class User(Node):
     async def course_session_waitlist(
         self, info: Info, first: First = 10, after: After = None,
         filter: Annotated[
-            Annotated[CourseSessionFilter, strawberry.lazy("schema.family_education.types")] | None,
+            Annotated[CourseSessionFilter, strawberry.lazy("schema.family_education.inputs")] | None,
             strawberry.argument(description="Narrows the list."),
         ] = None,
     ) -> Connection[Annotated[CourseSessionWaitlistEntry, strawberry.lazy("schema.family_education.types")]] | None:
