@@ -43,6 +43,12 @@ class NoticeFilter:
         default=None, description="Only those that reached the viewer through this child.")
 
 
+@strawberry.input(description="Narrows a notice's recipients.")
+class NoticeRecipientFilter:
+    unconfirmed_only: bool | None = strawberry.field(
+        default=None, description="Only those who have not confirmed (READ_ONLY: not opened).")
+
+
 @strawberry.input(description="A notice the viewer received.")
 class ReadNoticeInput:
     notice_id: strawberry.ID = strawberry.field(description="The notice.")

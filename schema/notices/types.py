@@ -13,6 +13,7 @@ from schema.common.dataloaders import referenced
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
 from schema.notices.enums import NoticeAudienceKind, NoticeConfirmationMode, NoticeStatus
+from schema.notices.inputs import NoticeRecipientFilter
 from schema.organisation.types import District, School, SchoolClass, Student, User
 from services.notices import queries
 from services.notices.models import NoticeReceipt as ReceiptRow
@@ -108,12 +109,6 @@ class NoticeRecipient:
     @strawberry.field(description="The children it reached them through.")
     async def children(self, info: Info) -> list[Student]:
         return await _children(info, self._row.notice_id, self._row.guardian_id)
-
-
-@strawberry.input(description="Narrows a notice's recipients.")
-class NoticeRecipientFilter:
-    unconfirmed_only: bool | None = strawberry.field(
-        default=None, description="Only those who have not confirmed (READ_ONLY: not opened).")
 
 
 @strawberry.type(description="A school notice (家校通知) to guardians, to read, confirm or sign.")
