@@ -18,7 +18,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from schema.account.resolvers import AccountMutations, AccountQueries
-from schema.audit import AuditEvent, AuditQueries, RecordReference
+from schema.audit.resolvers import AuditQueries
+from schema.audit.types import AuditEvent, RecordReference
 from schema.column.resolvers import ColumnMutations, ColumnQueries
 from schema.column.types import ColumnEpisode
 from schema.common.direct import call_resolvers_directly, resolve_lazy_arguments

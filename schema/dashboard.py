@@ -9,7 +9,7 @@ import strawberry
 from schema.common.ids import decode_id
 from schema.context import Context
 from schema.organisation.types import District
-from schema.wellbeing.types import AlertSeverity
+from schema.wellbeing.enums import AlertSeverity
 from services import dashboard
 
 Info = strawberry.Info[Context, None]

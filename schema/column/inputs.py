@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.column.types import ColumnEpisodeFormat, ColumnEpisodeStatus, GradeBand
+from schema.column.enums import ColumnEpisodeFormat, ColumnEpisodeStatus, GradeBand
 
 
 @strawberry.input(description="Narrows the list of episodes.")

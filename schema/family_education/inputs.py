@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from schema.family_education.types import ConsultationMode, CourseAudience, CourseCategory, LessonKind
+from schema.family_education.enums import ConsultationMode, CourseAudience, CourseCategory, LessonKind
 
 
 @strawberry.input(description="Narrows the course catalogue.")
@@ -53,6 +53,11 @@ class EnrollmentFilter:
 class OfferCourseAtSchoolInput:
     course_id: strawberry.ID = strawberry.field(description="The course.")
     school_id: strawberry.ID = strawberry.field(description="A family-education pilot school.")
+
+
+@strawberry.input(description="Narrows a list of course sessions.")
+class CourseSessionFilter:
+    upcoming: bool | None = strawberry.field(default=None, description="Only sessions that have not ended.")
 
 
 @strawberry.input(description="An in-person session of a course.")

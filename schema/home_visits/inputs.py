@@ -7,8 +7,8 @@ import datetime as dt
 import strawberry
 
 from schema.common.ids import decode_id
-from schema.home_visits.types import HomeVisitDecision, HomeVisitStatus
-from schema.wellbeing.types import AlertCategory, AlertSeverity
+from schema.home_visits.enums import HomeVisitDecision, HomeVisitStatus
+from schema.wellbeing.enums import AlertCategory, AlertSeverity
 from services.home_visits import queries
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from schema.notices.types import NoticeConfirmationMode
+from schema.notices.enums import NoticeConfirmationMode
 
 
 @strawberry.input(description="Whom to send to: exactly one of schoolClassIds, schoolId (with grade: one grade of "
@@ -41,6 +41,12 @@ class NoticeFilter:
         default=None, description="Only those awaiting the viewer's confirmation (the 待确认 tab).")
     student_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only those that reached the viewer through this child.")
+
+
+@strawberry.input(description="Narrows a notice's recipients.")
+class NoticeRecipientFilter:
+    unconfirmed_only: bool | None = strawberry.field(
+        default=None, description="Only those who have not confirmed (READ_ONLY: not opened).")
 
 
 @strawberry.input(description="A notice the viewer received.")

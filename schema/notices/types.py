@@ -10,37 +10,16 @@ import strawberry
 
 from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.dataloaders import referenced
-from schema.common.enums import describe_enum
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
+from schema.notices.enums import NoticeAudienceKind, NoticeConfirmationMode, NoticeStatus
+from schema.notices.inputs import NoticeRecipientFilter
 from schema.organisation.types import District, School, SchoolClass, Student, User
-from services import enums
 from services.notices import queries
 from services.notices.models import NoticeReceipt as ReceiptRow
 from services.notices.service import next_reminder_at
 
 Info = strawberry.Info[Context, None]
-
-describe_enum(
-    enums.NoticeConfirmationMode, name="NoticeConfirmationMode", description="How guardians confirm a notice.",
-    values={"READ_ONLY": "Opening it is the confirmation.", "CONFIRM": "One tap.",
-            "SIGNATURE": "The guardian types their full name."},
-)
-NoticeConfirmationMode = enums.NoticeConfirmationMode
-describe_enum(
-    enums.NoticeStatus, name="NoticeStatus", description="Where a notice stands.",
-    values={"SCHEDULED": "To be sent at its time.", "SENT": "Sent.",
-            "RECALLED": "Recalled after sending: recipients see it without content.",
-            "CANCELLED": "Recalled before its time, or its sender lost the scope: it reached nobody."},
-)
-NoticeStatus = enums.NoticeStatus
-describe_enum(
-    enums.NoticeAudienceKind, name="NoticeAudienceKind", description="Whom a notice was sent to.",
-    values={"SCHOOL_CLASSES": "Classes of a school.", "SCHOOL_GRADE": "One grade of a school.",
-            "SCHOOL": "A whole school.", "DISTRICT": "A district's schools.",
-            "DISTRICT_PILOT_SCHOOLS": "A district's family-education pilot schools."},
-)
-NoticeAudienceKind = enums.NoticeAudienceKind
 
 
 @strawberry.type(description="A reply a guardian can give with their confirmation.")
@@ -130,12 +109,6 @@ class NoticeRecipient:
     @strawberry.field(description="The children it reached them through.")
     async def children(self, info: Info) -> list[Student]:
         return await _children(info, self._row.notice_id, self._row.guardian_id)
-
-
-@strawberry.input(description="Narrows a notice's recipients.")
-class NoticeRecipientFilter:
-    unconfirmed_only: bool | None = strawberry.field(
-        default=None, description="Only those who have not confirmed (READ_ONLY: not opened).")
 
 
 @strawberry.type(description="A school notice (家校通知) to guardians, to read, confirm or sign.")

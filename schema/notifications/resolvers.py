@@ -11,22 +11,11 @@ from schema.common.event_delivery import resumable
 from schema.common.ids import decode_id
 from schema.common.mutations import run, user_errors_field
 from schema.context import Context
-from schema.notifications.types import DevicePlatform, Notification, PushDevice
+from schema.notifications import inputs
+from schema.notifications.types import Notification, PushDevice
 from services.notifications import service
 
 Info = strawberry.Info[Context, None]
-
-
-@strawberry.input(description="A phone's push token.")
-class RegisterPushDeviceInput:
-    platform: DevicePlatform = strawberry.field(description="Its push platform.")
-    token: str = strawberry.field(description="The token the platform gave the app.")
-
-
-@strawberry.input(description="Which notifications to mark read.")
-class MarkNotificationsReadInput:
-    ids: list[strawberry.ID] | None = strawberry.field(default=None, description="These (at most 100).")
-    all: bool | None = strawberry.field(default=None, description="Every notification of the viewer.")
 
 
 @strawberry.type(description="Result of `registerPushDevice`.")
@@ -45,7 +34,8 @@ class MarkNotificationsReadPayload:
 class NotificationMutations:
     @strawberry.mutation(description="Register the phone's push token after sign-in; registering it again is "
                                      "harmless. Pushes to it are written in the request's Accept-Language.")
-    async def register_push_device(self, info: Info, input: RegisterPushDeviceInput) -> RegisterPushDevicePayload:
+    async def register_push_device(self, info: Info, input: inputs.RegisterPushDeviceInput
+                                   ) -> RegisterPushDevicePayload:
         async def action() -> RegisterPushDevicePayload:
             row = await service.register_device(info.context.viewer, input.platform, input.token,
                                                 info.context.language)
@@ -54,7 +44,7 @@ class NotificationMutations:
         return await run(info, RegisterPushDevicePayload, action)
 
     @strawberry.mutation(description="Mark notifications read: the ones listed, or all of the viewer's.")
-    async def mark_notifications_read(self, info: Info, input: MarkNotificationsReadInput
+    async def mark_notifications_read(self, info: Info, input: inputs.MarkNotificationsReadInput
                                       ) -> MarkNotificationsReadPayload:
         async def action() -> MarkNotificationsReadPayload:
             ids = None if input.ids is None else [decode_id(i, "Notification") for i in input.ids]

@@ -7,29 +7,15 @@ import uuid
 
 import strawberry
 
-from schema.common.enums import describe_enum
 from schema.common.ids import TYPE_CODES, to_global_id
 from schema.common.node import Node, gid, node_loader, resolve_node
 from schema.context import Context
-from services import enums
+from schema.notifications.enums import DevicePlatform, NotificationKind
 from services.messages import Language
 from services.notifications import models, service
 from services.notifications.service import render
 
 Info = strawberry.Info[Context, None]
-
-describe_enum(
-    enums.NotificationKind, name="NotificationKind", description="What a notification is about.",
-    values={"ALERT": "A wellbeing alert.", "HOME_VISIT": "A home visit.", "COURSE": "A course or its session.",
-            "CONSULTATION": "A guidance consultation.", "HANDOFF": "A student's record moved school.",
-            "SYSTEM": "The programme itself.", "NOTICE": "A school notice to read or confirm."},
-)
-NotificationKind = enums.NotificationKind
-describe_enum(
-    enums.DevicePlatform, name="DevicePlatform", description="The phone's push platform.",
-    values={"IOS": "Apple push.", "ANDROID": "Android push.", "HARMONY": "HarmonyOS push."},
-)
-DevicePlatform = enums.DevicePlatform
 
 
 @strawberry.type(description="A message in a person's inbox.")

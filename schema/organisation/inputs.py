@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from schema.organisation.types import Gender, GuardianRelationship, Role, SchoolStage
+from schema.organisation.enums import Gender, GuardianRelationship, Role, SchoolStage
 
 
 @strawberry.input(description="Narrows the school directory.")

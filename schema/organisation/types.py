@@ -13,16 +13,12 @@ from graphql.pyutils import AwaitableOrValue
 
 from schema.common.connection import After, Connection, First, connection, page_window
 from schema.common.dataloaders import referenced, then
-from schema.common.enums import describe_enum
 from schema.common.lookahead import selects
 from schema.common.node import Node, gid, node_loader
 from schema.context import Context
+from schema.organisation.enums import Gender, GuardianRelationship, Role, SchoolStage
 from services import access, paging
 from services.access import RoleGrant
-from services.enums import Gender as GenderEnum
-from services.enums import GuardianRelationship as GuardianRelationshipEnum
-from services.enums import Role as RoleEnum
-from services.enums import SchoolStage as SchoolStageEnum
 from services.family_education import stations
 from services.home_visits import calendar
 from services.identity.accounts import accepted_notice_version
@@ -34,9 +30,8 @@ from services.wellbeing.queries import shares_for_guardians
 
 if TYPE_CHECKING:
     from schema.column.types import ColumnEpisode, ColumnEpisodeProgress
-    from schema.family_education.inputs import EnrollmentFilter
+    from schema.family_education.inputs import CourseSessionFilter, EnrollmentFilter
     from schema.family_education.types import (
-        CourseSessionFilter,
         CourseSessionWaitlistEntry,
         Enrollment,
         Instructor,
@@ -52,47 +47,6 @@ if TYPE_CHECKING:
     from schema.wellbeing.types import StudentWellbeing, WellbeingShare
 
 Info = strawberry.Info[Context, None]
-
-describe_enum(
-    RoleEnum,
-    name="Role",
-    description="What a person does in the programme; most roles hold in a scope.",
-    values={
-        "PARENT": "Guardian of one or more students (given by linking a guardian).",
-        "TEACHER": "Teacher of a school.",
-        "COUNSELLOR": "Mental-health counsellor of a school, a district centre or the city centre.",
-        "SCHOOL_ADMIN": "Administrator of a school.",
-        "INSTRUCTOR": "Certified family-education guidance instructor (given by certification).",
-        "STATION_STAFF": "Staff of a community service station.",
-        "DISTRICT_ADMIN": "Administrator of a district's education bureau.",
-        "CITY_ADMIN": "Administrator of the city's programme.",
-    },
-)
-Role = RoleEnum
-describe_enum(
-    SchoolStageEnum,
-    name="SchoolStage",
-    description="Stage of schooling a school teaches.",
-    values={
-        "PRIMARY": "Primary school, grades 1 to 6.",
-        "JUNIOR_SECONDARY": "Junior secondary school, grades 7 to 9.",
-        "NINE_YEAR": "Nine-year school, grades 1 to 9.",
-        "SENIOR_SECONDARY": "Senior secondary school, grades 10 to 12.",
-    },
-)
-SchoolStage = SchoolStageEnum
-describe_enum(
-    GenderEnum, name="Gender", description="Gender of a student.",
-    values={"FEMALE": "Female.", "MALE": "Male."},
-)
-Gender = GenderEnum
-describe_enum(
-    GuardianRelationshipEnum,
-    name="GuardianRelationship",
-    description="How a guardian is related to the student.",
-    values={"MOTHER": "Mother.", "FATHER": "Father.", "GRANDPARENT": "Grandparent.", "OTHER": "Another guardian."},
-)
-GuardianRelationship = GuardianRelationshipEnum
 
 
 def _viewer_is(info: Info, user_id: uuid.UUID) -> bool:
@@ -458,7 +412,7 @@ class User(Node):
     async def course_session_registrations(
         self, info: Info, first: First = 10, after: After = None,
         filter: Annotated[
-            Annotated[CourseSessionFilter, strawberry.lazy("schema.family_education.types")] | None,
+            Annotated[CourseSessionFilter, strawberry.lazy("schema.family_education.inputs")] | None,
             strawberry.argument(description="Narrows the list."),
         ] = None,
     ) -> Connection[Annotated[SessionRegistration, strawberry.lazy("schema.family_education.types")]] | None:
@@ -481,7 +435,7 @@ class User(Node):
     async def course_session_waitlist(
         self, info: Info, first: First = 10, after: After = None,
         filter: Annotated[
-            Annotated[CourseSessionFilter, strawberry.lazy("schema.family_education.types")] | None,
+            Annotated[CourseSessionFilter, strawberry.lazy("schema.family_education.inputs")] | None,
             strawberry.argument(description="Narrows the list."),
         ] = None,
     ) -> Connection[Annotated[CourseSessionWaitlistEntry, strawberry.lazy("schema.family_education.types")]] | None:

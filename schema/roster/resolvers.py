@@ -9,7 +9,8 @@ import strawberry
 from schema.common.errors import UserError
 from schema.common.mutations import run, user_errors_field
 from schema.context import Context
-from schema.roster.types import RosterFormat, RosterImport
+from schema.roster import inputs
+from schema.roster.types import RosterImport
 from services.roster import jobs, queries
 
 Info = strawberry.Info[Context, None]
@@ -19,16 +20,6 @@ Info = strawberry.Info[Context, None]
 class StartRosterImportPayload:
     roster_import: RosterImport | None = strawberry.field(default=None, description="The import, queued.")
     user_errors: list[UserError] = user_errors_field()
-
-
-@strawberry.input(description="A roster import to start.")
-class StartRosterImportInput:
-    file: str = strawberry.field(description="A file (or folder) in the server's roster folder, by name.")
-    format: RosterFormat | None = strawberry.field(
-        default=None, description="The format; by default OneRoster for a zip or a folder with manifest.csv.")
-    dry_run: bool = strawberry.field(default=False, description="Plan only: say what would change, write nothing.")
-    valid_schools_only: bool = strawberry.field(
-        default=False, description="With problems, import the schools without any (a school is all or nothing).")
 
 
 @strawberry.type
@@ -48,7 +39,7 @@ class RosterMutations:
         "Import a roster file the city's system dropped in the server's roster folder: checked whole first (a "
         "problem refuses its school, or everything), then imported a school at a time in the background. City "
         "administrators import any school, district administrators their district's."))
-    async def start_roster_import(self, info: Info, input: StartRosterImportInput) -> StartRosterImportPayload:
+    async def start_roster_import(self, info: Info, input: inputs.StartRosterImportInput) -> StartRosterImportPayload:
         async def action() -> Any:
             assert info.context.principal is not None
             started = await jobs.start(info.context.principal, file_name=input.file, format=input.format,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.wellbeing.types import AlertCategory, AlertOutcome, AlertSeverity, AlertSource, AlertStatus, EscalationLevel
+from schema.wellbeing.enums import AlertCategory, AlertOutcome, AlertSeverity, AlertSource, AlertStatus, EscalationLevel
 
 
 @strawberry.input(description="A wellbeing concern about a student.")
