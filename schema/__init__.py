@@ -22,7 +22,7 @@ from schema.audit.resolvers import AuditQueries
 from schema.audit.types import AuditEvent, RecordReference
 from schema.column.resolvers import ColumnMutations, ColumnQueries
 from schema.column.types import ColumnEpisode
-from schema.common.direct import call_resolvers_directly, resolve_lazy_arguments
+from schema.common.direct import call_resolvers_directly, resolve_lazy_arguments, resolvers_with_arguments
 from schema.common.engine_internals import graphql_schema
 from schema.common.errors import ErrorPresentation, present_errors
 from schema.common.guard import guard_root_fields
@@ -159,7 +159,7 @@ def build_schema(*, production: bool = False) -> CoeduSchema:
         execution_context_class=Executor,
     )
     built.production = production
-    built.plans = Plans(graphql_schema(built), production=production)
+    built.plans = Plans(graphql_schema(built), production=production, direct=resolvers_with_arguments(built))
     call_resolvers_directly(built)
     resolve_lazy_arguments(built)
     return built

@@ -1,4 +1,4 @@
-"""Resolvers that take no GraphQL arguments, called directly.
+"""Resolvers called directly.
 
 For every field with a resolver, strawberry wraps the call in a chain built per
 call: arguments converted, a closure and a ``functools.reduce`` over field
@@ -7,50 +7,103 @@ For the many argument-free fields of a nested list (forty students, each with a
 class, a school and a district) that wrapping costs more than the resolvers.
 A field with no arguments, no extensions and no permission classes needs none of
 it: here its GraphQL resolver becomes a plain call with the same ``self`` and
-``info`` strawberry would have passed.
+``info`` strawberry would have passed. A field with arguments needs only their
+conversion into input objects; graphql-core passes them as keywords and keeps
+strawberry's chain, and a compiled plan (``plans.py``) calls the resolver
+directly with the arguments converted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
 from strawberry.annotation import StrawberryAnnotation
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryList, StrawberryObjectDefinition, StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.lazy_type import LazyType
 
 from schema.common.engine_internals import IGNORES_INFO, graphql_schema, strawberry_info
 
+#: A resolver with arguments called directly: ``(source, info, arguments)``, the arguments as graphql-core
+#: coerced them (strawberry's conversion into input objects happens inside, on every call).
+WithArguments = Callable[[Any, Any, dict[str, Any]], Any]
 
-def call_resolvers_directly(schema: strawberry.Schema) -> int:
-    """Rewire the schema's argument-free resolvers; returns how many were."""
-    info_class = schema.config.info_class
+
+def _fields(schema: strawberry.Schema) -> Iterator[tuple[GraphQLObjectType, str, Any, StrawberryField]]:
+    """Each object type's fields, as graphql-core and as strawberry know them."""
     graphql_name = schema.config.name_converter.get_graphql_name
-    rewired = 0
     for graphql_type in graphql_schema(schema).type_map.values():
         definition = schema.get_type_by_name(graphql_type.name)
         if not isinstance(graphql_type, GraphQLObjectType) or not isinstance(definition, StrawberryObjectDefinition):
             continue
         fields = {graphql_name(field): field for field in definition.fields}
         for name, graphql_field in graphql_type.fields.items():
-            direct = _direct_resolver(fields[name], info_class) if name in fields else None
-            if direct is not None:
-                graphql_field.resolve = direct
-                rewired += 1
+            if name in fields:
+                yield graphql_type, name, graphql_field, fields[name]
+
+
+def call_resolvers_directly(schema: strawberry.Schema) -> int:
+    """Rewire the schema's argument-free resolvers; returns how many were."""
+    rewired = 0
+    for _, _, graphql_field, field in _fields(schema):
+        direct = _direct_resolver(field, schema.config.info_class)
+        if direct is not None:
+            graphql_field.resolve = direct
+            rewired += 1
     return rewired
+
+
+def resolvers_with_arguments(schema: strawberry.Schema) -> dict[tuple[str, str], WithArguments]:
+    """The resolvers that take arguments, called directly, by type and field name: what a compiled
+    plan calls (schema.common.plans) instead of strawberry's chain, with the arguments graphql-core
+    coerced. graphql-core itself keeps the chain: it passes the arguments as keywords."""
+    registry = schema.schema_converter.scalar_registry
+    found = {}
+    for graphql_type, name, _, field in _fields(schema):
+        if field.arguments and _callable_directly(field):
+            found[graphql_type.name, name] = _with_arguments(field, schema.config, registry)
+    return found
+
+
+def _callable_directly(field: StrawberryField) -> bool:
+    """A resolver with no field extensions (permissions are one) and no root or parent parameter,
+    that is a plain function: strawberry's chain adds nothing to calling it."""
+    resolver = field.base_resolver
+    return (resolver is not None and not field.extensions and not field.is_subscription
+            and resolver.root_parameter is None and resolver.parent_parameter is None
+            and callable(resolver.wrapped_func))
+
+
+def _with_arguments(field: StrawberryField, config: StrawberryConfig, registry: Any) -> WithArguments:
+    assert field.base_resolver is not None
+    function = field.base_resolver.wrapped_func
+    assert callable(function)
+    takes_self = field.base_resolver.self_parameter is not None
+    info_parameter = field.base_resolver.info_parameter
+    info_name = info_parameter.name if info_parameter is not None else None
+    info_class, arguments = config.info_class, field.arguments
+
+    def call(source: Any, info: GraphQLResolveInfo, coerced: dict[str, Any]) -> Any:
+        wrapped = strawberry_info(info_class, info, field)
+        kwargs = convert_arguments(coerced, arguments, scalar_registry=registry, config=config, info=wrapped)
+        if info_name is not None:
+            kwargs[info_name] = wrapped
+        return function(source, **kwargs) if takes_self else function(**kwargs)
+
+    return call
 
 
 def _direct_resolver(field: StrawberryField, info_class: type) -> Callable[..., Any] | None:
     resolver = field.base_resolver
-    if (resolver is None or field.arguments or field.extensions or field.is_subscription
-            or resolver.root_parameter is not None or resolver.parent_parameter is not None):
+    if resolver is None or field.arguments or not _callable_directly(field):
         return None
     function = resolver.wrapped_func
-    if not callable(function):  # a classmethod resolver: strawberry's own way of calling it stays
-        return None
+    assert callable(function)  # a classmethod resolver keeps strawberry's own way of calling it
     takes_self = resolver.self_parameter is not None
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
 

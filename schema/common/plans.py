@@ -68,6 +68,7 @@ from graphql.pyutils import Path, gather_with_cancel, inspect, is_awaitable, is_
 from graphql.type import GraphQLResolveInfoHelpers
 from strawberry.types.execution import ExecutionResult
 
+from schema.common.direct import WithArguments
 from schema.common.engine_internals import ignores_info, resolve_info
 from schema.common.errors import present_errors
 
@@ -155,7 +156,7 @@ class _Field:
     """One field of a selection under one object type."""
 
     __slots__ = ("arguments", "complete", "definition", "key", "name", "needs_info", "node", "nodes", "non_null",
-                 "parent", "resolve", "return_type", "typename")
+                 "parent", "resolve", "return_type", "typename", "with_arguments")
 
     def __init__(self, key: str, nodes: list[FieldNode], parent: GraphQLObjectType, definition: GraphQLField,
                  resolve: Callable[..., Any]) -> None:
@@ -174,6 +175,8 @@ class _Field:
         self.needs_info = True
         #: ``__typename``: the parent's name, with no resolver to call.
         self.typename: str | None = None
+        #: The resolver called directly with the coerced arguments (``direct.resolvers_with_arguments``).
+        self.with_arguments: WithArguments | None = None
 
     def arguments_of(self, run: _Run) -> dict[str, Any]:
         if self.arguments is not None:
@@ -221,7 +224,10 @@ def _execute_field(run: _Run, field: _Field, source: Any, path: Path) -> Any:
         return field.typename
     info = run.info(field, path) if field.needs_info else None
     try:
-        result = field.resolve(source, info, **field.arguments_of(run))
+        if field.with_arguments is not None:
+            result = field.with_arguments(source, info, field.arguments_of(run))
+        else:
+            result = field.resolve(source, info, **field.arguments_of(run))
         if _awaitable(result):
             return _complete_later(run, field, result, path, info)
         completed = field.complete(run, result, path, info)
@@ -436,14 +442,15 @@ class Plan:
     """One query operation of one document, ready to run."""
 
     def __init__(self, schema: GraphQLSchema, operation: OperationDefinitionNode,
-                 fragments: dict[str, FragmentDefinitionNode], *, production: bool) -> None:
+                 fragments: dict[str, FragmentDefinitionNode], direct: dict[tuple[str, str], WithArguments], *,
+                 production: bool) -> None:
         self.schema = schema
         self.operation = operation
         self.fragments = fragments
         self.production = production
         root = schema.query_type
         assert root is not None
-        self.root_fields = _Compiler(schema, fragments).fields(root, [operation.selection_set])
+        self.root_fields = _Compiler(schema, fragments, direct).fields(root, [operation.selection_set])
 
     async def run(self, context: Any, variables: dict[str, Any] | None) -> ExecutionResult | None:
         """The answer, or None when the variables do not fit the operation (the usual execution then
@@ -466,9 +473,11 @@ class Plan:
 
 
 class _Compiler:
-    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]) -> None:
+    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode],
+                 direct: dict[tuple[str, str], WithArguments]) -> None:
         self.schema = schema
         self.fragments = fragments
+        self.direct = direct
 
     def fields(self, object_type: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> tuple[_Field, ...]:
         grouped: dict[str, list[FieldNode]] = {}
@@ -521,6 +530,7 @@ class _Compiler:
         node = nodes[0]
         if not any(_names_variable(argument.value) for argument in node.arguments or ()):
             field.arguments = get_argument_values(definition, node, None)
+        field.with_arguments = self.direct.get((parent.name, name))
         field.complete = self._completion(definition.type, field)
         field.needs_info = not (ignores_info(field.resolve) and _is_leaf(definition.type))
         return field
@@ -578,8 +588,10 @@ class Plans:
     """The compiled query plans of one schema, by document text and operation name; bounded, as
     the parser's and validator's caches are."""
 
-    def __init__(self, schema: GraphQLSchema, *, production: bool, size: int = 256) -> None:
+    def __init__(self, schema: GraphQLSchema, *, production: bool, size: int = 256,
+                 direct: dict[tuple[str, str], WithArguments] | None = None) -> None:
         self.schema = schema
+        self.direct = direct or {}
         self.production = production
         self.size = size
         self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
@@ -619,4 +631,4 @@ class Plans:
         if any(definition.directives for definition in operation.variable_definitions or ()):
             raise Unsupported("variable directives")
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        return Plan(self.schema, operation, fragments, production=self.production)
+        return Plan(self.schema, operation, fragments, self.direct, production=self.production)
