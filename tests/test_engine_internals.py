@@ -13,7 +13,7 @@ from graphql import GraphQLObjectType, GraphQLSchema
 
 from schema import build_schema, schema
 from schema.common.direct import call_resolvers_directly
-from schema.common.engine_internals import CompletionArgs, EngineExecutor, graphql_schema
+from schema.common.engine_internals import CompletionArgs, EngineExecutor, graphql_schema, ignores_info, resolve_info
 from schema.common.lookahead import selects
 from schema.common.shared_objects import REFERENCE_TYPES, Executor
 from schema.common.shared_render import VIEWER_INDEPENDENT
@@ -111,3 +111,17 @@ def test_every_type_the_executor_names_is_in_the_schema():
                if not isinstance(served.type_map.get(type_name), GraphQLObjectType)
                or field not in served.type_map[type_name].fields]  # type: ignore[union-attr]
     assert missing == []
+
+
+def test_a_plan_builds_the_info_strawberry_builds_and_knows_which_resolvers_ignore_it():
+    # plans._Run.info passes strawberry's fields in this order; a reordered or renamed field would hand
+    # resolvers a wrong info silently
+    assert resolve_info._fields == (  # type: ignore[attr-defined] - a NamedTuple class, typed as a callable
+        "field_name", "field_nodes", "return_type", "parent_type", "path", "schema", "fragments", "root_value",
+        "operation", "variable_values", "context", "is_awaitable", "abort_signal", "async_helpers",
+        "operation_extensions")
+    room = graphql_schema(small).type_map["Room"]
+    assert isinstance(room, GraphQLObjectType)
+    # strawberry's mark on the resolver of a field without one (Room.id), ours on a direct call without info
+    assert ignores_info(room.fields["id"].resolve) and ignores_info(room.fields["name"].resolve)
+    assert not ignores_info(room.fields["aisle"].resolve)  # takes the info
