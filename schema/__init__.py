@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import strawberry
@@ -16,13 +17,14 @@ from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.execution import ExecutionResult, PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from schema.account.resolvers import AccountMutations, AccountQueries
 from schema.audit.resolvers import AuditQueries
 from schema.audit.types import AuditEvent, RecordReference
 from schema.column.resolvers import ColumnMutations, ColumnQueries
 from schema.column.types import ColumnEpisode
-from schema.common.direct import call_resolvers_directly, resolve_lazy_arguments, resolvers_with_arguments
+from schema.common.direct import DirectCalls, call_resolvers_directly, resolve_lazy_arguments
 from schema.common.engine_internals import graphql_schema
 from schema.common.errors import ErrorPresentation, present_errors
 from schema.common.guard import guard_root_fields
@@ -102,21 +104,24 @@ class CoeduSchema(strawberry.Schema):
     #: The compiled plans of the queries this schema has executed (schema.common.plans).
     plans: Plans
 
-    async def execute(self, query: str | None, variable_values: dict[str, Any] | None = None,  # type: ignore[override]
+    async def execute(self, query: str | None, variable_values: dict[str, Any] | None = None,
                       context_value: Any | None = None, root_value: Any | None = None,
-                      operation_name: str | None = None, **options: Any) -> ExecutionResult:
+                      operation_name: str | None = None,
+                      allowed_operation_types: Iterable[OperationType] | None = None,
+                      operation_extensions: dict[str, Any] | None = None) -> ExecutionResult:
         """A query already executed once runs from its compiled plan; anything else, and a query seen
         for the first time, the usual way (parsed, validated with every rule, executed), after which
         it is compiled."""
-        plannable = query is not None and root_value is None and not options
-        if plannable and (plan := self.plans.get(query, operation_name)) is not None:  # type: ignore[arg-type]
+        document = query if root_value is None and allowed_operation_types is None and operation_extensions is None \
+            else None
+        if document is not None and (plan := self.plans.get(document, operation_name)) is not None:
             result = await plan.run(context_value, variable_values)
             if result is not None:
                 return result
         result = await super().execute(query, variable_values, context_value, root_value, operation_name,
-                                       **options)
-        if plannable and not self.plans.known(query, operation_name) and not _refused(result):  # type: ignore[arg-type]
-            self.plans.learn(query, operation_name)  # type: ignore[arg-type]
+                                       allowed_operation_types, operation_extensions)
+        if document is not None and not self.plans.known(document, operation_name) and not _refused(result):
+            self.plans.learn(document, operation_name)
         return result
 
     def process_errors(self, errors, execution_context=None) -> None:
@@ -159,7 +164,7 @@ def build_schema(*, production: bool = False) -> CoeduSchema:
         execution_context_class=Executor,
     )
     built.production = production
-    built.plans = Plans(graphql_schema(built), production=production, direct=resolvers_with_arguments(built))
+    built.plans = Plans(graphql_schema(built), production=production, calls=DirectCalls.of(built))
     call_resolvers_directly(built)
     resolve_lazy_arguments(built)
     return built

@@ -20,7 +20,7 @@ from tortoise import connections
 
 from schema import schema as served
 from schema.common.connection import decode_cursor
-from schema.common.direct import resolvers_with_arguments
+from schema.common.direct import DirectCalls
 from schema.common.engine_internals import graphql_schema
 from schema.common.errors import ErrorPresentation
 from schema.common.ids import to_global_id
@@ -40,9 +40,28 @@ class Thing:
     id: strawberry.ID
 
 
+completions: list[str] = []
+
+
+@strawberry.type
+class School:
+    """Named as one of the programme's reference types (shared_objects.REFERENCE_TYPES)."""
+
+    id: strawberry.ID
+
+    @strawberry.field
+    def name(self) -> str:
+        completions.append(self.id)
+        return f"school {self.id}"
+
+
 @strawberry.type
 class Part(Thing):
     name: str
+
+    @strawberry.field
+    def school(self) -> School:
+        return School(id=strawberry.ID("s1"))
 
     @strawberry.field
     def broken(self) -> str:
@@ -122,7 +141,7 @@ class Mutation:
 
 
 small = strawberry.Schema(query=Query, mutation=Mutation, types=[Part, Tool], extensions=[ErrorPresentation])
-small_plans = Plans(graphql_schema(small), production=False, direct=resolvers_with_arguments(small))
+small_plans = Plans(graphql_schema(small), production=False, calls=DirectCalls.of(small))
 CONTEXT = Context(principal=None, language="en", request_id="plans", client_address=None)
 
 
@@ -177,6 +196,15 @@ async def test_list_items_null_where_they_may_and_take_the_list_where_they_may_n
     assert [e["path"] for e in answer["errors"]] == [["maybeBox", "strict", 1]]  # the other falls under it
     answer = await _both("{ maybeBox { notAList } }")
     assert answer["data"] == {"maybeBox": None} and answer["errors"][0]["path"] == ["maybeBox", "notAList"]
+
+
+async def test_a_reference_object_is_completed_once_per_selection():
+    completions.clear()
+    text = "{ box { parts(count: 3) { school { id name } } } }"
+    planned = await small_plans.compile(text, None).run(CONTEXT, None)
+    assert planned is not None
+    assert planned.data == {"box": {"parts": [{"school": {"id": "s1", "name": "school s1"}}] * 3}}
+    assert completions == ["s1"]
 
 
 async def test_abstract_types_resolve_to_their_object_plans():

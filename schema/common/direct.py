@@ -16,6 +16,7 @@ directly with the arguments converted.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -68,6 +69,29 @@ def resolvers_with_arguments(schema: strawberry.Schema) -> dict[tuple[str, str],
         if field.arguments and _callable_directly(field):
             found[graphql_type.name, name] = _with_arguments(field, schema.config, registry)
     return found
+
+
+@dataclass(frozen=True)
+class DirectCalls:
+    """What a compiled plan calls without strawberry's chain, by type and field name."""
+
+    with_arguments: dict[tuple[str, str], WithArguments]
+    #: the attribute each field without a resolver reads
+    attributes: dict[tuple[str, str], str]
+
+    @classmethod
+    def of(cls, schema: strawberry.Schema) -> DirectCalls:
+        return cls(resolvers_with_arguments(schema), plain_attributes(schema))
+
+
+def plain_attributes(schema: strawberry.Schema) -> dict[tuple[str, str], str]:
+    """The fields without a resolver of their own, by type and field name: the attribute each reads.
+    strawberry's resolver for them reads it through three calls (``field.get_result`` and the
+    configured default resolver); a compiled plan reads it at once."""
+    if schema.config.default_resolver is not getattr:
+        return {}
+    return {(graphql_type.name, name): field.python_name for graphql_type, name, graphql_field, field in _fields(schema)
+            if field.is_basic_field and getattr(graphql_field.resolve, IGNORES_INFO, False) is True}
 
 
 def _callable_directly(field: StrawberryField) -> bool:

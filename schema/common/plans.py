@@ -16,9 +16,10 @@ A plan runs a request with graphql-core's semantics, which
 and every role: field errors located and nulled up to the nearest nullable
 field, awaitable fields and list items completed concurrently (so that
 DataLoaders still batch), leaves coerced by their type, ``is_type_of`` and
-``resolve_type`` asked as graphql-core asks them. What it leaves out is
-graphql-core's per-field bookkeeping, and that is most of the cost of a wide
-screen.
+``resolve_type`` asked as graphql-core asks them, reference objects completed
+once per query as ``shared_objects.Executor`` completes them. What it leaves
+out is graphql-core's per-field bookkeeping, and that is most of the cost of a
+wide screen.
 
 Not compiled, and so executed as usual: mutations and subscriptions (serial and
 evented, with their own executor), documents with directives (what ``@skip``
@@ -68,9 +69,10 @@ from graphql.pyutils import Path, gather_with_cancel, inspect, is_awaitable, is_
 from graphql.type import GraphQLResolveInfoHelpers
 from strawberry.types.execution import ExecutionResult
 
-from schema.common.direct import WithArguments
+from schema.common.direct import DirectCalls, WithArguments
 from schema.common.engine_internals import ignores_info, resolve_info
 from schema.common.errors import present_errors
+from schema.common.shared_objects import REFERENCE_TYPES
 
 #: Values a resolver returns that are never awaitable: checked by type before asking further.
 _PLAIN = frozenset({str, int, float, bool, type(None), dict, list, tuple})
@@ -91,7 +93,7 @@ class Unsupported(Exception):  # noqa: N818 - the document runs the usual way
 class _Run:
     """What a plan's execution carries from field to field, as graphql-core's executor does."""
 
-    __slots__ = ("context", "errors", "fragments", "helpers", "nulled", "operation", "schema", "variables")
+    __slots__ = ("context", "errors", "fragments", "helpers", "nulled", "operation", "schema", "shared", "variables")
 
     def __init__(self, plan: Plan, context: Any, variables: VariableValues) -> None:
         self.schema = plan.schema
@@ -103,6 +105,7 @@ class _Run:
         #: Positions already nulled by an error: a later error at or below one is not reported.
         self.nulled: set[Path | None] = set()
         self.helpers = GraphQLResolveInfoHelpers(gather=_gather, track=self.settle)
+        self.shared: dict[tuple[int, Any], _Shared] = {}
 
     def info(self, field: _Field, path: Path) -> Any:
         return resolve_info(field.name, field.nodes, field.return_type, field.parent, path, self.schema,
@@ -155,8 +158,8 @@ Complete = Callable[[_Run, Any, Path, Any], Any]
 class _Field:
     """One field of a selection under one object type."""
 
-    __slots__ = ("arguments", "complete", "definition", "key", "name", "needs_info", "node", "nodes", "non_null",
-                 "parent", "resolve", "return_type", "typename", "with_arguments")
+    __slots__ = ("arguments", "attribute", "coerce", "complete", "definition", "execute", "key", "name", "needs_info",
+                 "node", "nodes", "non_null", "parent", "resolve", "return_type", "typename", "with_arguments")
 
     def __init__(self, key: str, nodes: list[FieldNode], parent: GraphQLObjectType, definition: GraphQLField,
                  resolve: Callable[..., Any]) -> None:
@@ -177,6 +180,11 @@ class _Field:
         self.typename: str | None = None
         #: The resolver called directly with the coerced arguments (``direct.resolvers_with_arguments``).
         self.with_arguments: WithArguments | None = None
+        #: A scalar or enum read straight from this attribute, coerced by this (``direct.plain_attributes``).
+        self.attribute = ""
+        self.coerce: Callable[[Any], Any] = _never
+        #: How the field runs: in general (``_execute_field``), or one of its shortcuts.
+        self.execute: Callable[[_Run, _Field, Any, Path | None], Any] = _execute_field
 
     def arguments_of(self, run: _Run) -> dict[str, Any]:
         if self.arguments is not None:
@@ -184,7 +192,7 @@ class _Field:
         return get_argument_values(self.definition, self.node, run.variables)
 
 
-def _never(run: _Run, value: Any, path: Path, info: Any) -> Any:  # pragma: no cover - replaced when compiled
+def _never(*args: Any) -> Any:  # pragma: no cover - replaced when compiled
     raise AssertionError("a field completed before its plan was made")
 
 
@@ -194,7 +202,7 @@ def _execute_fields(run: _Run, fields: tuple[_Field, ...], source: Any, path: Pa
     pending: list[str] | None = None
     try:
         for field in fields:
-            value = _execute_field(run, field, source, Path(path, field.key, field.parent.name))
+            value = field.execute(run, field, source, path)
             results[field.key] = value
             if _awaitable(value):
                 if pending is None:
@@ -218,10 +226,9 @@ async def _gather_fields(results: dict[str, Any], pending: list[str]) -> dict[st
     return results
 
 
-def _execute_field(run: _Run, field: _Field, source: Any, path: Path) -> Any:
+def _execute_field(run: _Run, field: _Field, source: Any, parent: Path | None) -> Any:
     """graphql-core's ``execute_field``: resolve, then complete; an error is the field's."""
-    if field.typename is not None:
-        return field.typename
+    path = Path(parent, field.key, field.parent.name)
     info = run.info(field, path) if field.needs_info else None
     try:
         if field.with_arguments is not None:
@@ -237,6 +244,27 @@ def _execute_field(run: _Run, field: _Field, source: Any, path: Path) -> Any:
     except Exception as raw:
         run.field_error(raw, field.non_null, field.nodes, path)
         return None
+
+
+def _typename(run: _Run, field: _Field, source: Any, parent: Path | None) -> Any:
+    return field.typename
+
+
+def _attribute_leaf(run: _Run, field: _Field, source: Any, parent: Path | None) -> Any:
+    """A scalar or enum read from an attribute: the commonest field, completed in one step. What
+    is not a plain value (an exception, an awaitable) takes the general way."""
+    try:
+        value = getattr(source, field.attribute)
+        if value is None:
+            if not field.non_null:
+                return None
+        elif type(value) in _PLAIN or not (isinstance(value, Exception) or is_awaitable(value)):
+            coerced = field.coerce(value)
+            if coerced is not None and coerced is not Undefined:
+                return coerced
+    except Exception:  # noqa: BLE001, S110 - the general way reads it again and locates the error
+        pass
+    return _execute_field(run, field, source, parent)
 
 
 async def _complete_later(run: _Run, field: _Field, pending: Awaitable[Any], path: Path, info: Any) -> Any:
@@ -358,18 +386,70 @@ async def _gather_items(results: list[Any], pending: list[int]) -> list[Any]:
     return results
 
 
-class _Object:
-    """The completion of one object type: ``is_type_of`` asked (if the type has one), its fields run."""
+class _Shared:
+    """A reference object's completion under one selection, kept for the rest of the query (as
+    ``shared_objects.Executor`` keeps it for graphql-core's execution, and for the same reasons)."""
 
-    __slots__ = ("fields", "is_type_of", "nodes", "object_type")
+    __slots__ = ("clean", "errors_before", "value")
+
+    def __init__(self, value: Any, clean: bool | None, errors_before: int) -> None:
+        self.value = value
+        #: None while an asynchronous completion is under way.
+        self.clean = clean
+        self.errors_before = errors_before
+
+    def settle(self, run: _Run) -> None:
+        if self.clean is None:
+            done = self.value
+            self.clean = not done.cancelled() and done.exception() is None and len(run.errors) == self.errors_before
+
+
+class _Object:
+    """The completion of one object type: ``is_type_of`` asked (if the type has one), its fields run;
+    a reference object (``REFERENCE_TYPES``) completed once per query however often it is named."""
+
+    __slots__ = ("fields", "is_type_of", "nodes", "object_type", "shared")
 
     def __init__(self, object_type: GraphQLObjectType, nodes: list[FieldNode]) -> None:
         self.object_type = object_type
         self.is_type_of = object_type.is_type_of
         self.nodes = nodes
         self.fields: tuple[_Field, ...] = ()
+        self.shared = object_type.name in REFERENCE_TYPES
 
     def complete(self, run: _Run, value: Any, path: Path, info: Any) -> Any:
+        if not self.shared:
+            return self._complete(run, value, path, info)
+        key = (id(self), value.id)
+        earlier = run.shared.get(key)
+        if earlier is not None:
+            if isinstance(earlier.value, asyncio.Future):
+                if not earlier.value.done():
+                    return self._reuse(earlier, run, value, path, info)
+                earlier.settle(run)
+            if earlier.clean:
+                return earlier.value.result() if isinstance(earlier.value, asyncio.Future) else earlier.value
+            return self._complete(run, value, path, info)
+        errors_before = len(run.errors)
+        completed = self._complete(run, value, path, info)
+        if not _awaitable(completed):
+            run.shared[key] = _Shared(completed, len(run.errors) == errors_before, errors_before)
+            return completed
+        task = asyncio.ensure_future(completed)
+        shared = run.shared[key] = _Shared(task, None, errors_before)
+        task.add_done_callback(lambda _: shared.settle(run))
+        return task
+
+    async def _reuse(self, earlier: _Shared, run: _Run, value: Any, path: Path, info: Any) -> Any:
+        # wait() neither raises what the first completion raised nor cancels it if this one is cancelled.
+        await asyncio.wait((earlier.value,))
+        earlier.settle(run)
+        if earlier.clean:
+            return earlier.value.result()
+        completed = self._complete(run, value, path, info)
+        return await completed if _awaitable(completed) else completed
+
+    def _complete(self, run: _Run, value: Any, path: Path, info: Any) -> Any:
         if self.is_type_of is not None:
             verdict = self.is_type_of(value, info)
             if _awaitable(verdict):
@@ -442,15 +522,14 @@ class Plan:
     """One query operation of one document, ready to run."""
 
     def __init__(self, schema: GraphQLSchema, operation: OperationDefinitionNode,
-                 fragments: dict[str, FragmentDefinitionNode], direct: dict[tuple[str, str], WithArguments], *,
-                 production: bool) -> None:
+                 fragments: dict[str, FragmentDefinitionNode], calls: DirectCalls, *, production: bool) -> None:
         self.schema = schema
         self.operation = operation
         self.fragments = fragments
         self.production = production
         root = schema.query_type
         assert root is not None
-        self.root_fields = _Compiler(schema, fragments, direct).fields(root, [operation.selection_set])
+        self.root_fields = _Compiler(schema, fragments, calls).fields(root, [operation.selection_set])
 
     async def run(self, context: Any, variables: dict[str, Any] | None) -> ExecutionResult | None:
         """The answer, or None when the variables do not fit the operation (the usual execution then
@@ -473,11 +552,10 @@ class Plan:
 
 
 class _Compiler:
-    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode],
-                 direct: dict[tuple[str, str], WithArguments]) -> None:
+    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], calls: DirectCalls) -> None:
         self.schema = schema
         self.fragments = fragments
-        self.direct = direct
+        self.calls = calls
 
     def fields(self, object_type: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> tuple[_Field, ...]:
         grouped: dict[str, list[FieldNode]] = {}
@@ -526,13 +604,18 @@ class _Compiler:
         field = _Field(key, nodes, parent, definition, definition.resolve or default_field_resolver)
         if name == "__typename":
             field.typename = parent.name
+            field.execute = _typename
             return field
         node = nodes[0]
         if not any(_names_variable(argument.value) for argument in node.arguments or ()):
             field.arguments = get_argument_values(definition, node, None)
-        field.with_arguments = self.direct.get((parent.name, name))
+        field.with_arguments = self.calls.with_arguments.get((parent.name, name))
         field.complete = self._completion(definition.type, field)
         field.needs_info = not (ignores_info(field.resolve) and _is_leaf(definition.type))
+        leaf = definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
+        attribute = self.calls.attributes.get((parent.name, name))
+        if attribute is not None and is_leaf_type(leaf):
+            field.attribute, field.coerce, field.execute = attribute, leaf.coerce_output_value, _attribute_leaf
         return field
 
     def _completion(self, output: GraphQLOutputType, field: _Field) -> Complete:
@@ -589,9 +672,9 @@ class Plans:
     the parser's and validator's caches are."""
 
     def __init__(self, schema: GraphQLSchema, *, production: bool, size: int = 256,
-                 direct: dict[tuple[str, str], WithArguments] | None = None) -> None:
+                 calls: DirectCalls | None = None) -> None:
         self.schema = schema
-        self.direct = direct or {}
+        self.calls = calls or DirectCalls({}, {})
         self.production = production
         self.size = size
         self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
@@ -631,4 +714,4 @@ class Plans:
         if any(definition.directives for definition in operation.variable_definitions or ()):
             raise Unsupported("variable directives")
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        return Plan(self.schema, operation, fragments, self.direct, production=self.production)
+        return Plan(self.schema, operation, fragments, self.calls, production=self.production)
