@@ -114,11 +114,21 @@ class Box:
         return 3  # type: ignore[return-value] - a resolver's mistake
 
 
+@strawberry.input
+class Marks:
+    seen: list[str]
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     def box(self) -> Box:
         return Box()
+
+    @strawberry.field
+    def stamp(self, marks: Marks) -> str:
+        marks.seen.append("盖章")  # a resolver that changes its input object
+        return "、".join(marks.seen)
 
     @strawberry.field
     def maybe_box(self) -> Box | None:
@@ -173,6 +183,13 @@ async def test_arguments_from_variables_and_literals():
                          "greeting(name: $who) }", {"n": 2, "who": "家长"})
     assert answer["data"] == {"box": {"parts": [{"later": "part 0part 0"}, {"later": "part 1part 1"}]},
                               "greeting": "你好，家长"}
+
+
+async def test_literal_arguments_are_converted_once_and_each_request_gets_its_own():
+    plan = small_plans.compile('{ stamp(marks: {seen: ["收到"]}) }', None)
+    for _ in range(3):
+        answer = await plan.run(CONTEXT, None)
+        assert answer is not None and answer.data == {"stamp": "收到、盖章"}
 
 
 async def test_an_error_nulls_the_nearest_nullable_field():

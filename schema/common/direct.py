@@ -15,6 +15,7 @@ directly with the arguments converted.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,9 +31,69 @@ from strawberry.types.lazy_type import LazyType
 
 from schema.common.engine_internals import IGNORES_INFO, graphql_schema, strawberry_info
 
-#: A resolver with arguments called directly: ``(source, info, arguments)``, the arguments as graphql-core
-#: coerced them (strawberry's conversion into input objects happens inside, on every call).
-WithArguments = Callable[[Any, Any, dict[str, Any]], Any]
+
+class WithArguments:
+    """A resolver with arguments called directly: with the arguments as graphql-core coerced them
+    (converted into input objects on each call, as strawberry converts them), or converted once
+    ahead (a document's literal arguments), each call then getting its own copy."""
+
+    def __init__(self, field: StrawberryField, config: StrawberryConfig, registry: Any) -> None:
+        resolver = field.base_resolver
+        assert resolver is not None  # resolvers_with_arguments picks fields with one
+        function = resolver.wrapped_func
+        assert callable(function)
+        self.function: Callable[..., Any] = function
+        self.takes_self = resolver.self_parameter is not None
+        self.info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+        self.field, self.config, self.registry = field, config, registry
+        #: Whether conversion depends on nothing but the values: no input type builds itself from the
+        #: request (strawberry's ``from_input``, which receives the info).
+        self.convertible_ahead = not any(_builds_itself(argument.type) for argument in field.arguments)
+
+    def convert(self, coerced: dict[str, Any], info: Any = None) -> dict[str, Any]:
+        return convert_arguments(coerced, self.field.arguments, scalar_registry=self.registry, config=self.config,
+                                 info=info)
+
+    def __call__(self, source: Any, info: Any, coerced: dict[str, Any]) -> Any:
+        wrapped = strawberry_info(self.config.info_class, info, self.field)
+        return self._call(source, wrapped, self.convert(coerced, wrapped))
+
+    def with_converted(self, source: Any, info: Any, converted: dict[str, Any]) -> Any:
+        """The call with arguments converted ahead: copied, so that no two requests share an input
+        object a resolver might change."""
+        return self._call(source, strawberry_info(self.config.info_class, info, self.field),
+                          {name: _copy(value) for name, value in converted.items()})
+
+    def _call(self, source: Any, info: strawberry.Info, kwargs: dict[str, Any]) -> Any:
+        if self.info_name is not None:
+            kwargs[self.info_name] = info
+        return self.function(source, **kwargs) if self.takes_self else self.function(**kwargs)
+
+
+def _builds_itself(annotation: Any) -> bool:
+    if isinstance(annotation, StrawberryOptional | StrawberryList):
+        return _builds_itself(annotation.of_type)
+    if isinstance(annotation, LazyType):
+        return _builds_itself(annotation.resolve_type())
+    definition = getattr(annotation, "__strawberry_definition__", None)
+    if not isinstance(definition, StrawberryObjectDefinition):
+        return False
+    return definition.from_input is not None or any(_builds_itself(f.type) for f in definition.fields)
+
+
+def _copy(value: Any) -> Any:
+    """A converted argument's own copy: input objects and lists anew, down to the immutable values."""
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if hasattr(value, "__strawberry_definition__") and hasattr(value, "__dict__"):
+        copied = copy.copy(value)
+        for name, item in vars(value).items():
+            if isinstance(item, list | dict) or hasattr(item, "__strawberry_definition__"):
+                setattr(copied, name, _copy(item))
+        return copied
+    return value
 
 
 def _fields(schema: strawberry.Schema) -> Iterator[tuple[GraphQLObjectType, str, Any, StrawberryField]]:
@@ -67,7 +128,7 @@ def resolvers_with_arguments(schema: strawberry.Schema) -> dict[tuple[str, str],
     found = {}
     for graphql_type, name, _, field in _fields(schema):
         if field.arguments and _callable_directly(field):
-            found[graphql_type.name, name] = _with_arguments(field, schema.config, registry)
+            found[graphql_type.name, name] = WithArguments(field, schema.config, registry)
     return found
 
 
@@ -101,25 +162,6 @@ def _callable_directly(field: StrawberryField) -> bool:
     return (resolver is not None and not field.extensions and not field.is_subscription
             and resolver.root_parameter is None and resolver.parent_parameter is None
             and callable(resolver.wrapped_func))
-
-
-def _with_arguments(field: StrawberryField, config: StrawberryConfig, registry: Any) -> WithArguments:
-    assert field.base_resolver is not None
-    function = field.base_resolver.wrapped_func
-    assert callable(function)
-    takes_self = field.base_resolver.self_parameter is not None
-    info_parameter = field.base_resolver.info_parameter
-    info_name = info_parameter.name if info_parameter is not None else None
-    info_class, arguments = config.info_class, field.arguments
-
-    def call(source: Any, info: GraphQLResolveInfo, coerced: dict[str, Any]) -> Any:
-        wrapped = strawberry_info(info_class, info, field)
-        kwargs = convert_arguments(coerced, arguments, scalar_registry=registry, config=config, info=wrapped)
-        if info_name is not None:
-            kwargs[info_name] = wrapped
-        return function(source, **kwargs) if takes_self else function(**kwargs)
-
-    return call
 
 
 def _direct_resolver(field: StrawberryField, info_class: type) -> Callable[..., Any] | None:

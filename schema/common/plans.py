@@ -159,7 +159,8 @@ class _Field:
     """One field of a selection under one object type."""
 
     __slots__ = ("arguments", "attribute", "coerce", "complete", "definition", "execute", "key", "name", "needs_info",
-                 "node", "nodes", "non_null", "parent", "resolve", "return_type", "typename", "with_arguments")
+                 "converted", "node", "nodes", "non_null", "parent", "resolve", "return_type", "typename",
+                 "with_arguments")
 
     def __init__(self, key: str, nodes: list[FieldNode], parent: GraphQLObjectType, definition: GraphQLField,
                  resolve: Callable[..., Any]) -> None:
@@ -180,6 +181,8 @@ class _Field:
         self.typename: str | None = None
         #: The resolver called directly with the coerced arguments (``direct.resolvers_with_arguments``).
         self.with_arguments: WithArguments | None = None
+        #: Its literal arguments converted once, when conversion depends on nothing else.
+        self.converted: dict[str, Any] | None = None
         #: A scalar or enum read straight from this attribute, coerced by this (``direct.plain_attributes``).
         self.attribute = ""
         self.coerce: Callable[[Any], Any] = _never
@@ -231,8 +234,10 @@ def _execute_field(run: _Run, field: _Field, source: Any, parent: Path | None) -
     path = Path(parent, field.key, field.parent.name)
     info = run.info(field, path) if field.needs_info else None
     try:
-        if field.with_arguments is not None:
-            result = field.with_arguments(source, info, field.arguments_of(run))
+        direct = field.with_arguments
+        if direct is not None:
+            result = direct(source, info, field.arguments_of(run)) if field.converted is None \
+                else direct.with_converted(source, info, field.converted)
         else:
             result = field.resolve(source, info, **field.arguments_of(run))
         if _awaitable(result):
@@ -609,7 +614,9 @@ class _Compiler:
         node = nodes[0]
         if not any(_names_variable(argument.value) for argument in node.arguments or ()):
             field.arguments = get_argument_values(definition, node, None)
-        field.with_arguments = self.calls.with_arguments.get((parent.name, name))
+        field.with_arguments = direct = self.calls.with_arguments.get((parent.name, name))
+        if direct is not None and field.arguments is not None and direct.convertible_ahead:
+            field.converted = direct.convert(field.arguments)
         field.complete = self._completion(definition.type, field)
         field.needs_info = not (ignores_info(field.resolve) and _is_leaf(definition.type))
         leaf = definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
