@@ -121,3 +121,20 @@ async def test_the_rows_read_with_the_screen_are_the_instances_tortoise_makes(ap
     assert {type(row).__name__ for row in made} >= {"HomeVisit", "HomeVisitSlot", "ServiceStation", "Course"}
     for row in made:
         assert vars(row) == vars(await type(row).get(id=row.id)), type(row).__name__
+
+
+TEACHERS = """query Teachers { viewer { children { schoolClass { homeroomTeacher { id displayName phoneMasked roles {
+  role } } } homeVisits(first: 3) { nodes { teacher { id displayName phoneMasked } } } } } }"""
+
+
+async def test_a_homeroom_teacher_read_by_name_answers_every_field_as_a_whole_row_would(api, world):
+    """The screen reads the homeroom teacher's id and name only (not their password hash and sealed
+    phone): the other fields answer as before (a parent sees no teacher's phone or roles), and the
+    teacher of a visit, the same person, is the same."""
+    await _give(api, world, "parent_a", "a", day=2)
+    home = (await api.data(TEACHERS, token=world["parent_a"].token))["viewer"]
+    teacher = home["children"][0]["schoolClass"]["homeroomTeacher"]
+    assert teacher == {"id": teacher["id"], "displayName": world["teacher_a"].user.display_name,
+                       "phoneMasked": None, "roles": []}
+    assert [visit["teacher"] for visit in home["children"][0]["homeVisits"]["nodes"]] == [
+        {"id": teacher["id"], "displayName": teacher["displayName"], "phoneMasked": None}]
