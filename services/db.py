@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import datetime as dt
+import functools
 import os
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -16,7 +18,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.exceptions import DBConnectionError
 from tortoise.expressions import Q
+from tortoise.fields.data import UUIDField
 from tortoise.migrations.api.migrate import migrate as tortoise_migrate
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from services.progress import Progress
@@ -218,30 +222,108 @@ async def raw_rows(model: Any, sql: str, values: list[Any], using: BaseDBAsyncCl
     return [model._init_from_db(**row) for row in rows]
 
 
-def joined_columns(parts: Sequence[tuple[str, Any]]) -> str:
-    """The select list for ``joined_rows``: every column of each (alias, model), named "alias.column"."""
+#: One table of a joined statement: its alias in the statement, and what each row makes of its columns:
+#: a model (every column of its table; the instance tortoise would make) or a NamedTuple (the columns
+#: of its fields only; for what needs a few columns and no model behaviour, never primed as the model).
+Part = tuple[str, Any]
+
+
+def _columns_of(made: Any) -> tuple[str, ...]:
+    if isinstance(made, type) and issubclass(made, Model):
+        return tuple(sorted(made._meta.db_fields))
+    return tuple(made._fields)
+
+
+def joined_columns(parts: Sequence[Part]) -> str:
+    """The select list for ``joined_rows``: the columns of each part, named "alias.column"."""
     return ", ".join(f'{alias}."{column}" AS "{alias}.{column}"'
-                     for alias, model in parts for column in sorted(model._meta.db_fields))
+                     for alias, made in parts for column in _columns_of(made))
 
 
-async def joined_rows(parts: Sequence[tuple[str, Any]], sql: str, values: list[Any]) -> list[dict[str, Any]]:
-    """Instances of several models from each row of one joined statement whose select list is
+def _instance_maker(model: type[Model]) -> Callable[[tuple[Any, ...]], Any]:
+    """What ``model._init_from_db`` makes of a full row given as values in ``_columns_of`` order, for
+    less: the attributes go into the instance's dict at once, and only the columns tortoise converts
+    are converted, by the same fields (a UUID asyncpg decoded is already what UUIDField makes)."""
+    meta = model._meta
+    attributes = {column: attribute for column, attribute, _ in
+                  (*meta.db_native_fields, *meta.db_default_fields, *meta.db_complex_fields)}
+    names = tuple(attributes[column] for column in _columns_of(model))
+    #: converted when not None, as _init_from_db does: by the field's type, or by to_python_value
+    typed = tuple((attribute, field.field_type) for _, attribute, field in meta.db_default_fields)
+    converted = tuple((attribute, field.to_python_value) for _, attribute, field in meta.db_complex_fields
+                      if type(field).to_python_value is not UUIDField.to_python_value)
+    uuids = tuple(attribute for _, attribute, field in meta.db_complex_fields
+                  if type(field).to_python_value is UUIDField.to_python_value)
+    state = {"_partial": False, "_saved_in_db": True,
+             "_custom_generated_pk": meta.db_pk_column not in meta.generated_db_fields}
+    new = model.__new__
+
+    def make(values: tuple[Any, ...]) -> Any:
+        instance = new(model)
+        attrs = instance.__dict__
+        attrs.update(state)
+        attrs["_await_when_save"] = {}
+        attrs.update(zip(names, values, strict=True))
+        for attribute, kind in typed:
+            if (value := attrs[attribute]) is not None:
+                attrs[attribute] = kind(value)
+        for attribute, convert in converted:
+            attrs[attribute] = convert(attrs[attribute])
+        for attribute in uuids:
+            value = attrs[attribute]
+            if value is not None and not isinstance(value, uuid.UUID):
+                attrs[attribute] = uuid.UUID(value)
+        return instance
+
+    return make
+
+
+@dataclasses.dataclass(frozen=True)
+class _Layout:
+    """Where each part's columns are in a row of ``joined_columns(parts)``, and what makes them the
+    part's value: (alias, first column, after its last, its id's column, maker)."""
+
+    places: tuple[tuple[str, int, int, int, Callable[[tuple[Any, ...]], Any]], ...]
+    keys: list[str]
+
+
+@functools.cache
+def _layout(parts: tuple[Part, ...]) -> _Layout:
+    places = []
+    start = 0
+    for alias, made in parts:
+        columns = _columns_of(made)
+        maker = _instance_maker(made) if issubclass(made, Model) else made._make
+        places.append((alias, start, start + len(columns), start + columns.index("id"), maker))
+        start += len(columns)
+    return _Layout(tuple(places), [f"{alias}.{column}" for alias, made in parts for column in _columns_of(made)])
+
+
+async def joined_rows(parts: Sequence[Part], sql: str, values: list[Any]) -> list[dict[str, Any]]:
+    """The parts of each row of one joined statement whose select list starts with
     ``joined_columns(parts)``: a dict by alias per row, without the aliases whose id is NULL (an
-    outer join that found nothing). A column named without an alias (a count, an array beside the
-    rows) is in the dict under its own name."""
+    outer join that found nothing). A column after them (a count, an array beside the rows) is in
+    the dict under its own name.
+
+    Read from the connection itself, as records: tortoise's ``execute_query_dict`` would make a dict
+    of every row first (errors then are asyncpg's, which ``is_unavailable`` and ``is_bad_value`` read)."""
+    layout = _layout(tuple(parts))
+    async with connections.get("default").acquire_connection() as connection:
+        records = await connection.fetch(sql, *values)
+    if not records:
+        return []
+    width = len(layout.keys)
+    keys = list(records[0].keys())
+    assert keys[:width] == layout.keys, "the select list must start with joined_columns(parts)"
+    extra = keys[width:]
     made = []
-    for row in await connections.get("default").execute_query_dict(sql, values):
-        columns: dict[str, dict[str, Any]] = {alias: {} for alias, _ in parts}
-        plain: dict[str, Any] = {}
-        for key, value in row.items():
-            alias, dot, column = key.partition(".")
-            if dot:
-                columns[alias][column] = value
-            else:
-                plain[key] = value
-        plain.update({alias: model._init_from_db(**columns[alias]) for alias, model in parts
-                      if columns[alias]["id"] is not None})
-        made.append(plain)
+    for record in records:
+        row = tuple(record)
+        found: dict[str, Any] = dict(zip(extra, row[width:], strict=True)) if extra else {}
+        for alias, begin, end, id_place, maker in layout.places:
+            if row[id_place] is not None:
+                found[alias] = maker(row[begin:end])
+        made.append(found)
     return made
 
 

@@ -119,7 +119,7 @@ class HomeVisit(Node):
     @strawberry.field(description="The lead teacher.", graphql_type=User)
     def teacher(self, info: Info) -> AwaitableOrValue[User]:
         lead_id = self._visit.row.lead_teacher_id
-        return then(referenced(info.context.loaders.user.load(lead_id)), User.of)
+        return then(info.context.loaders.named(lead_id), User.of)
 
     @strawberry.field(description="Other teachers of the school who come along.")
     async def companions(self, info: Info) -> list[User]:

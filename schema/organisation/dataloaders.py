@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from typing import cast
 
 from strawberry.dataloader import DataLoader
 
 from schema.common.dataloaders import LoaderSet, holds_value
 from services.access import RoleGrant
-from services.identity.models import User
+from services.identity.models import User, UserName
 from services.organisation import home_addresses
 from services.organisation import queries as organisation
 from services.organisation.models import (
@@ -30,7 +31,7 @@ class OrganisationLoaders(LoaderSet):
             self.school_class.prime(child.school_class.id, child.school_class)
             self.prime_school(child.school, child.district)
             if child.homeroom_teacher is not None:
-                self.user.prime(child.homeroom_teacher.id, child.homeroom_teacher)
+                self.user_name.prime(child.homeroom_teacher.id, child.homeroom_teacher)
 
     def prime_venue(self, venue: School | ServiceStation) -> None:
         """A school or station read with what takes place there."""
@@ -78,6 +79,23 @@ class OrganisationLoaders(LoaderSet):
     @property
     def user(self) -> DataLoader[uuid.UUID, User | None]:
         return self._get("user", organisation.users_by_id)
+
+    @property
+    def user_name(self) -> DataLoader[uuid.UUID, User | UserName | None]:
+        """By id: a person as a reference to them shows them (id and name). Names read with other rows
+        (a guardian's children's homeroom teachers) are primed here, never into ``user``, which holds
+        whole rows; an id not primed is read whole, through ``user``."""
+        return self._get("user_name", self._whole_users)
+
+    def named(self, user_id: uuid.UUID) -> Awaitable[User | UserName]:
+        """A person for a reference to them, by an id a row holds in a foreign key (``referenced``: they
+        exist): the name primed in ``user_name``, else their whole row from ``user``, in the batch
+        every other reference to a person joins (as if ``user_name`` were not there)."""
+        held = self.user_name.cache_map.get(user_id)
+        return cast("Awaitable[User | UserName]", held if held is not None else self.user.load(user_id))
+
+    async def _whole_users(self, ids: Sequence[uuid.UUID]) -> list[User | UserName | None]:
+        return [*await self.user.load_many(ids)]
 
     @property
     def student(self) -> DataLoader[uuid.UUID, Student | None]:

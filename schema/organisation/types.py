@@ -23,6 +23,7 @@ from services.family_education import stations
 from services.home_visits import calendar
 from services.identity.accounts import accepted_notice_version
 from services.identity.models import User as UserRow
+from services.identity.models import UserName
 from services.notifications import service as notifications
 from services.organisation import home_addresses, models, queries
 from services.wellbeing import queries as wellbeing_queries
@@ -200,8 +201,11 @@ class User(Node):
     _row: strawberry.Private[UserRow | _Unread]
 
     @classmethod
-    def of(cls, row: UserRow) -> User:
-        return cls(id=gid("User", row.id), display_name=row.display_name, _row=row)
+    def of(cls, row: UserRow | UserName) -> User:
+        """A person from their row, or from their name alone (the rest of the row is read when a field
+        needs it, as for ``of_viewer``)."""
+        return cls(id=gid("User", row.id), display_name=row.display_name,
+                   _row=row if isinstance(row, UserRow) else _Unread(row.id))
 
     @classmethod
     def of_viewer(cls, principal: access.Principal) -> User:
@@ -467,7 +471,7 @@ class SchoolClass(Node):
     @strawberry.field(description="Homeroom teacher (班主任) of the class.", graphql_type=User | None)
     def homeroom_teacher(self, info: Info) -> AwaitableOrValue[User | None]:
         teacher_id = self._row.homeroom_teacher_id
-        return then(referenced(info.context.loaders.user.load(teacher_id)), User.of) if teacher_id else None
+        return then(info.context.loaders.named(teacher_id), User.of) if teacher_id else None
 
     @strawberry.field(description="Teachers who teach the class, besides its homeroom teacher.")
     async def teachers(self, info: Info) -> list[User]:

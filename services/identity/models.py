@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple
 
 from tortoise import fields
 from tortoise.fields.db_defaults import Now
@@ -27,6 +28,15 @@ class User(Model):
 
     class Meta:
         table = "app_user"
+
+
+class UserName(NamedTuple):
+    """A person as a reference to them shows them (a homeroom teacher on a parent's screen): the id and
+    the name, read without the rest of their row (its password hash and sealed phone). Not a User:
+    never primed where a User is looked for."""
+
+    id: uuid.UUID
+    display_name: str
 
 
 class Invitation(Model):

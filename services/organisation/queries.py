@@ -18,7 +18,7 @@ from tortoise.functions import Count
 from services import access, db, paging
 from services.access import Principal, RoleGrant
 from services.enums import Role, SchoolStage
-from services.identity.models import User
+from services.identity.models import User, UserName
 from services.organisation.models import (
     ON_ROLL,
     ClassTeacher,
@@ -193,10 +193,11 @@ class Child:
     school_class: SchoolClass
     school: School
     district: District
-    homeroom_teacher: User | None
+    homeroom_teacher: UserName | None
 
 
-_CHILD_PARTS = (("st", Student), ("c", SchoolClass), ("s", School), ("d", District), ("h", User))
+#: The homeroom teacher as the screen shows them, by name (services.identity.models.UserName).
+_CHILD_PARTS = (("st", Student), ("c", SchoolClass), ("s", School), ("d", District), ("h", UserName))
 
 
 @functools.cache

@@ -6,7 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from services.enums import CourseCategory, LessonKind
+from services.family_education import courses, sessions
 from services.family_education.models import Course, CourseSession, Enrollment, Lesson, SessionRegistration
+from services.home_visits import queries as home_visits
+from services.identity import principals
+from services.organisation import queries
 from services.organisation.models import SchoolClass
 from tests.helpers import contract_operation, make_person, make_student, statement_count
 from tests.home_visits.helpers import propose, slot
@@ -97,3 +101,40 @@ async def test_enrolments_and_seats_page_in_the_order_of_the_whole_list(api, wor
             cursors[cursor] = page[field]["pageInfo"]["endCursor"]
         assert page["enrollments"]["pageInfo"]["hasNextPage"] == (len(seen["enrollments"]) < 5)
     assert seen == {field: [n["id"] for n in whole[field]["nodes"]] for field in seen}
+
+
+async def test_the_rows_read_with_the_screen_are_the_instances_tortoise_makes(api, world):
+    """db.joined_rows builds model instances itself (for speed): each must hold what the query builder's
+    instance of the same row holds, converted values (enums, timestamps, JSON) and bookkeeping alike."""
+    await _give(api, world, "parent_a", "a", day=2)
+    viewer = await principals.of_user(world["parent_a"].user.id)
+    assert viewer is not None
+    children = await queries.children_of(viewer)
+    upcoming = await home_visits.upcoming_of_students(viewer, [child.student.id for child in children])
+    enrolled = (await courses.my_enrollments(viewer, first=10, after=None)).items
+    seats = (await sessions.my_registrations(viewer, upcoming=True, first=10, after=None)).items
+    made = [row for child in children for row in (child.student, child.school_class, child.school, child.district)]
+    made += [visit.row for visits in upcoming.by_student for visit in visits]
+    made += [slot for slots in upcoming.slots.values() for slot in slots]
+    made += [row for item in enrolled for row in (item.enrollment, item.course)]
+    made += [row for seat in seats for row in (seat.registration, seat.session, seat.course, seat.venue)]
+    assert {type(row).__name__ for row in made} >= {"HomeVisit", "HomeVisitSlot", "ServiceStation", "Course"}
+    for row in made:
+        assert vars(row) == vars(await type(row).get(id=row.id)), type(row).__name__
+
+
+TEACHERS = """query Teachers { viewer { children { schoolClass { homeroomTeacher { id displayName phoneMasked roles {
+  role } } } homeVisits(first: 3) { nodes { teacher { id displayName phoneMasked } } } } } }"""
+
+
+async def test_a_homeroom_teacher_read_by_name_answers_every_field_as_a_whole_row_would(api, world):
+    """The screen reads the homeroom teacher's id and name only (not their password hash and sealed
+    phone): the other fields answer as before (a parent sees no teacher's phone or roles), and the
+    teacher of a visit, the same person, is the same."""
+    await _give(api, world, "parent_a", "a", day=2)
+    home = (await api.data(TEACHERS, token=world["parent_a"].token))["viewer"]
+    teacher = home["children"][0]["schoolClass"]["homeroomTeacher"]
+    assert teacher == {"id": teacher["id"], "displayName": world["teacher_a"].user.display_name,
+                       "phoneMasked": None, "roles": []}
+    assert [visit["teacher"] for visit in home["children"][0]["homeVisits"]["nodes"]] == [
+        {"id": teacher["id"], "displayName": teacher["displayName"], "phoneMasked": None}]
