@@ -218,14 +218,17 @@ def _execute_fields(run: _Run, fields: tuple[_Field, ...], source: Any, path: Pa
         raise
     if pending is None:
         return results
-    return _gather_fields(results, pending)
+    return _await_pending(results, pending)
 
 
-async def _gather_fields(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
+async def _await_pending(results: Any, pending: list[Any]) -> Any:
+    """An object's fields (``results`` a dict) or a list's items (a list) with their awaitable
+    entries (``pending``, keys or indices) awaited together, as graphql-core awaits them."""
     if len(pending) == 1:
         results[pending[0]] = await results[pending[0]]
     else:
-        results.update(zip(pending, await gather_with_cancel(*(results[key] for key in pending)), strict=True))
+        for key, value in zip(pending, await gather_with_cancel(*(results[key] for key in pending)), strict=True):
+            results[key] = value
     return results
 
 
@@ -365,7 +368,7 @@ def _list(item: Complete, item_non_null: bool, field: _Field) -> Complete:
             raise
         if pending is None:
             return results
-        return _gather_items(results, pending)
+        return _await_pending(results, pending)
 
     return complete
 
@@ -380,15 +383,6 @@ async def _item_later(run: _Run, item: Complete, item_non_null: bool, nodes: lis
         run.field_error(raw, item_non_null, nodes, path)
         return None
     return completed
-
-
-async def _gather_items(results: list[Any], pending: list[int]) -> list[Any]:
-    if len(pending) == 1:
-        results[pending[0]] = await results[pending[0]]
-    else:
-        for index, value in zip(pending, await gather_with_cancel(*(results[i] for i in pending)), strict=True):
-            results[index] = value
-    return results
 
 
 class _Shared:
