@@ -436,7 +436,8 @@ async def main(quick: bool, rounds: int, duration: float, seed_number: int) -> d
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # a thousand sockets, and servers that inherit it
     async with environment() as env:
-        results: dict[str, Any] = {"cpus": os.cpu_count(), **await seeded(quick, seed_number)}
+        results: dict[str, Any] = {"cpus": os.cpu_count(), "rounds": rounds, "duration": duration,
+                                   **await seeded(quick, seed_number)}
         people = await _people()
         tokens = {who: await _token(people[who]) for who in ("parent", "city_admin", "district_admin", "teacher")}
         api, floor = env.server("api"), env.server("floor", command=["-m", "bench.floor"])
@@ -532,7 +533,8 @@ def report(r: dict[str, Any]) -> str:
          GOALS["writes"], all(w["cpu_ms"] <= WRITE_BUDGETS[name] and w["errors"] == 0 for name, w in wr.items())),
     ]
     lines = [f"Run {r['when']} on {r['cpus']} CPUs, {r['scale']} scale (seeded {r['seed']['rows']:,} rows in "
-             f"{r['seed']['seconds']:.0f} s).", "",
+             f"{r['seed']['seconds']:.0f} s); {r['rounds']} alternating rounds of {r['duration']:g} s per "
+             "comparison, medians.", "",
              "| benchmark | result | goal | met |", "| --- | --- | --- | --- |"]
     lines += [f"| {name} | {result} | {goal} | {'yes' if met else 'no'} |" for name, result, goal, met in rows]
     return "\n".join(lines)
@@ -570,8 +572,8 @@ def plot(r: dict[str, Any], path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="demo-sized data and short runs (a smoke test)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per comparison")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per round")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per comparison")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds measured per round")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     rounds, duration = (1, 3.0) if args.quick else (args.rounds, args.duration)
