@@ -28,13 +28,13 @@ from graphql.error import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
-from strawberry.types.execution import PreExecutionError
 
 from api.auth import authenticate
 from api.documents import MAX_TOKENS, DocumentRefused, DocumentRegistry
 from api.documents import Request as DocumentRequest
 from api.failpoints import Failpoints
 from api.observability import Metrics, note_operation, request_id_var
+from schema import is_request_error
 from schema.common.errors import SERVER_ERROR_CODES
 from schema.context import Context
 from schema.loaders import Loaders
@@ -206,13 +206,6 @@ def operation_name_in(text: str) -> str | None:
     return operations[0].name.value if len(operations) == 1 and operations[0].name else None
 
 
-def _is_request_error(result: Any) -> bool:
-    """Errors before execution (document, validation, variables): the response has no data."""
-    if isinstance(result, PreExecutionError):
-        return True
-    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
-
-
 class GraphQLHttp:
     def __init__(self, schema: Any, settings: HttpSettings, metrics: Metrics, live: Any) -> None:
         self.schema = schema
@@ -322,7 +315,7 @@ class GraphQLHttp:
             for error in result.errors:
                 self.metrics.errors.labels((error.extensions or {}).get("code", "UNKNOWN")).inc()
         self.metrics.requests.labels(label, "error" if result.errors else "ok", "http").inc()
-        if _is_request_error(result):
+        if is_request_error(result):
             # No execution happened, so no data entry; graphql-response+json says so with a 400.
             return payload, 400 if media_type == _GRAPHQL_RESPONSE else 200
         payload["data"] = result.data

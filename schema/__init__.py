@@ -120,7 +120,7 @@ class CoeduSchema(strawberry.Schema):
                 return result
         result = await super().execute(query, variable_values, context_value, root_value, operation_name,
                                        allowed_operation_types, operation_extensions)
-        if document is not None and not self.plans.known(document, operation_name) and not _refused(result):
+        if document is not None and not self.plans.known(document, operation_name) and not is_request_error(result):
             self.plans.learn(document, operation_name)
         return result
 
@@ -131,9 +131,9 @@ class CoeduSchema(strawberry.Schema):
         present_errors(errors, context, production=self.production)
 
 
-def _refused(result: ExecutionResult) -> bool:
+def is_request_error(result: ExecutionResult) -> bool:
     """Whether a document was refused before execution (it did not parse, validate or fit its
-    variables): such a document is not compiled."""
+    variables): the response has no data, and such a document is not compiled."""
     return isinstance(result, PreExecutionError) or (
         result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or ()))
 

@@ -202,21 +202,17 @@ def _never(*args: Any) -> Any:  # pragma: no cover - replaced when compiled
 def _execute_fields(run: _Run, fields: tuple[_Field, ...], source: Any, path: Path | None) -> Any:
     """graphql-core's ``execute_fields``: the fields of one object, the awaitable ones together."""
     results: dict[str, Any] = {}
-    pending: list[str] | None = None
+    pending: list[str] = []
     try:
         for field in fields:
             value = field.execute(run, field, source, path)
             results[field.key] = value
             if _awaitable(value):
-                if pending is None:
-                    pending = [field.key]
-                else:
-                    pending.append(field.key)
+                pending.append(field.key)
     except Exception:
-        if pending:
-            run.settle(results[key] for key in pending)
+        run.settle(results[key] for key in pending)
         raise
-    if pending is None:
+    if not pending:
         return results
     return _await_pending(results, pending)
 
@@ -341,7 +337,7 @@ def _list(item: Complete, item_non_null: bool, field: _Field) -> Complete:
         if not is_iterable(value):
             raise GraphQLError(not_iterable)
         results: list[Any] = []
-        pending: list[int] | None = None
+        pending: list[int] = []
         try:
             for index, element in enumerate(value):
                 item_path = Path(path, index, None)
@@ -357,16 +353,12 @@ def _list(item: Complete, item_non_null: bool, field: _Field) -> Complete:
                     run.field_error(raw, item_non_null, nodes, item_path)
                     completed = None
                 if _awaitable(completed):
-                    if pending is None:
-                        pending = [index]
-                    else:
-                        pending.append(index)
+                    pending.append(index)
                 results.append(completed)
         except Exception:
-            if pending:
-                run.settle(results[index] for index in pending)
+            run.settle(results[index] for index in pending)
             raise
-        if pending is None:
+        if not pending:
             return results
         return _await_pending(results, pending)
 
