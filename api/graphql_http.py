@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import logging
@@ -230,7 +231,7 @@ class GraphQLHttp:
 
         label = self.metrics.operation_label(operation.name, trusted=self.settings.documents.enforcing)
         note_operation(label)
-        statements = [0]
+        statements = db.RequestStatements()
         db.statements.per_request.set(statements)
         try:
             # The deadline covers everything that may wait: the principal, a pool connection, the
@@ -254,7 +255,8 @@ class GraphQLHttp:
         if not self.settings.production:
             # Lets tests and benchmarks see N+1 regressions; production does not disclose it.
             await asyncio.sleep(0)  # the query loggers run on the next loop iteration
-            response.headers["x-sql-statements"] = str(statements[0])
+            response.headers["x-sql-statements"] = str(statements.count)
+            response.headers["x-sql-connections"] = str(len(statements.backends))
         return response
 
     def _wants_ide(self, request: Request) -> bool:
@@ -307,8 +309,12 @@ class GraphQLHttp:
 
     async def _execute(self, context: Context, operation: Operation, label: str, media_type: str
                        ) -> tuple[dict[str, Any], int]:
-        result = await self.schema.execute(operation.query, variable_values=operation.variables,
-                                           context_value=context, operation_name=operation.operation_name)
+        # A query's reads share one connection (services.db.request_reads); a mutation's statements
+        # are its transactions'.
+        reads = db.request_reads() if operation.kind is OperationType.QUERY else contextlib.nullcontext()
+        async with reads:
+            result = await self.schema.execute(operation.query, variable_values=operation.variables,
+                                               context_value=context, operation_name=operation.operation_name)
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [e.formatted for e in result.errors]

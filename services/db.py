@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import contextvars
 import dataclasses
 import datetime as dt
@@ -9,16 +11,17 @@ import functools
 import os
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import asyncpg
-from tortoise import Tortoise, connections
+from tortoise import Tortoise, connections, timezone
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.exceptions import DBConnectionError
 from tortoise.expressions import Q
-from tortoise.fields.data import UUIDField
+from tortoise.fields.data import CharEnumFieldInstance, DatetimeField, IntEnumFieldInstance, UUIDField
 from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
@@ -46,6 +49,14 @@ CONNECT_TIMEOUT_SECONDS = 5
 _MIGRATION_LOCK = 0x636F656475
 
 
+@dataclasses.dataclass
+class RequestStatements:
+    """What one request sent: its statements, and the connections (backend process ids) they ran on."""
+
+    count: int = 0
+    backends: set[int] = dataclasses.field(default_factory=set)
+
+
 class _StatementCounter:
     """Counts SQL statements: all this process sends (for /metrics), and those of the current
     request when it asked (``per_request``). asyncpg calls loggers with call_soon, in a copy of the
@@ -53,21 +64,25 @@ class _StatementCounter:
 
     def __init__(self) -> None:
         self.count = 0
-        self.per_request: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+        self.per_request: contextvars.ContextVar[RequestStatements | None] = contextvars.ContextVar(
             "statement_count", default=None
         )
 
-    def __call__(self, record: object) -> None:
-        self.count += 1
-        mine = self.per_request.get()
-        if mine is not None:
-            mine[0] += 1
+    def _logged(self, backend: int) -> Callable[[object], None]:
+        def logged(record: object) -> None:
+            self.count += 1
+            mine = self.per_request.get()
+            if mine is not None:
+                mine.count += 1
+                mine.backends.add(backend)
+
+        return logged
 
     async def attach(self, connection: asyncpg.Connection) -> None:
         # Arrays of uuids are read on hot paths (visit facts); asyncpg introspects a type on its first
         # use on each connection, and that is better done here than inside some request.
         await connection.fetchval("SELECT '{}'::uuid[]")
-        connection.add_query_logger(self)
+        connection.add_query_logger(self._logged(connection.get_server_pid()))
 
 
 statements = _StatementCounter()
@@ -195,6 +210,115 @@ def unique_violation_columns(error: Exception) -> frozenset[str]:
     return frozenset(c.strip() for c in match.group(1).split(",")) if match else frozenset()
 
 
+#: Connections of the pool that requests' reads never hold for a whole request: what transactions
+#: (the scheduler's, a mutation's, an audited read's) can always get, so that a request holding its
+#: reads' connection while it waits for a transaction's never waits on other such requests.
+UNPINNED_CONNECTIONS = 2
+_pinned = 0
+
+
+class _RequestReads(AsyncpgDBClient):
+    """The reads of one request on one pool connection, taken by its first statement and given
+    back when the request ends; its statements take turns (a lock), as a transaction's do.
+
+    A statement of its own pool connection costs about as much again as the statement itself
+    (the pool's acquire and release, a task and a timer each): a screen of five statements pays
+    that five times. Transactions still take a connection of their own (``_in_transaction``), so
+    that what they write and read is theirs alone, and the dashboard's aggregates still run side
+    by side. A statement after the request has ended (a sibling of a failed field finishing on
+    its own) takes its own connection, as it would have without this."""
+
+    def __init__(self, parent: AsyncpgDBClient) -> None:
+        self._pool_client = parent
+        self._lock = asyncio.Lock()
+        self._connection = None
+        self._ended = False
+        self.log = parent.log
+        self.connection_name = parent.connection_name
+
+    def acquire_connection(self) -> Any:
+        return _Turn(self)
+
+    def _in_transaction(self) -> Any:
+        return self._pool_client._in_transaction()
+
+    async def end(self) -> None:
+        self._ended = True
+        if not self._lock.locked():
+            await self._give_back()
+
+    async def _give_back(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await (await _pool_of(self._pool_client)).release(connection)
+
+
+class _Turn:
+    """A statement's turn on the request's connection (taken on the first turn)."""
+
+    __slots__ = ("pooled", "reads")
+
+    def __init__(self, reads: _RequestReads) -> None:
+        self.reads = reads
+        self.pooled: Any = None
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        reads = self.reads
+        if not reads._ended:
+            await reads._lock.acquire()
+            if not reads._ended:
+                try:
+                    if reads._connection is None:
+                        reads._connection = await (await _pool_of(reads._pool_client)).acquire()
+                    return reads._connection
+                except BaseException:
+                    reads._lock.release()
+                    raise
+            reads._lock.release()
+        self.pooled = reads._pool_client.acquire_connection()
+        return await self.pooled.__aenter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.pooled is not None:
+            await self.pooled.__aexit__(*exc)
+            return
+        reads = self.reads
+        reads._lock.release()
+        if reads._ended and not reads._lock.locked():
+            await reads._give_back()  # the request ended while this statement ran
+
+
+async def _pool_of(client: AsyncpgDBClient) -> asyncpg.Pool:
+    """The client's pool, opened if this context has not yet (as tortoise opens it for a statement)."""
+    if client._pool is None:
+        async with client._pool_init_lock:
+            if client._pool is None:
+                await client.create_connection(with_db=True)
+    assert client._pool is not None
+    return client._pool
+
+
+@contextlib.asynccontextmanager
+async def request_reads() -> AsyncIterator[None]:
+    """The reads of a query request on one connection of the pool (``_RequestReads``), as long as
+    ``UNPINNED_CONNECTIONS`` stay for transactions; else each statement on its own, as always."""
+    global _pinned
+    parent = connections.get("default")
+    if not isinstance(parent, AsyncpgDBClient) or isinstance(parent, TransactionWrapper) or \
+            _pinned >= parent.pool_maxsize - UNPINNED_CONNECTIONS:
+        yield
+        return
+    reads = _RequestReads(parent)
+    _pinned += 1
+    token = connections.set("default", reads)
+    try:
+        yield
+    finally:
+        connections.reset(token)
+        _pinned -= 1
+        await reads.end()
+
+
 async def now(using: BaseDBAsyncClient | None = None) -> dt.datetime:
     """The database's clock: the one deadlines are scheduled and compared with.
 
@@ -250,7 +374,7 @@ def _instance_maker(model: type[Model]) -> Callable[[tuple[Any, ...]], Any]:
     names = tuple(attributes[column] for column in _columns_of(model))
     #: converted when not None, as _init_from_db does: by the field's type, or by to_python_value
     typed = tuple((attribute, field.field_type) for _, attribute, field in meta.db_default_fields)
-    converted = tuple((attribute, field.to_python_value) for _, attribute, field in meta.db_complex_fields
+    converted = tuple((attribute, _converter(field)) for _, attribute, field in meta.db_complex_fields
                       if type(field).to_python_value is not UUIDField.to_python_value)
     uuids = tuple(attribute for _, attribute, field in meta.db_complex_fields
                   if type(field).to_python_value is UUIDField.to_python_value)
@@ -276,6 +400,33 @@ def _instance_maker(model: type[Model]) -> Callable[[tuple[Any, ...]], Any]:
         return instance
 
     return make
+
+
+def _converter(field: Any) -> Callable[[Any], Any]:
+    """``field.to_python_value``, or the same for less where asyncpg hands over what it converts
+    most: a timestamptz (tortoise asks the environment twice for its time zone setting for each)
+    and an enum's value (looked up in the enum's own map instead of through its constructor).
+    Anything else goes to the field's own conversion."""
+    convert = field.to_python_value
+    kind = type(field).to_python_value
+    if kind is DatetimeField.to_python_value and timezone.get_use_tz():
+        zone = timezone.get_default_timezone()
+
+        def moment(value: Any) -> Any:
+            if type(value) is dt.datetime and value.tzinfo is dt.UTC:
+                return value.astimezone(zone)
+            return convert(value)
+
+        return moment
+    if kind in (CharEnumFieldInstance.to_python_value, IntEnumFieldInstance.to_python_value):
+        members = field.enum_type._value2member_map_
+
+        def member(value: Any) -> Any:
+            found = members.get(value)
+            return found if found is not None else convert(value)
+
+        return member
+    return convert
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,120 @@
+"""A query request's reads on one pool connection (services.db.request_reads), on the server's own
+pool: what shares it, what does not, and that the pool is whole again whatever happens."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from services import db
+from tests.helpers import contract_operation
+from tests.screens.test_parent_home import _enrol_and_seat, _give
+
+pytestmark = pytest.mark.usefixtures("server")  # the server's lifespan opens the pool
+
+
+async def _backend(pause: float = 0.02) -> int:
+    """The PostgreSQL backend a read ran on; the pause keeps its connection busy meanwhile."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT pg_backend_pid() AS pid, pg_sleep($1::float8)", [pause])
+    return rows[0]["pid"]
+
+
+def _pool():
+    return connections.get("default")._pool
+
+
+async def _whole_again() -> None:
+    """Every connection of the pool idle again, soon (a release finishes on the next turns of the loop)."""
+    pool = _pool()
+    for _ in range(100):
+        if pool.get_idle_size() == pool.get_size():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{pool.get_size() - pool.get_idle_size()} connections still held")
+
+
+async def test_reads_side_by_side_share_one_connection_and_a_transaction_takes_its_own():
+    apart = await asyncio.gather(*(_backend() for _ in range(4)))
+    assert len(set(apart)) > 1, "without it, reads side by side run on connections of their own"
+    async with db.request_reads():
+        together = await asyncio.gather(*(_backend() for _ in range(4)))
+        async with in_transaction() as tx:
+            await tx.execute_query("CREATE TEMPORARY TABLE mine (n int) ON COMMIT DROP")
+            inside = (await tx.execute_query_dict("SELECT pg_backend_pid() AS pid"))[0]["pid"]
+        after = await _backend()
+    assert len(set(together)) == 1
+    assert inside != together[0], "a transaction's statements are its own"
+    assert after == together[0]
+    await _whole_again()
+
+
+async def test_a_failed_or_cancelled_read_leaves_the_connection_to_the_next():
+    async with db.request_reads():
+        first = await _backend()
+        with pytest.raises(Exception, match="syntax"):
+            await connections.get("default").execute_query("SELEC 1")
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(_backend(pause=5), 0.1)
+        assert await _backend() == first
+    await _whole_again()
+
+
+async def test_a_read_still_running_when_the_request_ends_gives_the_connection_back_itself():
+    async with db.request_reads():
+        first = await _backend()
+        straggler = asyncio.ensure_future(_backend(pause=0.2))
+        await asyncio.sleep(0.05)  # under way on the request's connection
+    late = await _backend()  # after the request: a connection of its own, not a wait for the straggler's
+    assert await straggler == first
+    assert late != first or _pool().get_size() == 1
+    await _whole_again()
+
+
+async def test_requests_hold_at_most_all_but_two_connections_so_transactions_always_get_one():
+    limit = connections.get("default").pool_maxsize - db.UNPINNED_CONNECTIONS
+    release, all_held = asyncio.Event(), asyncio.Event()
+    held: list[int] = []
+
+    async def request() -> None:
+        async with db.request_reads():
+            held.append(await _backend(pause=0))
+            if len(held) == limit:
+                all_held.set()
+            await release.wait()
+
+    requests = [asyncio.ensure_future(request()) for _ in range(limit)]
+    try:
+        async with asyncio.timeout(5):
+            await all_held.wait()
+        assert len(set(held)) == limit
+        async with db.request_reads():  # one more: its reads go to the pool one by one, as before
+            assert len(set(await asyncio.gather(*(_backend() for _ in range(4))))) > 1
+            async with asyncio.timeout(2), in_transaction() as tx:
+                await tx.execute_query("SELECT 1")
+    finally:
+        release.set()
+        await asyncio.gather(*requests)
+    assert _pool().get_size() <= connections.get("default").pool_maxsize
+    await _whole_again()
+
+
+PARENT_HOME = contract_operation("screens.graphql", "ParentHome")
+
+
+async def test_a_screen_s_statements_run_on_one_connection_for_each_request(api, world):
+    """Through the server: ParentHome's five statements on one connection (its four root fields
+    side by side, and the visits after the children), for each of eight requests at once."""
+    parent = world["parent_a"]
+    await _give(api, world, "parent_a", "a", day=2)
+    await _enrol_and_seat(world, "parent_a", day=3)
+    await api.post(PARENT_HOME, {}, token=parent.token)  # compiled and the principal cached
+
+    responses = await asyncio.gather(*(api.post(PARENT_HOME, {}, token=parent.token) for _ in range(8)))
+    for response in responses:
+        assert "errors" not in response.json()
+        assert (response.headers["x-sql-statements"], response.headers["x-sql-connections"]) == ("5", "1")
+    assert responses[0].json() == responses[-1].json()
