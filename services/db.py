@@ -249,8 +249,13 @@ class _RequestReads(AsyncpgDBClient):
 
     async def _give_back(self) -> None:
         connection, self._connection = self._connection, None
-        if connection is not None:
-            await (await _pool_of(self._pool_client)).release(connection)
+        pool = self._pool_client._pool
+        if connection is None:
+            return
+        if pool is None:  # the pool closed meanwhile (shutdown): nothing to give it back to
+            connection.terminate()
+            return
+        await pool.release(connection)
 
 
 class _Turn:
