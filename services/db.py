@@ -249,9 +249,9 @@ class _RequestReads(AsyncpgDBClient):
 
     async def _give_back(self) -> None:
         connection, self._connection = self._connection, None
-        pool = self._pool_client._pool
         if connection is None:
             return
+        pool = self._pool_client._pool
         if pool is None:  # the pool closed meanwhile (shutdown): nothing to give it back to
             connection.terminate()
             return
@@ -294,11 +294,9 @@ class _Turn:
 
 
 async def _pool_of(client: AsyncpgDBClient) -> asyncpg.Pool:
-    """The client's pool, opened if this context has not yet (as tortoise opens it for a statement)."""
+    """The client's pool, opened if this context has not yet (tortoise's own way, before a statement)."""
     if client._pool is None:
-        async with client._pool_init_lock:
-            if client._pool is None:
-                await client.create_connection(with_db=True)
+        await client.acquire_connection().ensure_connection()
     assert client._pool is not None
     return client._pool
 
