@@ -1,12 +1,14 @@
-"""What a request's principal costs: server CPU per request of ``{ viewer { id } }`` and ParentHome, the
-code of other checkouts against this one ("this"), side by side on the same database and Redis.
+"""What a request's principal costs: server CPU per request of ``{ viewer { id } }`` and ParentHome (and
+PostgreSQL's, its backends serving the benchmark's database), the code of other checkouts against this
+one ("this"), side by side on the same database and Redis.
 
   git archive <commit> | tar -x -C /tmp/before
   .venv/bin/python -m bench.principal --compare before=/tmp/before --rounds 5 --seconds 5
 
 Each round loads one server at a time (alternating the order) from a process of its own, and reads
 the server's CPU time from /proc before and after: CPU per request is what the change is about, and it does
-not depend on what else the machine is doing as much as throughput does. Demo-sized data.
+not depend on what else the machine is doing as much as throughput does. Demo-sized data, or with
+``--city`` the city of ``bench.suite`` (seeded in about two minutes), on which the goals are judged.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import httpx
 
 from bench import load
 from bench.common import environment
-from bench.suite import PARENT_HOME, _cpus, _graphql, _people, _post, _token
-from services.seed import DEMO, seed
+from bench.suite import PARENT_HOME, _cpus, _database_cpu, _graphql, _people, _post, _token
+from services.seed import CITY, DEMO, seed
 from tests.processes import ServerProcess
 
 WORKLOADS = {"viewer": "query Viewer { viewer { id } }", "parent-home": PARENT_HOME}
@@ -42,10 +44,11 @@ def _serve_from(checkout: Path) -> list[str]:
                   "runpy.run_module('api.cli', run_name='__main__')", "serve"]
 
 
-async def main(others: dict[str, Path], rounds: int, seconds: float, workloads: dict[str, str] = WORKLOADS) -> str:
+async def main(others: dict[str, Path], rounds: int, seconds: float, workloads: dict[str, str] = WORKLOADS,
+               city: bool = False) -> str:
     server_cpu, load_cpu = _cpus()
     async with environment() as env:
-        await seed(DEMO, 2026)
+        await seed(CITY if city else DEMO, 2026)
         people = await _people()
         token = await _token(people["parent"])
         servers = {name: ServerProcess(env.settings, env.workdir, name, _serve_from(path))
@@ -73,26 +76,31 @@ async def main(others: dict[str, Path], rounds: int, seconds: float, workloads: 
                     for name in names:
                         server = servers[name]
                         target = _graphql(server.address, query, {}, token)
-                        started = _cpu_seconds(server.process.pid)
+                        started, database = _cpu_seconds(server.process.pid), await _database_cpu()
                         result = await asyncio.to_thread(load.run, target, concurrency=CONCURRENCY, warm_up=0,
                                                          duration=seconds, cpu=load_cpu)
                         spent = _cpu_seconds(server.process.pid) - started
+                        database_spent = sum(cpu - database.get(pid, 0.0)
+                                             for pid, cpu in (await _database_cpu()).items())
                         assert result.errors == 0
                         figures.setdefault((workload, name), []).append(
                             (spent * 1000 / result.requests, result.throughput,
-                             statistics.median(result.latencies_ms)))
+                             statistics.median(result.latencies_ms), database_spent * 1000 / result.requests))
         finally:
             for server in servers.values():
                 server.stop()
-    lines = [f"{rounds} alternating rounds of {seconds:g} s, c={CONCURRENCY}, servers on CPU {server_cpu}, "
+    lines = [f"{'City' if city else 'Demo'} data; {rounds} alternating rounds of {seconds:g} s, c={CONCURRENCY}, "
+             f"servers on CPU {server_cpu}, "
              f"load on CPU {load_cpu}; medians of the rounds; statements of a warm request: {statements}", "",
-             "| request | code | CPU ms / request | least of a round | requests / s | p50 ms |",
-             "|---|---|---:|---:|---:|---:|"]
+             "| request | code | CPU ms / request | least of a round | PostgreSQL CPU ms / request | requests / s "
+             "| p50 ms |",
+             "|---|---|---:|---:|---:|---:|---:|"]
     for (workload, name), runs in figures.items():
-        cpu, throughput, p50 = (statistics.median(run[i] for run in runs) for i in range(3))
+        cpu, throughput, p50, database_cpu = (statistics.median(run[i] for run in runs) for i in range(4))
         # Others' work on a shared machine only ever adds to a round's CPU: the least is the steadiest figure.
         least = min(run[0] for run in runs)
-        lines.append(f"| {workload} | {name} | {cpu:.2f} | {least:.2f} | {throughput:.0f} | {p50:.2f} |")
+        lines.append(f"| {workload} | {name} | {cpu:.2f} | {least:.2f} | {database_cpu:.2f} | {throughput:.0f} "
+                     f"| {p50:.2f} |")
     return "\n".join(lines)
 
 
@@ -103,7 +111,8 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--only", choices=sorted(WORKLOADS), help="measure one request only")
+    parser.add_argument("--city", action="store_true", help="city-scale data (bench.suite's), not the demo's")
     args = parser.parse_args()
     others = {name: Path(path) for name, _, path in (item.partition("=") for item in args.compare)}
     chosen = {args.only: WORKLOADS[args.only]} if args.only else WORKLOADS
-    print(asyncio.run(main(others, args.rounds, args.seconds, chosen)))  # noqa: T201 - the benchmark's output
+    print(asyncio.run(main(others, args.rounds, args.seconds, chosen, args.city)))  # noqa: T201 - the benchmark's output

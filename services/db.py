@@ -12,7 +12,7 @@ import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from tortoise import Tortoise, connections, timezone
@@ -81,7 +81,8 @@ class _StatementCounter:
     async def attach(self, connection: asyncpg.Connection) -> None:
         # Arrays of uuids are read on hot paths (visit facts); asyncpg introspects a type on its first
         # use on each connection, and that is better done here than inside some request.
-        await connection.fetchval("SELECT '{}'::uuid[]")
+        # So are reads sent together (db.read), as arrays of records.
+        await connection.fetchval("SELECT '{}'::uuid[], ARRAY(SELECT t FROM (SELECT 1) t)")
         connection.add_query_logger(self._logged(connection.get_server_pid()))
 
 
@@ -233,11 +234,37 @@ class _RequestReads(AsyncpgDBClient):
         self._lock = asyncio.Lock()
         self._connection = None
         self._ended = False
+        #: Reads issued since the last were sent (``read``), and the task that will send them.
+        self._waiting: list[_Read] = []
+        self._sender: asyncio.Task[None] | None = None
         self.log = parent.log
         self.connection_name = parent.connection_name
 
     def acquire_connection(self) -> Any:
         return _Turn(self)
+
+    def read(self, sql: str, values: Sequence[Any]) -> asyncio.Future[Answer]:
+        """``read``'s answer, sent with the other reads the request issues before its next turn."""
+        waiting = _Read(sql, values, asyncio.get_running_loop().create_future())
+        self._waiting.append(waiting)
+        if self._sender is None:
+            # Runs after the tasks already scheduled: the request's other fields issue their reads first.
+            self._sender = asyncio.ensure_future(self._send_waiting())
+        return waiting.answer
+
+    async def _send_waiting(self) -> None:
+        batch: list[_Read] = []
+        try:
+            async with self.acquire_connection() as connection:
+                batch, self._waiting, self._sender = self._waiting, [], None
+                await _send_together(connection, batch)
+        except BaseException as error:
+            if not batch:
+                batch, self._waiting, self._sender = self._waiting, [], None
+            for waiting in batch:
+                waiting.fail(error)
+            if not isinstance(error, Exception):
+                raise
 
     def _in_transaction(self) -> Any:
         return self._pool_client._in_transaction()
@@ -291,6 +318,107 @@ class _Turn:
         reads._lock.release()
         if reads._ended and not reads._lock.locked():
             await reads._give_back()  # the request ended while this statement ran
+
+
+#: A read's answer: its column names (none when it found no rows), and its rows as sequences of values
+#: in their order.
+Answer = tuple[Sequence[str], Sequence[Sequence[Any]]]
+
+
+@dataclasses.dataclass(slots=True)
+class _Read:
+    sql: str
+    values: Sequence[Any]
+    answer: asyncio.Future[Answer]
+
+    def give(self, answer: Answer) -> None:
+        if not self.answer.done():  # else its reader was cancelled meanwhile
+            self.answer.set_result(answer)
+
+    def fail(self, error: BaseException) -> None:
+        if self.answer.done():
+            return
+        if isinstance(error, asyncio.CancelledError):
+            self.answer.cancel()
+        else:
+            self.answer.set_exception(error)
+
+
+def _answer(records: Sequence[asyncpg.Record]) -> Answer:
+    return (tuple(records[0].keys()) if records else (), records)
+
+
+#: What each statement sent together with others answers: its column names, or None where a column
+#: is of a type asyncpg decodes inside a record only once it has looked the type up on that
+#: connection (an array, an enum or a domain: "no decoder for composite type element"). Such a
+#: statement is sent alone. Learnt from PostgreSQL the first time.
+_shapes: dict[str, tuple[str, ...] | None] = {}
+
+
+async def _shape(connection: asyncpg.Connection, sql: str) -> tuple[str, ...] | None:
+    if sql not in _shapes:
+        attributes = (await connection.prepare(sql)).get_attributes()
+        _shapes[sql] = tuple(a.name for a in attributes) if all(
+            a.type.kind == "scalar" and a.type.schema == "pg_catalog" for a in attributes) else None
+    return _shapes[sql]
+
+
+async def _send_together(connection: asyncpg.Connection, batch: Sequence[_Read]) -> None:
+    """Reads as one statement, each an array of its rows (``_together``): one round trip for what
+    would be one each, and a round trip costs about as much client CPU as a screen's whole read.
+    A statement that fails fails alone: then each is sent on its own, and only its reader sees
+    its error (unless PostgreSQL cannot be reached at all: every reader sees that)."""
+    try:
+        together = [waiting for waiting in batch if await _shape(connection, waiting.sql) is not None] \
+            if len(batch) > 1 else []
+        if len(together) > 1:
+            row = await connection.fetchrow(_together(tuple(waiting.sql for waiting in together)),
+                                            *(value for waiting in together for value in waiting.values))
+            assert row is not None
+            for waiting, rows in zip(together, row, strict=True):
+                waiting.give((cast(tuple[str, ...], _shapes[waiting.sql]) if rows else (), rows))
+    except Exception as error:
+        if is_unavailable(error) or connection.is_closed():
+            raise
+    for waiting in batch:
+        if waiting.answer.done():
+            continue  # answered together, or its reader gave up
+        try:
+            waiting.give(_answer(await connection.fetch(waiting.sql, *waiting.values)))
+        except Exception as own:
+            if is_unavailable(own) or connection.is_closed():
+                raise
+            waiting.fail(own)  # its reader's error, not the others'
+
+
+_PARAMETER = re.compile(r"\$(\d+)")
+
+
+@functools.lru_cache(maxsize=256)
+def _together(statements: tuple[str, ...]) -> str:
+    """One statement answering several: a column per statement, the array of its rows (as records,
+    which asyncpg decodes as tuples with every value typed as in a row of its own), in its order.
+    The parameters are numbered on from one statement to the next."""
+    parts, offset = [], 0
+    for sql in statements:
+        def renumbered(match: re.Match[str], at: int = offset) -> str:
+            return f"${int(match.group(1)) + at}"
+
+        parts.append(f"ARRAY(SELECT t FROM ({_PARAMETER.sub(renumbered, sql)}) t)")
+        offset += max((int(number) for number in _PARAMETER.findall(sql)), default=0)
+    return "SELECT " + ", ".join(parts)
+
+
+async def read(sql: str, values: Sequence[Any]) -> Answer:
+    """The column names and rows of a read statement, as asyncpg decodes them (its errors are
+    asyncpg's). In a request's reads (``request_reads``), what its fields read together (in one
+    turn of the event loop: the sibling fields of a screen) goes to PostgreSQL as one statement.
+    The text may hold no ``$`` but its parameters' (renumbered when read together)."""
+    client = connections.get("default")
+    if isinstance(client, _RequestReads) and not client._ended:
+        return await client.read(sql, values)
+    async with client.acquire_connection() as connection:
+        return _answer(await connection.fetch(sql, *values))
 
 
 async def _pool_of(client: AsyncpgDBClient) -> asyncpg.Pool:
@@ -350,14 +478,19 @@ async def raw_rows(model: Any, sql: str, values: list[Any], using: BaseDBAsyncCl
 
 
 #: One table of a joined statement: its alias in the statement, and what each row makes of its columns:
-#: a model (every column of its table; the instance tortoise would make) or a NamedTuple (the columns
+#: a model (its table's columns; the instance tortoise would make) or a NamedTuple (the columns
 #: of its fields only; for what needs a few columns and no model behaviour, never primed as the model).
 Part = tuple[str, Any]
+
+#: The name of a model's class attribute listing the columns only statements read (a search index
+#: of the row, read by no field): ``joined_rows`` leaves them out, and its instances are partial,
+#: as those of the query builder's ``.only()`` are (tortoise refuses to save them whole).
+STATEMENT_ONLY_COLUMNS = "statement_only_columns"
 
 
 def _columns_of(made: Any) -> tuple[str, ...]:
     if isinstance(made, type) and issubclass(made, Model):
-        return tuple(sorted(made._meta.db_fields))
+        return tuple(sorted(set(made._meta.db_fields) - set(getattr(made, STATEMENT_ONLY_COLUMNS, ()))))
     return tuple(made._fields)
 
 
@@ -367,69 +500,48 @@ def joined_columns(parts: Sequence[Part]) -> str:
                      for alias, made in parts for column in _columns_of(made))
 
 
-def _instance_maker(model: type[Model]) -> Callable[[tuple[Any, ...]], Any]:
-    """What ``model._init_from_db`` makes of a full row given as values in ``_columns_of`` order, for
-    less: the attributes go into the instance's dict at once, and only the columns tortoise converts
-    are converted, by the same fields (a UUID asyncpg decoded is already what UUIDField makes)."""
+def _instance_maker(model: type[Model]) -> Callable[[Sequence[Any]], Any]:
+    """What ``model._init_from_db`` makes of a row given as values in ``_columns_of`` order, for
+    less: a function written for the model (as ``dataclasses`` writes ``__init__``) fills the
+    instance's dict in one step, converting only the columns tortoise converts, by the same fields.
+    A UUID is taken as asyncpg decodes it (a ``uuid.UUID``, what UUIDField makes); a timestamp
+    with asyncpg's UTC is moved to tortoise's zone, an enum's value looked up in its enum's map;
+    anything else goes to the field's own conversion."""
     meta = model._meta
-    attributes = {column: attribute for column, attribute, _ in
+    attributes = {column: (attribute, field) for column, attribute, field in
                   (*meta.db_native_fields, *meta.db_default_fields, *meta.db_complex_fields)}
-    names = tuple(attributes[column] for column in _columns_of(model))
-    #: converted when not None, as _init_from_db does: by the field's type, or by to_python_value
-    typed = tuple((attribute, field.field_type) for _, attribute, field in meta.db_default_fields)
-    converted = tuple((attribute, _converter(field)) for _, attribute, field in meta.db_complex_fields
-                      if type(field).to_python_value is not UUIDField.to_python_value)
-    uuids = tuple(attribute for _, attribute, field in meta.db_complex_fields
-                  if type(field).to_python_value is UUIDField.to_python_value)
-    state = {"_partial": False, "_saved_in_db": True,
-             "_custom_generated_pk": meta.db_pk_column not in meta.generated_db_fields}
-    new = model.__new__
-
-    def make(values: tuple[Any, ...]) -> Any:
-        instance = new(model)
-        attrs = instance.__dict__
-        attrs.update(state)
-        attrs["_await_when_save"] = {}
-        attrs.update(zip(names, values, strict=True))
-        for attribute, kind in typed:
-            if (value := attrs[attribute]) is not None:
-                attrs[attribute] = kind(value)
-        for attribute, convert in converted:
-            attrs[attribute] = convert(attrs[attribute])
-        for attribute in uuids:
-            value = attrs[attribute]
-            if value is not None and not isinstance(value, uuid.UUID):
-                attrs[attribute] = uuid.UUID(value)
-        return instance
-
-    return make
-
-
-def _converter(field: Any) -> Callable[[Any], Any]:
-    """``field.to_python_value``, or the same for less where asyncpg hands over what it converts
-    most: a timestamptz (tortoise asks the environment twice for its time zone setting for each)
-    and an enum's value (looked up in the enum's own map instead of through its constructor).
-    Anything else goes to the field's own conversion."""
-    convert = field.to_python_value
-    kind = type(field).to_python_value
-    if kind is DatetimeField.to_python_value and timezone.get_use_tz():
-        zone = timezone.get_default_timezone()
-
-        def moment(value: Any) -> Any:
-            if type(value) is dt.datetime and value.tzinfo is dt.UTC:
-                return value.astimezone(zone)
-            return convert(value)
-
-        return moment
-    if kind in (CharEnumFieldInstance.to_python_value, IntEnumFieldInstance.to_python_value):
-        members = field.enum_type._value2member_map_
-
-        def member(value: Any) -> Any:
-            found = members.get(value)
-            return found if found is not None else convert(value)
-
-        return member
-    return convert
+    typed = {column for column, _, _ in meta.db_default_fields}
+    columns = _columns_of(model)
+    namespace: dict[str, Any] = {"new": model.__new__, "model": model, "utc": dt.UTC}
+    entries = [f"'_partial': {len(columns) < len(meta.db_fields)}", "'_saved_in_db': True",
+               f"'_custom_generated_pk': {meta.db_pk_column not in meta.generated_db_fields}",
+               "'_await_when_save': {}"]
+    for place, column in enumerate(columns):
+        attribute, field = attributes[column]
+        field = cast(Any, field)
+        value = f"values[{place}]"
+        kind = type(field).to_python_value
+        if column in typed:
+            # as _init_from_db: by the field's type, when not None
+            namespace[f"t{place}"] = field.field_type
+            value = f"None if {value} is None else t{place}({value})"
+        elif column not in {c for c, _, _ in meta.db_native_fields} and kind is not UUIDField.to_python_value:
+            namespace[f"c{place}"] = field.to_python_value
+            if kind is DatetimeField.to_python_value and timezone.get_use_tz():
+                namespace["zone"] = timezone.get_default_timezone()
+                value = (f"None if (v{place} := {value}) is None else v{place}.astimezone(zone) "
+                         f"if type(v{place}) is datetime and v{place}.tzinfo is utc else c{place}(v{place})")
+                namespace["datetime"] = dt.datetime
+            elif kind in (CharEnumFieldInstance.to_python_value, IntEnumFieldInstance.to_python_value):
+                namespace[f"m{place}"] = field.enum_type._value2member_map_
+                value = f"e{place} if (e{place} := m{place}.get({value})) is not None else c{place}({value})"
+            else:
+                value = f"c{place}({value})"
+        entries.append(f"{attribute!r}: {value}")
+    source = ("def make(values):\n    instance = new(model)\n    instance.__dict__.update({\n        "
+              + ",\n        ".join(entries) + "})\n    return instance\n")
+    exec(compile(source, f"<instance maker of {model.__name__}>", "exec"), namespace)  # noqa: S102 - our own text
+    return namespace["make"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -459,17 +571,15 @@ async def joined_rows(parts: Sequence[Part], sql: str, values: list[Any]) -> lis
     outer join that found nothing). A column after them (a count, an array beside the rows) is in
     the dict under its own name.
 
-    Read from the connection itself, as records: tortoise's ``execute_query_dict`` would make a dict
+    Read from the connection itself (``read``): tortoise's ``execute_query_dict`` would make a dict
     of every row first (errors then are asyncpg's, which ``is_unavailable`` and ``is_bad_value`` read)."""
     layout = _layout(tuple(parts))
-    async with connections.get("default").acquire_connection() as connection:
-        records = await connection.fetch(sql, *values)
+    columns, records = await read(sql, values)
     if not records:
         return []
     width = len(layout.keys)
-    keys = list(records[0].keys())
-    assert keys[:width] == layout.keys, "the select list must start with joined_columns(parts)"
-    extra = keys[width:]
+    assert list(columns[:width]) == layout.keys, "the select list must start with joined_columns(parts)"
+    extra = columns[width:]
     made = []
     for record in records:
         row = tuple(record)

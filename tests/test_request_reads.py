@@ -1,9 +1,12 @@
 """A query request's reads on one pool connection (services.db.request_reads), on the server's own
-pool: what shares it, what does not, and that the pool is whole again whatever happens."""
+pool: what shares it, what does not, and that the pool is whole again whatever happens; and the
+reads a request's fields issue together, sent as one statement (db.read)."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import uuid
 
 import pytest
 from tortoise import connections
@@ -106,8 +109,8 @@ PARENT_HOME = contract_operation("screens.graphql", "ParentHome")
 
 
 async def test_a_screen_s_statements_run_on_one_connection_for_each_request(api, world):
-    """Through the server: ParentHome's five statements on one connection (its four root fields
-    side by side, and the visits after the children), for each of eight requests at once."""
+    """Through the server: ParentHome in two statements on one connection (its four root fields'
+    reads together, then the visits after the children), for each of eight requests at once."""
     parent = world["parent_a"]
     await _give(api, world, "parent_a", "a", day=2)
     await _enrol_and_seat(world, "parent_a", day=3)
@@ -116,5 +119,91 @@ async def test_a_screen_s_statements_run_on_one_connection_for_each_request(api,
     responses = await asyncio.gather(*(api.post(PARENT_HOME, {}, token=parent.token) for _ in range(8)))
     for response in responses:
         assert "errors" not in response.json()
-        assert (response.headers["x-sql-statements"], response.headers["x-sql-connections"]) == ("5", "1")
+        assert (response.headers["x-sql-statements"], response.headers["x-sql-connections"]) == ("2", "1")
     assert responses[0].json() == responses[-1].json()
+
+
+#: Typed values, a NULL, an order and several parameters: what a read's answer must keep together.
+_ROWS = """SELECT g AS n, $1::timestamptz + g * interval '1 day' AS at, md5(g::text)::uuid AS id,
+                  CASE WHEN g % 2 = 0 THEN NULL ELSE $2::text END AS label
+             FROM generate_series(1, $3::int) g ORDER BY g DESC"""
+_COUNT = "SELECT count(*) AS n FROM generate_series(1, $1::int)"
+_FAILS = "SELECT 1 / $1::int AS n"
+
+
+def _answers(reads: list[tuple[str, list]]) -> list:
+    return [db.read(sql, values) for sql, values in reads]
+
+
+async def _counted(reads: list[tuple[str, list]]) -> tuple[list, int]:
+    """Each read's answer (or error) as (columns, rows of plain tuples), and the statements sent."""
+    counted = db.RequestStatements()
+    db.statements.per_request.set(counted)
+    try:
+        answers = await asyncio.gather(*_answers(reads), return_exceptions=True)
+        await asyncio.sleep(0)  # the statement loggers run on the next turn of the loop
+    finally:
+        db.statements.per_request.set(None)
+    return [a if isinstance(a, BaseException) else (tuple(a[0]), [tuple(r) for r in a[1]]) for a in answers], \
+        counted.count
+
+
+_READS = [(_ROWS, [dt.datetime(2026, 12, 1, tzinfo=dt.UTC), "odd", 5]), (_COUNT, [7]),
+          (_ROWS, [dt.datetime(2027, 1, 1, tzinfo=dt.UTC), "x", 0])]
+
+
+async def test_reads_issued_together_are_one_statement_with_the_answers_of_each_alone():
+    alone, sent_alone = await _counted(_READS)
+    assert sent_alone == 3
+    async with db.request_reads():
+        await db.read(_COUNT, [1])  # the first time, the columns of each are learnt
+        together, sent_together = await _counted(_READS)
+    assert sent_together == 1
+    assert together == alone
+    columns, rows = together[0]
+    assert columns == ("n", "at", "id", "label") and [row[0] for row in rows] == [5, 4, 3, 2, 1]
+    assert rows[1] == (4, dt.datetime(2026, 12, 5, tzinfo=dt.UTC), uuid.UUID(md5_of(4)), None)
+    assert together[1] == (("n",), [(7,)]) and together[2][1] == []
+    await _whole_again()
+
+
+def md5_of(number: int) -> str:
+    import hashlib
+
+    return hashlib.md5(str(number).encode()).hexdigest()  # noqa: S324 - what PostgreSQL's md5() gives
+
+
+async def test_a_read_that_fails_fails_alone_and_the_others_are_answered():
+    async with db.request_reads():
+        await db.read(_FAILS, [1])
+        answers, _ = await _counted([(_COUNT, [3]), (_FAILS, [0]), (_COUNT, [4])])
+        assert answers[0] == (("n",), [(3,)]) and answers[2] == (("n",), [(4,)])
+        assert db.is_bad_value(answers[1]), answers[1]  # division by zero: SQLSTATE 22012
+        assert (await db.read(_COUNT, [2]))[1][0][0] == 2  # and the connection serves the next
+    await _whole_again()
+
+
+async def test_a_cancelled_reader_leaves_the_others_their_answers():
+    async with db.request_reads():
+        await db.read(_ROWS, [dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "a", 1])
+        cancelled, kept = (asyncio.ensure_future(answer) for answer in _answers(
+            [(_ROWS, [dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "a", 2]), (_COUNT, [5])]))
+        await asyncio.sleep(0)  # both issued, not yet sent
+        cancelled.cancel()
+        assert (await kept)[1][0][0] == 5
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+    await _whole_again()
+
+
+async def test_a_read_of_arrays_is_sent_alone_beside_those_read_together():
+    """asyncpg decodes an array inside a record only once it has looked its type up on that
+    connection: such a read goes alone, and the others still go together."""
+    arrays = "SELECT ARRAY[$1::uuid, $1::uuid] AS ids, '{a,b}'::text[] AS names"
+    some = uuid.uuid4()
+    async with db.request_reads():
+        await db.read(_COUNT, [1])
+        answers, sent = await _counted([(_COUNT, [2]), (arrays, [some]), (_COUNT, [3])])
+    assert sent == 2
+    assert answers == [(("n",), [(2,)]), (("ids", "names"), [([some, some], ["a", "b"])]), (("n",), [(3,)])]
+    await _whole_again()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from tortoise import fields
 from tortoise.fields.db_defaults import Now
@@ -47,6 +47,9 @@ class Course(Model):
         "coedu.User", related_name=False, null=True, on_delete=fields.SET_NULL)
     created_by_id: uuid.UUID | None
     created_at = fields.DatetimeField(db_default=Now())
+    #: Left out of the courses read with a screen (db.STATEMENT_ONLY_COLUMNS): a few hundred terms
+    #: per course that only the search's statement reads.
+    statement_only_columns: ClassVar[tuple[str, ...]] = ("search_terms",)
 
     class Meta:
         table = "course"

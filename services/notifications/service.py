@@ -21,7 +21,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from services import access, outbox, paging, runtime, scheduler, telemetry
+from services import access, db, outbox, paging, runtime, scheduler, telemetry
 from services.access import Principal
 from services.clock import PROGRAMME_ZONE
 from services.enums import DevicePlatform, NotificationKind
@@ -147,7 +147,7 @@ _UNREAD = "SELECT count(*) AS n FROM notification WHERE user_id = $1 AND read_at
 
 
 async def unread_count(user_id: uuid.UUID) -> int:
-    return (await connections.get("default").execute_query_dict(_UNREAD, [user_id]))[0]["n"]
+    return (await db.read(_UNREAD, [user_id]))[1][0][0]
 
 
 async def mark_read(viewer: Principal, *, ids: Sequence[uuid.UUID | None] | None, everything: bool) -> int:
