@@ -57,6 +57,11 @@ class RequestStatements:
     backends: set[int] = dataclasses.field(default_factory=set)
 
 
+#: Array types looked up on every connection as it opens (``attach``): asyncpg then decodes them
+#: inside records too (``_shape``).
+_LOOKED_UP = ("uuid[]",)
+
+
 class _StatementCounter:
     """Counts SQL statements: all this process sends (for /metrics), and those of the current
     request when it asked (``per_request``). asyncpg calls loggers with call_soon, in a copy of the
@@ -82,7 +87,8 @@ class _StatementCounter:
         # Arrays of uuids are read on hot paths (visit facts); asyncpg introspects a type on its first
         # use on each connection, and that is better done here than inside some request.
         # So are reads sent together (db.read), as arrays of records.
-        await connection.fetchval("SELECT '{}'::uuid[], ARRAY(SELECT t FROM (SELECT 1) t)")
+        empty = ", ".join("'{}'::" + kind for kind in _LOOKED_UP)
+        await connection.fetchval(f"SELECT {empty}, ARRAY(SELECT t FROM (SELECT 1) t)")
         connection.add_query_logger(self._logged(connection.get_server_pid()))
 
 
@@ -254,6 +260,9 @@ class _RequestReads(AsyncpgDBClient):
 
     async def _send_waiting(self) -> None:
         batch: list[_Read] = []
+        # One turn more: the tasks the request's fields start this turn (a resolver gathering two
+        # reads) issue theirs too.
+        await asyncio.sleep(0)
         try:
             async with self.acquire_connection() as connection:
                 batch, self._waiting, self._sender = self._waiting, [], None
@@ -350,8 +359,8 @@ def _answer(records: Sequence[asyncpg.Record]) -> Answer:
 
 #: What each statement sent together with others answers: its column names, or None where a column
 #: is of a type asyncpg decodes inside a record only once it has looked the type up on that
-#: connection (an array, an enum or a domain: "no decoder for composite type element"). Such a
-#: statement is sent alone. Learnt from PostgreSQL the first time.
+#: connection (an array other than ``_LOOKED_UP``, an enum or a domain: "no decoder for composite
+#: type element"). Such a statement is sent alone. Learnt from PostgreSQL the first time.
 _shapes: dict[str, tuple[str, ...] | None] = {}
 
 
@@ -359,7 +368,8 @@ async def _shape(connection: asyncpg.Connection, sql: str) -> tuple[str, ...] | 
     if sql not in _shapes:
         attributes = (await connection.prepare(sql)).get_attributes()
         _shapes[sql] = tuple(a.name for a in attributes) if all(
-            a.type.kind == "scalar" and a.type.schema == "pg_catalog" for a in attributes) else None
+            a.type.schema == "pg_catalog" and (a.type.kind == "scalar" or a.type.name in _LOOKED_UP)
+            for a in attributes) else None
     return _shapes[sql]
 
 

@@ -40,10 +40,18 @@ class HomeVisitLoaders(LoaderSet):
 
     async def _upcoming_visits(self, student_ids: Sequence[uuid.UUID]) -> list[list[VisibleVisit]]:
         upcoming = await home_visits.upcoming_of_students(self._signed_in, student_ids)
+        self._prime_slots(upcoming)
+        return upcoming.of(student_ids)
+
+    def prime_upcoming_visits(self, student_ids: Sequence[uuid.UUID], upcoming: home_visits.Upcoming) -> None:
+        """The students' upcoming visits, read beforehand (``upcoming_of_own_children``)."""
+        self.upcoming_visits_by_student.prime_many(dict(zip(student_ids, upcoming.of(student_ids), strict=True)))
+        self._prime_slots(upcoming)
+
+    def _prime_slots(self, upcoming: home_visits.Upcoming) -> None:
         # read with the visits: their proposed slots resolve at once
         self.visit_slots.prime_many({visit.row: upcoming.slots[visit.row.id]
-                                     for visits in upcoming.by_student for visit in visits})
-        return upcoming.by_student
+                                     for visits in upcoming.by_student.values() for visit in visits})
 
     @property
     def last_visit_by_student(self) -> DataLoader[uuid.UUID, VisibleVisit | None]:

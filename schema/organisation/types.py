@@ -286,10 +286,20 @@ class User(Node):
 
     @strawberry.field(description="For the signed-in guardian: their children, in every school.")
     async def children(self, info: Info) -> list[Student]:
+        from services.home_visits import queries as visits
+
         if not _viewer_is(info, self._row.id):
             return []
-        children = await queries.children_of(info.context.viewer)
-        info.context.loaders.prime_children(children)
+        loaders = info.context.loaders
+        if selects(info, "homeVisits"):
+            # The home screen: the children's upcoming visits read beside the children, not after them
+            # (read for nothing when only other visits are asked for).
+            children, upcoming = await asyncio.gather(queries.children_of(info.context.viewer),
+                                                      visits.upcoming_of_own_children(info.context.viewer))
+            loaders.prime_upcoming_visits([child.student.id for child in children], upcoming)
+        else:
+            children = await queries.children_of(info.context.viewer)
+        loaders.prime_children(children)
         return [Student.of(child.student) for child in children]
 
     @strawberry.field(description="For the signed-in instructor: their certification, stations and availability.")

@@ -98,15 +98,21 @@ async def visible_visits_by_id(viewer: Principal, ids: Sequence[uuid.UUID]) -> l
 class Upcoming:
     """Students' open visits still to come, soonest first, and the slots of each visit's current round."""
 
-    by_student: list[list[VisibleVisit]]
+    by_student: dict[uuid.UUID, list[VisibleVisit]]
     slots: dict[uuid.UUID, list[HomeVisitSlot]]
+
+    def of(self, student_ids: Sequence[uuid.UUID]) -> list[list[VisibleVisit]]:
+        return [self.by_student.get(i, []) for i in student_ids]
 
 
 _UPCOMING_PARTS = (("v", HomeVisit), ("sl", HomeVisitSlot))
+#: Whose visits: the students named ($1), or the children of the guardian ($1, the viewer).
+_OF_STUDENTS = "v.student_id = ANY($1::uuid[])"
+_OF_OWN_CHILDREN = "v.student_id IN (SELECT g.student_id FROM guardianship g WHERE g.guardian_id = $1)"
 
 
 @functools.cache
-def _upcoming_sql() -> str:
+def _upcoming_sql(whose: str) -> str:
     # Written out, with the facts that decide the viewer's tier and the current round's slots joined
     # in: the parent's home screen asks for its children's visits on every request. Which visits the
     # viewer sees is decided from those facts by access.visit_tier (the rule visible_home_visits
@@ -114,18 +120,28 @@ def _upcoming_sql() -> str:
     return f"""SELECT {db.joined_columns(_UPCOMING_PARTS)}, {VISIT_FACT_COLUMNS}
                  FROM home_visit v JOIN school s ON s.id = v.school_id
                  LEFT JOIN home_visit_slot sl ON sl.visit_id = v.id AND sl.round = v.round
-                WHERE v.student_id = ANY($1::uuid[]) AND v.status = ANY($3::text[]) AND v.window_end > $4
+                WHERE {whose} AND v.status = ANY($3::text[]) AND v.window_end > $4
                 ORDER BY v.window_start, v.id, sl.starts_at, sl.id"""
 
 
 async def upcoming_of_students(viewer: Principal, student_ids: Sequence[uuid.UUID]) -> Upcoming:
     """Each student's open visits still to come, soonest first (a student has at most one open visit),
     with their current slots, in one statement."""
+    return await _upcoming(viewer, _OF_STUDENTS, list(student_ids))
+
+
+async def upcoming_of_own_children(viewer: Principal) -> Upcoming:
+    """``upcoming_of_students`` for the viewer's children as their guardian, without their ids: read
+    beside the children themselves (the home screen), not after them."""
+    return await _upcoming(viewer, _OF_OWN_CHILDREN, viewer.user_id)
+
+
+async def _upcoming(viewer: Principal, whose: str, students: object) -> Upcoming:
     now = dt.datetime.now(dt.UTC)
     visits: dict[uuid.UUID, VisibleVisit | None] = {}
     slots: dict[uuid.UUID, list[HomeVisitSlot]] = {}
-    for made in await db.joined_rows(_UPCOMING_PARTS, _upcoming_sql(),
-                                     [list(student_ids), viewer.user_id, [s.value for s in OPEN], now]):
+    for made in await db.joined_rows(_UPCOMING_PARTS, _upcoming_sql(whose),
+                                     [students, viewer.user_id, [s.value for s in OPEN], now]):
         row: HomeVisit = made["v"]
         if row.id not in visits:
             tier = access.visit_tier(viewer, visit_facts(row, made))
@@ -137,7 +153,7 @@ async def upcoming_of_students(viewer: Principal, student_ids: Sequence[uuid.UUI
     for visit in visits.values():
         if visit:
             grouped[visit.row.student_id].append(visit)
-    return Upcoming([grouped.get(i, []) for i in student_ids], slots)
+    return Upcoming(grouped, slots)
 
 
 async def last_of_students(viewer: Principal, student_ids: Sequence[uuid.UUID]) -> list[VisibleVisit | None]:
