@@ -8,6 +8,9 @@ import enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from graphql import parse
+from graphql.pyutils import Path
+from strawberry.types.nodes import SelectedField
 
 from schema import schema as served
 from schema.common.direct import call_resolvers_directly, is_lazy, resolve_lazy_arguments
@@ -220,3 +223,41 @@ async def test_each_class_in_a_list_keeps_its_own_students_and_school(api, world
             assert student["schoolClass"]["name"] == school_class["name"]
             assert student["schoolClass"]["school"] == {"id": world.gid(world.school_a),
                                                         "district": {"name": world.district_a.name}}
+
+
+class _Asked:
+    """What ``selects`` reads of strawberry's info, counting how often the selection is converted."""
+
+    conversions = 0
+
+    def __init__(self, operation: object, path: Path, selected: list[SelectedField]) -> None:
+        self.operation, self.path, self._selected = operation, path, selected
+
+    @property
+    def selected_fields(self) -> list[SelectedField]:
+        _Asked.conversions += 1
+        return self._selected
+
+
+def _field(name: str, *below: SelectedField) -> SelectedField:
+    return SelectedField(name=name, directives={}, arguments={}, selections=list(below))
+
+
+def test_lookahead_works_out_each_place_of_an_operation_once():
+    """The same operation (one object, as a compiled plan runs it) asks the same below the same
+    place on every request and for every item of a list: answered once. Another operation, even one
+    equal to it, and another place are answered for themselves."""
+    home, same_text = parse("{ viewer { children { id } } }").definitions[0], \
+        parse("{ viewer { children { id } } }").definitions[0]
+    visits = [_field("children", _field("homeVisits"))]
+    first_child = Path(Path(Path(None, "viewer", "Query"), "children", "User"), 0, None)
+    second_child = Path(first_child.prev, 1, None)
+    _Asked.conversions = 0
+    assert selects(_Asked(home, first_child, visits), "homeVisits")
+    assert selects(_Asked(home, second_child, []), "homeVisits")  # remembered for the place
+    assert _Asked.conversions == 1
+    assert not selects(_Asked(home, first_child, visits), "id")  # another question
+    assert not selects(_Asked(same_text, first_child, []), "homeVisits")  # another operation
+    other_place = Path(Path(None, "me", "Query"), "children", "User")
+    assert not selects(_Asked(home, other_place, []), "homeVisits")
+    assert _Asked.conversions == 4
