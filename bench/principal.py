@@ -17,17 +17,28 @@ import argparse
 import asyncio
 import os
 import statistics
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bench import load
 from bench.common import environment
-from bench.suite import PARENT_HOME, _cpus, _database_cpu, _graphql, _people, _post, _token
+from bench.suite import FLAT, NESTED, PARENT_HOME, _cpus, _database_cpu, _graphql, _people, _post, _token
+from schema.common.ids import to_global_id
 from services.seed import CITY, DEMO, seed
 from tests.processes import ServerProcess
 
-WORKLOADS = {"viewer": "query Viewer { viewer { id } }", "parent-home": PARENT_HOME}
+#: Each request measured: who sends it (a person of ``bench.suite._people``), the document, its variables.
+Workload = tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]
+WORKLOADS: dict[str, Workload] = {
+    "viewer": ("parent", "query Viewer { viewer { id } }", lambda people: {}),
+    "parent-home": ("parent", PARENT_HOME, lambda people: {}),
+    "flat": ("teacher", FLAT, lambda people: {"id": to_global_id("SchoolClass", people["class"])}),
+    "nested": ("teacher", NESTED, lambda people: {"id": to_global_id("SchoolClass", people["class"])}),
+}
+DEFAULT = ("viewer", "parent-home")
 CONCURRENCY = 8
 
 
@@ -44,13 +55,13 @@ def _serve_from(checkout: Path) -> list[str]:
                   "runpy.run_module('api.cli', run_name='__main__')", "serve"]
 
 
-async def main(others: dict[str, Path], rounds: int, seconds: float, workloads: dict[str, str] = WORKLOADS,
+async def main(others: dict[str, Path], rounds: int, seconds: float, workloads: dict[str, Workload],
                city: bool = False) -> str:
     server_cpu, load_cpu = _cpus()
     async with environment() as env:
         await seed(CITY if city else DEMO, 2026)
         people = await _people()
-        token = await _token(people["parent"])
+        tokens = {who: await _token(people[who]) for who in {who for who, _, _ in workloads.values()}}
         servers = {name: ServerProcess(env.settings, env.workdir, name, _serve_from(path))
                    for name, path in others.items()}
         servers["this"] = env.server("this")
@@ -59,23 +70,23 @@ async def main(others: dict[str, Path], rounds: int, seconds: float, workloads: 
             if server_cpu is not None:
                 for server in servers.values():
                     os.sched_setaffinity(server.process.pid, {server_cpu})
-            figures: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+            figures: dict[tuple[str, str], list[tuple[float, float, float, float]]] = {}
             async with httpx.AsyncClient(timeout=30) as client:
                 statements: dict[str, dict[str, int]] = {}
-                for workload, query in workloads.items():
-                    answers = [await _post(client, s.address, "/graphql", {"query": query}, token)
-                               for s in servers.values()]
+                for workload, (who, query, variables) in workloads.items():
+                    body = {"query": query, "variables": variables(people)}
+                    answers = [await _post(client, s.address, "/graphql", body, tokens[who]) for s in servers.values()]
                     assert "errors" not in answers[0].json(), answers[0].json()
                     assert all(a.json() == answers[0].json() for a in answers), "every server must answer the same"
-                    statements[workload] = {name: int((await _post(client, s.address, "/graphql", {"query": query},
-                                                                   token)).headers["x-sql-statements"])
+                    statements[workload] = {name: int((await _post(client, s.address, "/graphql", body, tokens[who]))
+                                                      .headers["x-sql-statements"])
                                             for name, s in servers.items()}
             for number in range(rounds):
-                for workload, query in workloads.items():
+                for workload, (who, query, variables) in workloads.items():
                     names = list(servers) if number % 2 == 0 else list(reversed(servers))
                     for name in names:
                         server = servers[name]
-                        target = _graphql(server.address, query, {}, token)
+                        target = _graphql(server.address, query, variables(people), tokens[who])
                         started, database = _cpu_seconds(server.process.pid), await _database_cpu()
                         result = await asyncio.to_thread(load.run, target, concurrency=CONCURRENCY, warm_up=0,
                                                          duration=seconds, cpu=load_cpu)
@@ -110,9 +121,10 @@ if __name__ == "__main__":
                         help="a checkout of other code to compare with (repeat for more)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--only", choices=sorted(WORKLOADS), help="measure one request only")
+    parser.add_argument("--only", choices=sorted(WORKLOADS), action="append",
+                        help=f"the requests to measure (repeat for more; default: {', '.join(DEFAULT)})")
     parser.add_argument("--city", action="store_true", help="city-scale data (bench.suite's), not the demo's")
     args = parser.parse_args()
     others = {name: Path(path) for name, _, path in (item.partition("=") for item in args.compare)}
-    chosen = {args.only: WORKLOADS[args.only]} if args.only else WORKLOADS
+    chosen = {name: WORKLOADS[name] for name in (args.only or DEFAULT)}
     print(asyncio.run(main(others, args.rounds, args.seconds, chosen, args.city)))  # noqa: T201 - the benchmark's output

@@ -18,9 +18,10 @@ from strawberry.types.nodes import SelectedField, Selection
 
 #: What ``selects`` answered, per operation (by identity: a compiled plan runs the same operation
 #: object on every request) and per place in it. The operation is kept with its answers, so that its
-#: id is not another's while they are kept; the least recently asked go first.
+#: id is not another's while they are kept; the least recently asked go first (a plan per trusted
+#: document: a few dozen).
 _ANSWERS: OrderedDict[int, tuple[OperationDefinitionNode, dict[tuple[Any, ...], bool]]] = OrderedDict()
-_OPERATIONS_KEPT = 512
+_OPERATIONS_KEPT = 128
 
 
 def selects(info: strawberry.Info, *path: str) -> bool:
