@@ -264,8 +264,11 @@ class _RequestReads(AsyncpgDBClient):
         # reads) issue theirs too.
         await asyncio.sleep(0)
         try:
+            if not _wanted(self._waiting):
+                self._waiting, self._sender = [], None  # every reader gave up (a timeout, a failed sibling)
+                return
             async with self.acquire_connection() as connection:
-                batch, self._waiting, self._sender = self._waiting, [], None
+                batch, self._waiting, self._sender = _wanted(self._waiting), [], None
                 await _send_together(connection, batch)
         except BaseException as error:
             if not batch:
@@ -353,24 +356,41 @@ class _Read:
             self.answer.set_exception(error)
 
 
+def _wanted(reads: list[_Read]) -> list[_Read]:
+    """The reads whose readers still wait (a cancelled reader's statement is not sent)."""
+    return [waiting for waiting in reads if not waiting.answer.done()]
+
+
 def _answer(records: Sequence[asyncpg.Record]) -> Answer:
     return (tuple(records[0].keys()) if records else (), records)
 
 
-#: What each statement sent together with others answers: its column names, or None where a column
-#: is of a type asyncpg decodes inside a record only once it has looked the type up on that
-#: connection (an array other than ``_LOOKED_UP``, an enum or a domain: "no decoder for composite
-#: type element"). Such a statement is sent alone. Learnt from PostgreSQL the first time.
+#: What each statement sent together with others answers: its column names, or None where it cannot
+#: go with others. Inside a record asyncpg decodes a value in binary with the codec it knows for the
+#: type: only these types (and ``_LOOKED_UP``, looked up on every connection) are sure to decode as
+#: in a row of their own (an enum, a domain or another array is not known before it is looked up;
+#: ``money`` or ``tsvector`` have text codecs only, which would garble binary values). Learnt from
+#: PostgreSQL the first time.
 _shapes: dict[str, tuple[str, ...] | None] = {}
+_TOGETHER_TYPES = frozenset({"bool", "int2", "int4", "int8", "float4", "float8", "numeric", "text", "varchar",
+                             "bpchar", "name", "uuid", "date", "time", "timestamp", "timestamptz", "interval",
+                             "json", "jsonb", "bytea", *_LOOKED_UP})
+#: The alias of each read in the statement that sends reads together: no read may have a column of its name.
+_ROW = "coedu_read"
 
 
 async def _shape(connection: asyncpg.Connection, sql: str) -> tuple[str, ...] | None:
     if sql not in _shapes:
         attributes = (await connection.prepare(sql)).get_attributes()
-        _shapes[sql] = tuple(a.name for a in attributes) if all(
-            a.type.schema == "pg_catalog" and (a.type.kind == "scalar" or a.type.name in _LOOKED_UP)
-            for a in attributes) else None
+        names = tuple(a.name for a in attributes)
+        _shapes[sql] = names if _ROW not in names and all(
+            a.type.schema == "pg_catalog" and a.type.name in _TOGETHER_TYPES for a in attributes) else None
     return _shapes[sql]
+
+
+@functools.cache
+def _parameters(sql: str) -> int:
+    return max((int(number) for number in _PARAMETER.findall(sql)), default=0)
 
 
 async def _send_together(connection: asyncpg.Connection, batch: Sequence[_Read]) -> None:
@@ -379,8 +399,10 @@ async def _send_together(connection: asyncpg.Connection, batch: Sequence[_Read])
     A statement that fails fails alone: then each is sent on its own, and only its reader sees
     its error (unless PostgreSQL cannot be reached at all: every reader sees that)."""
     try:
-        together = [waiting for waiting in batch if await _shape(connection, waiting.sql) is not None] \
-            if len(batch) > 1 else []
+        # A read with more or fewer values than parameters goes alone: its own error, as asyncpg's,
+        # and never a value shifted into its neighbour.
+        together = [waiting for waiting in batch if len(waiting.values) == _parameters(waiting.sql)
+                    and await _shape(connection, waiting.sql) is not None] if len(batch) > 1 else []
         if len(together) > 1:
             row = await connection.fetchrow(_together(tuple(waiting.sql for waiting in together)),
                                             *(value for waiting in together for value in waiting.values))
@@ -388,7 +410,9 @@ async def _send_together(connection: asyncpg.Connection, batch: Sequence[_Read])
             for waiting, rows in zip(together, row, strict=True):
                 waiting.give((cast(tuple[str, ...], _shapes[waiting.sql]) if rows else (), rows))
     except Exception as error:
-        if is_unavailable(error) or connection.is_closed():
+        # Unreachable, or out of time (the statement timeout covers the reads together): every reader
+        # sees it, and an overloaded server is not asked the same again, one read at a time.
+        if is_unavailable(error) or connection.is_closed() or isinstance(error, asyncpg.QueryCanceledError):
             raise
     for waiting in batch:
         if waiting.answer.done():
@@ -396,9 +420,9 @@ async def _send_together(connection: asyncpg.Connection, batch: Sequence[_Read])
         try:
             waiting.give(_answer(await connection.fetch(waiting.sql, *waiting.values)))
         except Exception as own:
-            if is_unavailable(own) or connection.is_closed():
-                raise
             waiting.fail(own)  # its reader's error, not the others'
+            if connection.is_closed():
+                raise  # nor can the others be answered on it
 
 
 _PARAMETER = re.compile(r"\$(\d+)")
@@ -414,8 +438,8 @@ def _together(statements: tuple[str, ...]) -> str:
         def renumbered(match: re.Match[str], at: int = offset) -> str:
             return f"${int(match.group(1)) + at}"
 
-        parts.append(f"ARRAY(SELECT t FROM ({_PARAMETER.sub(renumbered, sql)}) t)")
-        offset += max((int(number) for number in _PARAMETER.findall(sql)), default=0)
+        parts.append(f"ARRAY(SELECT {_ROW} FROM ({_PARAMETER.sub(renumbered, sql)}) {_ROW})")
+        offset += _parameters(sql)
     return "SELECT " + ", ".join(parts)
 
 

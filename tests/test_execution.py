@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -230,8 +231,10 @@ class _Asked:
 
     conversions = 0
 
-    def __init__(self, operation: object, path: Path, selected: list[SelectedField]) -> None:
+    def __init__(self, operation: object, path: Path, selected: list[SelectedField], nodes: list | None = None
+                 ) -> None:
         self.operation, self.path, self._selected = operation, path, selected
+        self._raw_info = SimpleNamespace(field_nodes=nodes if nodes is not None else home_nodes)
 
     @property
     def selected_fields(self) -> list[SelectedField]:
@@ -260,4 +263,9 @@ def test_lookahead_works_out_each_place_of_an_operation_once():
     assert not selects(_Asked(same_text, first_child, []), "homeVisits")  # another operation
     other_place = Path(Path(None, "me", "Query"), "children", "User")
     assert not selects(_Asked(home, other_place, []), "homeVisits")
-    assert _Asked.conversions == 4
+    # the same place, other nodes (@include chose the other of two `children` with these variables)
+    assert not selects(_Asked(home, first_child, [], nodes=[object()]), "homeVisits")
+    assert _Asked.conversions == 5
+
+
+home_nodes = [object()]

@@ -207,3 +207,36 @@ async def test_a_read_of_arrays_is_sent_alone_beside_those_read_together():
     assert sent == 2
     assert answers == [(("n",), [(2,)]), (("ids", "names"), [([some, some], ["a", "b"])]), (("n",), [(3,)])]
     await _whole_again()
+
+
+async def test_reads_that_cannot_go_together_go_alone_and_only_their_readers_see_their_errors():
+    """A column named as the statement's own alias, and a read given more values than it has
+    parameters (asyncpg's error, for that read only: never a value shifted into a neighbour)."""
+    named = "SELECT $1::int AS coedu_read"
+    async with db.request_reads():
+        await db.read(_COUNT, [1])
+        answers, sent = await _counted([(_COUNT, [2]), (named, [9]), (_COUNT, [3, 4]), (_COUNT, [5])])
+    assert answers[0] == (("n",), [(2,)]) and answers[1] == (("coedu_read",), [(9,)])
+    assert isinstance(answers[2], Exception) and "argument" in str(answers[2])
+    assert answers[3] == (("n",), [(5,)])
+    assert sent == 3  # the two counts together; the named read, and the wrong one, each alone
+    await _whole_again()
+
+
+async def test_reads_whose_readers_all_gave_up_are_not_sent():
+    async with db.request_reads():
+        await db.read(_COUNT, [1])
+        counted = db.RequestStatements()
+        db.statements.per_request.set(counted)
+        try:
+            readers = [asyncio.ensure_future(answer) for answer in _answers([(_COUNT, [2]), (_COUNT, [3])])]
+            await asyncio.sleep(0)  # issued, not yet sent
+            for reader in readers:
+                reader.cancel()
+            await asyncio.gather(*readers, return_exceptions=True)
+            await asyncio.sleep(0.05)
+        finally:
+            db.statements.per_request.set(None)
+        assert counted.count == 0
+        assert (await db.read(_COUNT, [4]))[1][0][0] == 4
+    await _whole_again()

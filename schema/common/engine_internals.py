@@ -14,6 +14,9 @@ spelling, and each buys a measured share of the request's CPU (see
   extensions), which a compiled plan builds the same way; and the mark
   (``_is_default``) strawberry leaves on the resolver of a field without one,
   which reads an attribute and ignores the info.
+- ``strawberry.Info._raw_info.field_nodes``: the document's nodes of the field being
+  resolved, which a field's place in an operation does not decide alone when
+  ``@skip`` or ``@include`` choose among them (``lookahead.py``).
 - ``StrawberryGraphQLCoreExecutionContext``, strawberry's executor (it hands
   resolvers the coerced variables and the operation's extensions); ours extends it.
 - graphql-core's ``Executor.complete_object_value`` and ``collected_errors``,
@@ -48,6 +51,11 @@ def strawberry_info(info_class: type[strawberry.Info], raw: GraphQLResolveInfo,
                     field: StrawberryField) -> strawberry.Info:
     """The ``Info`` strawberry would pass to ``field``'s resolver."""
     return info_class(_raw_info=raw, _field=field)
+
+
+def field_nodes(info: strawberry.Info) -> list[Any]:
+    """The document's nodes of the field ``info`` resolves (graphql-core's ``info.field_nodes``)."""
+    return info._raw_info.field_nodes
 
 
 #: The info strawberry's executor builds for a resolver, from graphql-core's fields in their order and

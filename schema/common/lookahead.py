@@ -16,8 +16,11 @@ import strawberry
 from graphql import OperationDefinitionNode
 from strawberry.types.nodes import SelectedField, Selection
 
+from schema.common.engine_internals import field_nodes
+
 #: What ``selects`` answered, per operation (by identity: a compiled plan runs the same operation
-#: object on every request) and per place in it. The operation is kept with its answers, so that its
+#: object on every request, and strawberry's parser cache hands graphql-core the same) and per place
+#: in it, with the field's nodes (alive as long as the document). The operation is kept with its answers, so that its
 #: id is not another's while they are kept; the least recently asked go first (a plan per trusted
 #: document: a few dozen).
 _ANSWERS: OrderedDict[int, tuple[OperationDefinitionNode, dict[tuple[Any, ...], bool]]] = OrderedDict()
@@ -36,7 +39,8 @@ def selects(info: strawberry.Info, *path: str) -> bool:
             _ANSWERS.popitem(last=False)
     else:
         _ANSWERS.move_to_end(id(operation))
-    place = (*_place(info.path), path)
+    # The same place may hold other nodes when @skip or @include chose among them: theirs are the key too.
+    place = (*_place(info.path), *map(id, field_nodes(info)), path)
     answer = kept[1].get(place)
     if answer is None:
         answer = kept[1][place] = _selects(info, path)
