@@ -180,8 +180,13 @@ class Dashboard:
         self._year = year
         self._share = 1 if district_id is None else len(districts)
         self._reads: dict[str, asyncio.Future[Any]] = {}
-        #: each district's figures: the one asked for, or all of them
-        self.by_district = [DistrictFigures(d, self) for d in districts if district_id in (None, d.id)]
+        self._districts = [d for d in districts if district_id in (None, d.id)]
+
+    @property
+    def by_district(self) -> list[DistrictFigures]:
+        """Each district's figures: the one asked for, or all of them. Made when asked, not kept: the
+        figures refer to the dashboard, and a dashboard holding them would be a reference cycle."""
+        return [DistrictFigures(district, self) for district in self._districts]
 
     async def pilot_schools(self) -> Figure:
         return self._figure((await self._stocks())["pilot_schools"], "pilot_schools")

@@ -93,7 +93,7 @@ class Unsupported(Exception):  # noqa: N818 - the document runs the usual way
 class _Run:
     """What a plan's execution carries from field to field, as graphql-core's executor does."""
 
-    __slots__ = ("context", "errors", "fragments", "helpers", "nulled", "operation", "schema", "shared", "variables")
+    __slots__ = ("context", "errors", "fragments", "nulled", "operation", "schema", "shared", "variables")
 
     def __init__(self, plan: Plan, context: Any, variables: VariableValues) -> None:
         self.schema = plan.schema
@@ -104,13 +104,12 @@ class _Run:
         self.errors: list[GraphQLError] = []
         #: Positions already nulled by an error: a later error at or below one is not reported.
         self.nulled: set[Path | None] = set()
-        self.helpers = GraphQLResolveInfoHelpers(gather=_gather, track=self.settle)
         self.shared: dict[tuple[int, Any], _Shared] = {}
 
     def info(self, field: _Field, path: Path) -> Any:
         return resolve_info(field.name, field.nodes, field.return_type, field.parent, path, self.schema,
                             self.fragments, None, self.operation, self.variables.coerced, self.context,
-                            _awaitable, None, self.helpers, None)
+                            _awaitable, None, _HELPERS, None)
 
     def field_error(self, raw: Exception, non_null: bool, nodes: list[FieldNode], path: Path) -> None:
         """graphql-core's ``handle_field_error``: raised on to the parent when the position may not
@@ -131,12 +130,14 @@ class _Run:
         self.nulled.add(path)
         self.errors.append(error)
 
-    def settle(self, pending: Iterable[Any]) -> None:
-        """Let awaitables whose result is no longer wanted (a sibling failed) finish on their own,
-        their errors observed, as graphql-core does."""
-        for awaitable in pending:
-            if _awaitable(awaitable):
-                asyncio.ensure_future(awaitable).add_done_callback(_observe)
+
+
+def _settle(pending: Iterable[Any]) -> None:
+    """Let awaitables whose result is no longer wanted (a sibling failed) finish on their own,
+    their errors observed, as graphql-core does."""
+    for awaitable in pending:
+        if _awaitable(awaitable):
+            asyncio.ensure_future(awaitable).add_done_callback(_observe)
 
 
 def _gather(awaitables: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
@@ -147,6 +148,12 @@ def _gather(awaitables: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
 def _observe(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()
+
+
+#: What resolvers get as ``info.async_helpers``: the same for every run, so that a run is in no
+#: reference cycle (one through a bound method would keep its whole request, loaders and rows, for
+#: the cycle collector, which then spends milliseconds on each collection).
+_HELPERS = GraphQLResolveInfoHelpers(gather=_gather, track=_settle)
 
 
 # --------------------------------------------------------------------------
@@ -210,7 +217,7 @@ def _execute_fields(run: _Run, fields: tuple[_Field, ...], source: Any, path: Pa
             if _awaitable(value):
                 pending.append(field.key)
     except Exception:
-        run.settle(results[key] for key in pending)
+        _settle(results[key] for key in pending)
         raise
     if not pending:
         return results
@@ -356,7 +363,7 @@ def _list(item: Complete, item_non_null: bool, field: _Field) -> Complete:
                     pending.append(index)
                 results.append(completed)
         except Exception:
-            run.settle(results[index] for index in pending)
+            _settle(results[index] for index in pending)
             raise
         if not pending:
             return results

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import partial
 
 from strawberry.dataloader import DataLoader
 
 from schema.common.dataloaders import LoaderSet, id_key, row_key
+from services.access import Principal
 from services.home_visits import queries as home_visits
 from services.home_visits.models import HomeVisit, HomeVisitSlot, HomeVisitTransition
 from services.home_visits.queries import VisibleVisit
@@ -36,23 +38,26 @@ class HomeVisitLoaders(LoaderSet):
 
     @property
     def upcoming_visits_by_student(self) -> DataLoader[uuid.UUID, list[VisibleVisit]]:
-        return self._get("upcoming_visits_by_student", self._upcoming_visits)
-
-    async def _upcoming_visits(self, student_ids: Sequence[uuid.UUID]) -> list[list[VisibleVisit]]:
-        upcoming = await home_visits.upcoming_of_students(self._signed_in, student_ids)
-        self._prime_slots(upcoming)
-        return upcoming.of(student_ids)
+        return self._get("upcoming_visits_by_student", partial(_upcoming_visits, self._signed_in, self.visit_slots))
 
     def prime_upcoming_visits(self, student_ids: Sequence[uuid.UUID], upcoming: home_visits.Upcoming) -> None:
         """The students' upcoming visits, read beforehand (``upcoming_of_own_children``)."""
         self.upcoming_visits_by_student.prime_many(dict(zip(student_ids, upcoming.of(student_ids), strict=True)))
-        self._prime_slots(upcoming)
-
-    def _prime_slots(self, upcoming: home_visits.Upcoming) -> None:
-        # read with the visits: their proposed slots resolve at once
-        self.visit_slots.prime_many({visit.row: upcoming.slots[visit.row.id]
-                                     for visits in upcoming.by_student.values() for visit in visits})
+        _prime_slots(self.visit_slots, upcoming)
 
     @property
     def last_visit_by_student(self) -> DataLoader[uuid.UUID, VisibleVisit | None]:
         return self._get("last_visit_by_student", self._viewer(home_visits.last_of_students))
+
+
+async def _upcoming_visits(viewer: Principal, slots: DataLoader[HomeVisit, list[HomeVisitSlot]],
+                           student_ids: Sequence[uuid.UUID]) -> list[list[VisibleVisit]]:
+    upcoming = await home_visits.upcoming_of_students(viewer, student_ids)
+    _prime_slots(slots, upcoming)
+    return upcoming.of(student_ids)
+
+
+def _prime_slots(slots: DataLoader[HomeVisit, list[HomeVisitSlot]], upcoming: home_visits.Upcoming) -> None:
+    # read with the visits: their proposed slots resolve at once
+    slots.prime_many({visit.row: upcoming.slots[visit.row.id]
+                      for visits in upcoming.by_student.values() for visit in visits})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Sequence
+from functools import partial
 from typing import cast
 
 from strawberry.dataloader import DataLoader
 
 from schema.common.dataloaders import LoaderSet, holds_value
-from services.access import RoleGrant
+from services.access import Principal, RoleGrant
 from services.identity.models import User, UserName
 from services.organisation import home_addresses
 from services.organisation import queries as organisation
@@ -41,8 +42,7 @@ class OrganisationLoaders(LoaderSet):
             self.station.prime(venue.id, venue)
 
     def prime_school(self, school: School, district: District) -> None:
-        self.school.prime(school.id, school)
-        self.district.prime(district.id, district)
+        _prime_school(self.school, self.district, school, district)
 
     def holds_school(self, school_id: uuid.UUID) -> bool:
         """Whether a school and its district are loaded already (they resolve at once)."""
@@ -85,7 +85,7 @@ class OrganisationLoaders(LoaderSet):
         """By id: a person as a reference to them shows them (id and name). Names read with other rows
         (a guardian's children's homeroom teachers) are primed here, never into ``user``, which holds
         whole rows; an id not primed is read whole, through ``user``."""
-        return self._get("user_name", self._whole_users)
+        return self._get("user_name", partial(_whole_users, self.user))
 
     def named(self, user_id: uuid.UUID) -> Awaitable[User | UserName]:
         """A person for a reference to them, by an id a row holds in a foreign key (``referenced``: they
@@ -93,9 +93,6 @@ class OrganisationLoaders(LoaderSet):
         every other reference to a person joins (as if ``user_name`` were not there)."""
         held = self.user_name.cache_map.get(user_id)
         return cast("Awaitable[User | UserName]", held if held is not None else self.user.load(user_id))
-
-    async def _whole_users(self, ids: Sequence[uuid.UUID]) -> list[User | UserName | None]:
-        return [*await self.user.load_many(ids)]
 
     @property
     def student(self) -> DataLoader[uuid.UUID, Student | None]:
@@ -134,14 +131,7 @@ class OrganisationLoaders(LoaderSet):
 
     @property
     def visible_class(self) -> DataLoader[uuid.UUID, SchoolClass | None]:
-        return self._get("visible_class", self._visible_classes)
-
-    async def _visible_classes(self, ids: Sequence[uuid.UUID]) -> list[SchoolClass | None]:
-        rows = await self._viewer(organisation.visible_classes_by_id)(ids)
-        for row in rows:
-            if row is not None:  # fetched with the class: its school and district resolve at once
-                self.prime_school(row.school, row.school.district)
-        return rows
+        return self._get("visible_class", partial(_visible_classes, self._signed_in, self.school, self.district))
 
     @property
     def visible_user(self) -> DataLoader[uuid.UUID, User | None]:
@@ -150,3 +140,27 @@ class OrganisationLoaders(LoaderSet):
     @property
     def visible_students_by_class(self) -> DataLoader[uuid.UUID, list[Student]]:
         return self._get("visible_students_by_class", self._viewer(organisation.visible_students_of_classes))
+
+
+# The loaders' functions that use other loaders: given those loaders, never the set (see ``LoaderSet._get``).
+
+
+async def _whole_users(users: DataLoader[uuid.UUID, User | None], ids: Sequence[uuid.UUID]
+                       ) -> list[User | UserName | None]:
+    return [*await users.load_many(ids)]
+
+
+async def _visible_classes(viewer: Principal, schools: DataLoader[uuid.UUID, School | None],
+                           districts: DataLoader[uuid.UUID, District | None], ids: Sequence[uuid.UUID]
+                           ) -> list[SchoolClass | None]:
+    rows = await organisation.visible_classes_by_id(viewer, ids)
+    for row in rows:
+        if row is not None:  # fetched with the class: its school and district resolve at once
+            _prime_school(schools, districts, row.school, row.school.district)
+    return rows
+
+
+def _prime_school(schools: DataLoader[uuid.UUID, School | None], districts: DataLoader[uuid.UUID, District | None],
+                  school: School, district: District) -> None:
+    schools.prime(school.id, school)
+    districts.prime(district.id, district)
