@@ -18,7 +18,7 @@ from schema.common.node import Node, gid, node_loader
 from schema.context import Context
 from schema.organisation.enums import Gender, GuardianRelationship, Role, SchoolStage
 from services import access, paging
-from services.access import RoleGrant
+from services.access import Principal, RoleGrant
 from services.family_education import stations
 from services.home_visits import calendar
 from services.identity.accounts import accepted_notice_version
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from schema.notices.types import Notice
     from schema.notifications.types import Notification
     from schema.wellbeing.types import StudentWellbeing, WellbeingShare
+    from services.home_visits.queries import VisitFilter
 
 Info = strawberry.Info[Context, None]
 
@@ -546,14 +547,15 @@ class Student(Node):
         return [Guardianship.of(row) for row in rows]
 
     @strawberry.field(description="The student's home visits the viewer may see; `upcoming` for the open ones "
-                                  "still to come, soonest first.")
-    async def home_visits(
+                                  "still to come, soonest first.",
+                      graphql_type=Connection[Annotated["HomeVisit", strawberry.lazy("schema.home_visits.types")]])
+    def home_visits(
         self, info: Info, first: First = 3, after: After = None,
         filter: Annotated[
             Annotated[HomeVisitFilter, strawberry.lazy("schema.home_visits.inputs")] | None,
             strawberry.argument(description="Narrows the list."),
         ] = None,
-    ) -> Connection[Annotated[HomeVisit, strawberry.lazy("schema.home_visits.types")]]:
+    ) -> AwaitableOrValue[Connection[HomeVisit]]:
         from schema.home_visits.inputs import visit_filter
         from schema.home_visits.types import HomeVisit as Visit
         from services.home_visits import queries as visits
@@ -563,12 +565,20 @@ class Student(Node):
             return connection(paging.fixed([], key=visits.position, first=size, after=position), Visit.of)
         wanted = visit_filter(filter)
         if wanted == visits.VisitFilter(upcoming=True):
-            # The parent's home screen: batched for all children in one statement.
-            everyone = await info.context.loaders.upcoming_visits_by_student.load(self._row.id)
-            return connection(paging.fixed(everyone, key=visits.position, first=size, after=position), Visit.of)
-        page = await visits.visits(info.context.principal, dataclasses.replace(wanted, student_id=self._row.id),
-                                   first=size, after=position)
-        return connection(page, Visit.of)
+            # The parent's home screen: batched for all children in one statement, usually read already
+            # (``children``), and then this list is made at once, without a coroutine per child.
+            return then(info.context.loaders.upcoming_visits_by_student.load(self._row.id), lambda everyone: connection(
+                paging.fixed(everyone, key=visits.position, first=size, after=position), Visit.of))
+        return self._visits_page(info.context.principal, dataclasses.replace(wanted, student_id=self._row.id),
+                                 size, position)
+
+    @staticmethod
+    async def _visits_page(viewer: Principal, wanted: VisitFilter, size: int, position: paging.Position | None
+                           ) -> Connection[HomeVisit]:
+        from schema.home_visits.types import HomeVisit as Visit
+        from services.home_visits import queries as visits
+
+        return connection(await visits.visits(viewer, wanted, first=size, after=position), Visit.of)
 
     @strawberry.field(description="The student's latest home visit the viewer may see.")
     async def last_home_visit(
