@@ -131,7 +131,6 @@ class _Run:
         self.errors.append(error)
 
 
-
 def _settle(pending: Iterable[Any]) -> None:
     """Let awaitables whose result is no longer wanted (a sibling failed) finish on their own,
     their errors observed, as graphql-core does."""
