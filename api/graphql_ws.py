@@ -113,21 +113,19 @@ class _TrustedOperations(BaseGraphQLTransportWSHandler[Context, None]):
             self._with_errors.discard(operation.id)
             request_id_var.reset(token)
 
-    async def _send_result_stream(self, operation: Operation[Context, None], result_source: Any) -> None:
-        async def watched() -> Any:
-            async for result in result_source:
-                if getattr(result, "errors", None):
-                    self._with_errors.add(operation.id)
-                yield result
-
-        await super()._send_result_stream(operation, watched())
+    async def send_message(self, message: Any) -> None:
+        # An operation's outcome, for run_operation: a result with errors, or errors instead of results.
+        if message["type"] == "error" or (message["type"] == "next" and "errors" in message["payload"]):
+            self._with_errors.add(message["id"])
+        await super().send_message(message)
 
     async def _refuse(self, message: Any, code: str, text: str) -> None:
         if not self.connection_acknowledged:
             await self.websocket.close(code=4401, reason="Unauthorized")
             return
-        await self.send_message({"id": message.get("id"), "type": "error",
-                                 "payload": [{"message": text, "extensions": {"code": code}}]})
+        # Past send_message: refused before it ran, the operation has no outcome to count.
+        await super().send_message({"id": message.get("id"), "type": "error",
+                                    "payload": [{"message": text, "extensions": {"code": code}}]})
 
 
 class GraphQLWebSocket(GraphQL[Context, None]):
@@ -182,6 +180,8 @@ class GraphQLWebSocket(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
+        # The bearer token is not kept for the connection's lifetime: the session decides from now on.
+        context.connection_params = None
         principal, claims = await authenticate(params.get("authorization") or params.get("Authorization"),
                                                self.live.principals)
         if principal is None or claims is None:
@@ -209,7 +209,8 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         try:
             while True:
                 try:
-                    message = await asyncio.wait_for(listener.get(), timeout=recheck)
+                    async with asyncio.timeout(recheck):  # not wait_for: no task per wait
+                        message = await listener.get()
                 except TimeoutError:
                     message = RECONNECTED  # re-check now and then, in case a message was lost
                 if message not in (str(claims.user_id), RECONNECTED):

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import itertools
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 
 from redis.asyncio import Redis
@@ -38,34 +38,59 @@ LEASE_SECONDS = 0.4
 
 
 class Listener:
-    """Messages of one channel for one local consumer; bounded, dropping to a catch-up signal when full."""
+    """Messages of one channel for one local consumer; bounded, dropping to a catch-up signal when full.
+
+    Every live connection holds one or two of these for as long as it lives, mostly idle, so an
+    idle listener holds no buffer: an ``asyncio.Queue`` is about 3 KB, and a connection's budget is
+    50 KB in all (bench.suite). Wait with ``asyncio.timeout``, not ``wait_for`` (a task per wait).
+    """
+
+    __slots__ = ("_hub", "_maxsize", "_messages", "_waiter", "channel")
 
     def __init__(self, hub: Hub, channel: str, maxsize: int) -> None:
         self._hub = hub
         self.channel = channel
-        self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize)
+        self._maxsize = maxsize
+        #: Undelivered messages; None while there are none.
+        self._messages: deque[str] | None = None
+        #: The consumer's wait for a message, while it waits.
+        self._waiter: asyncio.Future[None] | None = None
 
     def deliver(self, message: str) -> None:
-        try:
-            self._queue.put_nowait(message)
-        except asyncio.QueueFull:
+        messages = self._messages
+        if messages is None:
+            messages = self._messages = deque()
+        elif len(messages) >= self._maxsize:
             # A slow consumer does not hold the others up: it is told to catch up instead.
-            self._drain()
-            self._queue.put_nowait(RECONNECTED)
-
-    def _drain(self) -> None:
-        while not self._queue.empty():
-            self._queue.get_nowait()
+            messages.clear()
+            message = RECONNECTED
+        messages.append(message)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def get(self) -> str:
-        return await self._queue.get()
+        """The next message. A message delivered while the wait is being cancelled (a timeout, say)
+        stays for the next ``get``."""
+        if not self._messages:
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        messages = self._messages
+        assert messages  # one consumer per listener: what woke it is still there
+        message = messages.popleft()
+        if not messages:
+            self._messages = None
+        return message
 
     def __aiter__(self) -> AsyncIterator[str]:
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[str]:
         while True:
-            yield await self._queue.get()
+            yield await self.get()
 
     def close(self) -> None:
         self._hub._remove(self)
