@@ -3,6 +3,7 @@ sends one screen's request, and the hottest functions are listed (self and inclu
 
   .venv/bin/python -m bench.profile parent-home --seconds 15
   .venv/bin/python -m bench.profile flat
+  .venv/bin/python -m bench.profile raise-alert   # the suite's writes: raise-alert, mark-read
 
 The collapsed stacks go to bench/results/profile-<workload>.txt (open them in speedscope or
 inferno for a flame graph). Demo-sized data: the profile is about code paths, not data size.
@@ -18,13 +19,26 @@ from pathlib import Path
 
 from bench import load
 from bench.common import RESULTS, environment
-from bench.suite import FLAT, NESTED, PARENT_HOME, _graphql, _people, _token
+from bench.suite import (
+    FLAT,
+    MARK_ALL_READ,
+    MARK_READ,
+    NESTED,
+    PARENT_HOME,
+    RAISE_ALERT,
+    _graphql,
+    _people,
+    _token,
+    raise_alert_variables,
+)
 from schema.common.ids import to_global_id
 from services.seed import DEMO, seed
 
 WORKLOADS = {"parent-home": ("parent", lambda people: (PARENT_HOME, {})),
              "flat": ("teacher", lambda people: (FLAT, {"id": to_global_id("SchoolClass", people["class"])})),
-             "nested": ("teacher", lambda people: (NESTED, {"id": to_global_id("SchoolClass", people["class"])}))}
+             "nested": ("teacher", lambda people: (NESTED, {"id": to_global_id("SchoolClass", people["class"])})),
+             "mark-read": ("parent", lambda people: (MARK_READ, MARK_ALL_READ)),
+             "raise-alert": ("teacher", lambda people: (RAISE_ALERT, raise_alert_variables(people["student"])))}
 
 
 def hottest(collapsed: Path, top: int = 25) -> str:

@@ -284,13 +284,21 @@ async def dashboard_latency(api, token: str, district_id, requests: int) -> dict
     return out
 
 
+#: The writes' variables: the parent's whole inbox; an alert a homeroom teacher raises about a child.
+MARK_ALL_READ = {"all": True}
+
+
+def raise_alert_variables(student_id) -> dict[str, Any]:
+    return {"input": {"studentId": to_global_id("Student", student_id), "severity": "MEDIUM",
+                      "category": "BEHAVIOUR", "source": "TEACHER_OBSERVATION",
+                      "summary": "近两周上课注意力不集中，情绪低落"}}
+
+
 async def writes(api, tokens: dict[str, str], student_id, rounds: int, duration: float) -> dict[str, Any]:
     """A parent marking the inbox read (what the app sends when it is opened) and a homeroom teacher
     raising an alert about a child of the class, alternating."""
-    mark_read = (MARK_READ, {"all": True}, tokens["parent"])
-    raise_alert = (RAISE_ALERT, {"input": {
-        "studentId": to_global_id("Student", student_id), "severity": "MEDIUM", "category": "BEHAVIOUR",
-        "source": "TEACHER_OBSERVATION", "summary": "近两周上课注意力不集中，情绪低落"}}, tokens["teacher"])
+    mark_read = (MARK_READ, MARK_ALL_READ, tokens["parent"])
+    raise_alert = (RAISE_ALERT, raise_alert_variables(student_id), tokens["teacher"])
     async with httpx.AsyncClient(timeout=30) as client:
         for query, variables, token in (mark_read, raise_alert):
             body = (await _post(client, api.address, "/graphql", {"query": query, "variables": variables},
