@@ -28,6 +28,11 @@ from services.loops import Beat
 
 #: Sentinel delivered to every listener after a (re)connection: catch up from PostgreSQL.
 RECONNECTED = "\x00reconnected"
+#: Sentinel delivered to every listener (not to handlers) when the subscription is lost: no wake-up
+#: can be counted on until RECONNECTED, so whoever relies on them looks at PostgreSQL meanwhile. A
+#: consumer polls only while told to (``Hub.healthy`` says when it may stop), not with a timer of
+#: its own for hours on end.
+DEGRADED = "\x00degraded"
 #: How often the hub pings Redis over its subscription.
 HEARTBEAT_SECONDS = 0.1
 #: How long after its ping was sent a pong vouches for the subscription. Shorter than the Redis client's
@@ -61,9 +66,13 @@ class Listener:
         if messages is None:
             messages = self._messages = deque()
         elif len(messages) >= self._maxsize:
-            # A slow consumer does not hold the others up: it is told to catch up instead.
+            # A slow consumer does not hold the others up: it is told to catch up instead (and that
+            # the subscription was lost, if it was told so meanwhile).
+            lost = message == DEGRADED or DEGRADED in messages
             messages.clear()
-            message = RECONNECTED
+            if lost:
+                messages.append(RECONNECTED)
+            message = DEGRADED if lost else RECONNECTED
         messages.append(message)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
@@ -200,10 +209,18 @@ class Hub:
                     self._dispatch(channel.decode() if isinstance(channel, bytes) else channel,
                                    data.decode() if isinstance(data, bytes) else data)
         finally:
+            if self.connected.is_set():
+                self._degraded()
             self.connected.clear()
             self._vouched_from = None
             with contextlib.suppress(Exception):
                 await pubsub.aclose()
+
+    def _degraded(self) -> None:
+        for listeners in list(self._listeners.values()):
+            for listener in list(listeners):
+                if isinstance(listener, Listener):
+                    listener.deliver(DEGRADED)
 
 
 def _pong(response: object) -> str | None:

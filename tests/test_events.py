@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from services.events import RECONNECTED, Hub, Listener
+from services.events import DEGRADED, RECONNECTED, Hub, Listener
 
 
 def _listener(maxsize: int = 3) -> Listener:
@@ -35,6 +35,14 @@ async def test_a_full_buffer_drops_to_one_catch_up_signal():
     assert await listener.get() == RECONNECTED
     listener.deliver("e")
     assert await listener.get() == "e"
+
+
+async def test_a_full_buffer_keeps_the_news_that_the_subscription_was_lost():
+    for lost_at in range(4):  # queued among the messages, or the one that overflows
+        listener = _listener(maxsize=3)
+        for number in range(4):
+            listener.deliver(DEGRADED if number == lost_at else str(number))
+        assert [await listener.get(), await listener.get()] == [RECONNECTED, DEGRADED]
 
 
 async def test_a_timed_out_wait_keeps_what_arrives_for_the_next():

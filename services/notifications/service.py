@@ -26,7 +26,7 @@ from services.access import Principal
 from services.clock import PROGRAMME_ZONE
 from services.enums import DevicePlatform, NotificationKind
 from services.errors import Checks
-from services.events import RECONNECTED, Hub
+from services.events import DEGRADED, RECONNECTED, Hub, Listener
 from services.ids import new_id
 from services.messages import Language, as_language, translate
 from services.notifications.models import Notification, PushDelivery, PushDevice
@@ -195,16 +195,16 @@ async def live(hub: Hub, user_id: uuid.UUID) -> AsyncIterator[Notification]:
     #: Notifications handed out lately, not to repeat them when catching up; made with the first
     #: (most live inboxes stay idle for hours, and a thousand of them would hold 750 KB of empty deques).
     delivered: deque[uuid.UUID] | None = None
+    #: Whether wake-ups cannot be counted on: the hub says so (DEGRADED) and a timer runs only then.
+    degraded = not hub.healthy
     try:
         while True:
-            try:
-                async with asyncio.timeout(DEGRADED_POLL_SECONDS):
-                    message = await listener.get()
-            except TimeoutError:
-                if hub.healthy:
-                    continue
-                message = RECONNECTED
-            if message == RECONNECTED:
+            message = await _next_wake_up(listener, degraded)
+            if message == DEGRADED:
+                degraded = True
+                continue
+            if message is None or message == RECONNECTED:  # a poll while degraded, or caught up after an outage
+                degraded = not hub.healthy
                 rows = await notifications_after(user_id, since - _CATCH_UP_MARGIN)
             else:
                 rows = await notifications_after(user_id, None, [uuid.UUID(message)])
@@ -218,6 +218,17 @@ async def live(hub: Hub, user_id: uuid.UUID) -> AsyncIterator[Notification]:
                 yield row
     finally:
         listener.close()
+
+
+async def _next_wake_up(listener: Listener, degraded: bool) -> str | None:
+    """The listener's next message; None when, degraded, none came in DEGRADED_POLL_SECONDS."""
+    if not degraded:
+        return await listener.get()
+    try:
+        async with asyncio.timeout(DEGRADED_POLL_SECONDS):
+            return await listener.get()
+    except TimeoutError:
+        return None
 
 
 async def notification_of(viewer: Principal, notification_id: uuid.UUID) -> Notification | None:

@@ -167,6 +167,31 @@ async def test_without_redis_alerts_work_and_subscribers_catch_up_after(api, wor
         await client.close()
 
 
+@pytest.mark.private_redis
+async def test_the_live_inbox_reads_postgresql_while_redis_is_stopped(api, world, private_redis):
+    """No wake-up can come: an inbox open before the outage (told by the hub) and one opened during
+    it (the hub is not healthy) look at PostgreSQL every few seconds, and an idle inbox otherwise
+    holds no timer."""
+    from services.notifications.service import DEGRADED_POLL_SECONDS
+
+    before = await WsClient.connect(api.address, world["counsellor_a"].token)
+    await before.subscribe(NOTIFICATIONS)
+    await asyncio.sleep(0.2)
+    private_redis.stop()
+    await asyncio.sleep(1)  # the hub has lost its subscription
+    during = await WsClient.connect(api.address, world["counsellor_a"].token)
+    await during.subscribe(NOTIFICATIONS)
+    await asyncio.sleep(0.2)
+    alert = await raise_alert(api, world)
+    try:
+        for client in (before, during):
+            received = (await client.next_data(within=DEGRADED_POLL_SECONDS + 3))["notificationReceived"]
+            assert received["kind"] == "ALERT" and received["subject"]["id"] == alert["id"]
+    finally:
+        await before.close()
+        await during.close()
+
+
 async def test_a_stranger_cannot_open_the_feed_without_signing_in(api, world):
     import websockets
 
