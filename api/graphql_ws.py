@@ -60,8 +60,15 @@ class _TrustedOperations(BaseGraphQLTransportWSHandler[Context, None]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: Operations that answered with errors (strawberry's Operation has no room for a flag).
-        self._with_errors: set[str] = set()
+        #: Operations that answered with errors (strawberry's Operation has no room for a flag); made
+        #: with the first, as an idle connection's every byte counts (bench.suite, memory).
+        self._with_errors: set[str] | None = None
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        # strawberry cancelled the init deadline and keeps the task for good; the loop holds it until
+        # it has finished cancelling, and nothing else needs it.
+        self.connection_init_timeout_task = None
 
     async def handle_subscribe(self, message: Any) -> None:
         payload = message.get("payload") or {}
@@ -96,7 +103,7 @@ class _TrustedOperations(BaseGraphQLTransportWSHandler[Context, None]):
         metrics.websocket_operations.inc()
         try:
             await super().run_operation(operation)
-            if operation.id in self._with_errors:
+            if self._with_errors is not None and operation.id in self._with_errors:
                 outcome = "error"
         except asyncio.CancelledError:
             outcome = "cancelled"
@@ -110,12 +117,15 @@ class _TrustedOperations(BaseGraphQLTransportWSHandler[Context, None]):
             log.info("operation", extra={
                 "operation": label, "operation_id": str(operation.id)[:64], "outcome": outcome, "transport": "ws",
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
-            self._with_errors.discard(operation.id)
+            if self._with_errors is not None:
+                self._with_errors.discard(operation.id)
             request_id_var.reset(token)
 
     async def send_message(self, message: Any) -> None:
         # An operation's outcome, for run_operation: a result with errors, or errors instead of results.
         if message["type"] == "error" or (message["type"] == "next" and "errors" in message["payload"]):
+            if self._with_errors is None:
+                self._with_errors = set()
             self._with_errors.add(message["id"])
         await super().send_message(message)
 

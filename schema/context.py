@@ -10,7 +10,7 @@ from services.access import Principal
 from services.messages import Language
 
 
-@dataclass
+@dataclass(slots=True)  # a live connection holds one for hours: no __dict__
 class Context:
     principal: Principal | None
     language: Language
