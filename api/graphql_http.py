@@ -76,6 +76,7 @@ class Operation:
     name: str | None
 
 
+@functools.lru_cache(maxsize=256)  # a handful of distinct Accept headers, every request
 def response_media_type(accept: str | None) -> str:
     """``application/graphql-response+json`` when the client prefers it, else ``application/json``."""
     best, best_q = _JSON, 0.0

@@ -167,6 +167,8 @@ class Metrics:
 
     def operation_label(self, name: str | None, *, trusted: bool) -> str:
         """Bounded label values: names of trusted documents, or the first 200 names seen."""
+        if name in self._operations:  # every request but a name's first
+            return name
         if not name or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,63}", name):
             return "anonymous"
         if trusted or name in self._operations or len(self._operations) < 200:
