@@ -20,8 +20,9 @@ import functools
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from graphql import DocumentNode, OperationDefinitionNode, OperationType, parse
@@ -50,6 +51,8 @@ MAX_QUERY_STRING = 16 * 1024
 _JSON = "application/json"
 _GRAPHQL_RESPONSE = "application/graphql-response+json"
 
+T = TypeVar("T")
+
 
 @dataclass
 class HttpSettings:
@@ -76,7 +79,6 @@ class Operation:
     name: str | None
 
 
-@functools.lru_cache(maxsize=256)  # a handful of distinct Accept headers, every request
 def response_media_type(accept: str | None) -> str:
     """``application/graphql-response+json`` when the client prefers it, else ``application/json``."""
     best, best_q = _JSON, 0.0
@@ -96,6 +98,22 @@ def response_media_type(accept: str | None) -> str:
         elif media in (_JSON, "*/*", "application/*") and q > best_q:
             best, best_q = _JSON, q
     return best
+
+
+def _per_header(parse: Callable[[str | None], T]) -> Callable[[str | None], T]:
+    """``parse`` of a header's value, remembered for the handful of short values the apps and
+    browsers send (a long one, which only a client making them up sends, is parsed every time
+    rather than kept)."""
+    remembered = functools.lru_cache(maxsize=256)(parse)
+
+    def parsed(value: str | None) -> T:
+        return remembered(value) if value is None or len(value) <= 256 else parse(value)
+
+    return parsed
+
+
+_language_of = _per_header(language_from_header)
+_media_type_of = _per_header(response_media_type)
 
 
 def _body(payload: Any, status: int, media_type: str, headers: dict[str, str] | None = None) -> Response:
@@ -217,8 +235,8 @@ class GraphQLHttp:
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
-        language = language_from_header(request.headers.get("accept-language"))
-        media_type = response_media_type(request.headers.get("accept"))
+        language = _language_of(request.headers.get("accept-language"))
+        media_type = _media_type_of(request.headers.get("accept"))
         if request.method not in ("GET", "POST"):
             return _refusal(_Refused(405, "METHOD_NOT_ALLOWED", "GraphQL requests are sent with POST or GET.",
                                      {"Allow": "GET, POST"}), media_type)

@@ -9,7 +9,6 @@ reviewer), falls back to Chinese. Codes never change with the language; only the
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -72,7 +71,6 @@ def ref(key: str) -> dict[str, str]:
     return {"t": key}
 
 
-@functools.lru_cache(maxsize=256)  # a handful of distinct headers (the apps' and the browsers'), every request
 def language_from_header(header: str | None) -> Language:
     """The client's best-liked language of ours (Accept-Language, with its q-values); Chinese when
     it names none of them. ``mn`` (mn-Mong-CN, mn-CN …) is Mongolian in traditional script."""
