@@ -40,6 +40,9 @@ HEARTBEAT_SECONDS = 0.1
 #: cannot be published only after that timeout (or after another command's, which opened the breaker),
 #: and by then no process trusts its subscription any more.
 LEASE_SECONDS = 0.4
+#: How long the hub may be unhealthy while subscribed (its loop hung, the breaker open) before its
+#: listeners are told DEGRADED; a shorter lapse (a pong late behind a busy loop) is not news.
+LAPSE_SECONDS = 1.0
 
 
 class Listener:
@@ -67,8 +70,8 @@ class Listener:
             messages = self._messages = deque()
         elif len(messages) >= self._maxsize:
             # A slow consumer does not hold the others up: it is told to catch up instead (and that
-            # the subscription was lost, if it was told so meanwhile).
-            lost = message == DEGRADED or DEGRADED in messages
+            # the subscription is lost, if that is the last the hub said).
+            lost = _last_news(messages, message) == DEGRADED
             messages.clear()
             if lost:
                 messages.append(RECONNECTED)
@@ -105,6 +108,14 @@ class Listener:
         self._hub._remove(self)
 
 
+def _last_news(messages: deque[str], message: str) -> str | None:
+    """The latest of the sentinels among ``messages`` and then ``message``: what the hub said last."""
+    for candidate in (message, *reversed(messages)):
+        if candidate in (DEGRADED, RECONNECTED):
+            return candidate
+    return None
+
+
 class Handler:
     """Messages of one channel handed to a function as the hub reads them, before any listener wakes."""
 
@@ -125,6 +136,10 @@ class Hub:
         self.connected = asyncio.Event()
         #: When the ping of the last pong on this connection was sent (monotonic); None before the first.
         self._vouched_from: float | None = None
+        #: Whether the listeners have been told DEGRADED since the hub was last healthy.
+        self._told_degraded = False
+        #: When the subscribed hub was first found unhealthy; None while it is healthy.
+        self._lapsed_at: float | None = None
 
     def listen(self, channel: str, maxsize: int = 256) -> Listener:
         listener = Listener(self, channel, maxsize)
@@ -154,12 +169,24 @@ class Hub:
 
     @property
     def healthy(self) -> bool:
-        """Subscribed, Redis answering the heartbeat and not known to be failing: wake-ups can be counted on."""
+        """Subscribed, Redis answering the heartbeat and not known to be failing: wake-ups can be counted on.
+
+        Whoever asks also notices a lapse the loop cannot report (the loop hung, the breaker open
+        while the subscription stays): unhealthy for LAPSE_SECONDS, the listeners are told DEGRADED
+        as when the subscription is lost. The alert feed asks twice a second."""
         breaker = getattr(self._redis, "breaker", None)
         vouched_from = self._vouched_from
-        return (self.connected.is_set() and vouched_from is not None
-                and time.monotonic() - vouched_from <= LEASE_SECONDS
-                and not (breaker is not None and breaker.is_open))
+        now = time.monotonic()
+        healthy = (self.connected.is_set() and vouched_from is not None and now - vouched_from <= LEASE_SECONDS
+                   and not (breaker is not None and breaker.is_open))
+        if healthy:
+            self._lapsed_at, self._told_degraded = None, False
+        elif self.connected.is_set() and not self._told_degraded:
+            if self._lapsed_at is None:
+                self._lapsed_at = now
+            elif now - self._lapsed_at >= LAPSE_SECONDS:
+                self._degraded()
+        return healthy
 
     def _dispatch(self, channel: str, message: str) -> None:
         for listener in list(self._listeners.get(channel, ())):
@@ -209,7 +236,7 @@ class Hub:
                     self._dispatch(channel.decode() if isinstance(channel, bytes) else channel,
                                    data.decode() if isinstance(data, bytes) else data)
         finally:
-            if self.connected.is_set():
+            if self.connected.is_set() and not self._told_degraded:
                 self._degraded()
             self.connected.clear()
             self._vouched_from = None
@@ -217,6 +244,7 @@ class Hub:
                 await pubsub.aclose()
 
     def _degraded(self) -> None:
+        self._told_degraded = True
         for listeners in list(self._listeners.values()):
             for listener in list(listeners):
                 if isinstance(listener, Listener):

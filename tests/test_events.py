@@ -4,9 +4,11 @@ through Redis, and its faults, are proven over real servers in tests/faults and 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
+from services import events
 from services.events import DEGRADED, RECONNECTED, Hub, Listener
 
 
@@ -43,6 +45,50 @@ async def test_a_full_buffer_keeps_the_news_that_the_subscription_was_lost():
         for number in range(4):
             listener.deliver(DEGRADED if number == lost_at else str(number))
         assert [await listener.get(), await listener.get()] == [RECONNECTED, DEGRADED]
+        assert listener._messages is None
+
+
+async def test_a_full_buffer_drops_the_news_of_a_loss_the_hub_has_recovered_from():
+    for back_at in (2, 3):  # the reconnection queued after the loss, or the one that overflows
+        listener = _listener(maxsize=3)
+        for number in range(4):
+            listener.deliver(DEGRADED if number == 1 else RECONNECTED if number == back_at else str(number))
+        assert await listener.get() == RECONNECTED
+        assert listener._messages is None
+
+
+def _subscribed_hub(vouched_seconds_ago: float) -> Hub:
+    hub = Hub(redis=None)  # type: ignore[arg-type]  # the hub's loop is not run: its state is set here
+    hub.connected.set()
+    hub._vouched_from = time.monotonic() - vouched_seconds_ago
+    return hub
+
+
+async def test_a_lapse_the_loop_cannot_report_is_told_to_listeners_once(monkeypatch):
+    monkeypatch.setattr(events, "LAPSE_SECONDS", 0.05)
+    hub = _subscribed_hub(vouched_seconds_ago=events.LEASE_SECONDS + 1)  # a hung loop: no pong, no error
+    listener = hub.listen("channel")
+    assert not hub.healthy  # the lapse noticed, not yet news
+    assert listener._messages is None
+    await asyncio.sleep(0.06)
+    assert not hub.healthy and not hub.healthy
+    assert await listener.get() == DEGRADED
+    assert listener._messages is None  # told once
+    hub._vouched_from = time.monotonic()  # the pong comes after all
+    assert hub.healthy
+    hub._vouched_from -= events.LEASE_SECONDS + 1  # and lapses again: news again
+    assert not hub.healthy
+    await asyncio.sleep(0.06)
+    assert not hub.healthy
+    assert await listener.get() == DEGRADED
+
+
+async def test_a_hub_that_never_subscribed_tells_nobody(monkeypatch):
+    monkeypatch.setattr(events, "LAPSE_SECONDS", 0.0)
+    hub = Hub(redis=None)  # type: ignore[arg-type]
+    listener = hub.listen("channel")
+    assert not hub.healthy and not hub.healthy
+    assert listener._messages is None  # a consumer starting now sees the hub unhealthy and polls
 
 
 async def test_a_timed_out_wait_keeps_what_arrives_for_the_next():
