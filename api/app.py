@@ -159,7 +159,8 @@ class GraphQLFirst:
     """/graphql over HTTP straight to its handler, past Starlette's router and its two layers of
     exception handling (none of which has anything to do for it: the handler answers every request
     itself, and an unexpected error still reaches ServerErrorMiddleware). The apps' every request
-    comes this way; WebSockets and every other path take the routes."""
+    comes this way; WebSockets and every other path take the routes. What is configured on the
+    Starlette app for its routes (exception handlers, say) does not apply to /graphql."""
 
     def __init__(self, app: Any, http: GraphQLHttp) -> None:
         self.app = app

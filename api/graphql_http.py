@@ -51,7 +51,7 @@ MAX_QUERY_STRING = 16 * 1024
 _JSON = "application/json"
 _GRAPHQL_RESPONSE = "application/graphql-response+json"
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -100,13 +100,13 @@ def response_media_type(accept: str | None) -> str:
     return best
 
 
-def _per_header(parse: Callable[[str | None], T]) -> Callable[[str | None], T]:
+def _per_header(parse: Callable[[str | None], _T]) -> Callable[[str | None], _T]:
     """``parse`` of a header's value, remembered for the handful of short values the apps and
     browsers send (a long one, which only a client making them up sends, is parsed every time
     rather than kept)."""
     remembered = functools.lru_cache(maxsize=256)(parse)
 
-    def parsed(value: str | None) -> T:
+    def parsed(value: str | None) -> _T:
         return remembered(value) if value is None or len(value) <= 256 else parse(value)
 
     return parsed

@@ -66,8 +66,8 @@ class _TrustedOperations(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
-        # strawberry cancelled the init deadline and keeps the task for good; the loop holds it until
-        # it has finished cancelling, and nothing else needs it.
+        # strawberry cancelled the init deadline (unless it had passed) and keeps the task for good;
+        # the loop holds it until it has finished, and nothing else needs it.
         self.connection_init_timeout_task = None
 
     async def handle_subscribe(self, message: Any) -> None:
@@ -215,11 +215,14 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         websocket: WebSocket = context.websocket
         listener = self.live.hub.listen(principals.access_channel())
         self.metrics.websockets.inc()
-        recheck = ACCESS_RECHECK_SECONDS
+        loop = asyncio.get_running_loop()
+        # A deadline, not a timeout per wait: every user's access change reaches every connection,
+        # and on a busy channel other users' messages would put the re-check off for good.
+        recheck_at = loop.time() + ACCESS_RECHECK_SECONDS
         try:
             while True:
                 try:
-                    async with asyncio.timeout(recheck):  # not wait_for: no task per wait
+                    async with asyncio.timeout_at(recheck_at):  # not wait_for: no task per wait
                         message = await listener.get()
                 except TimeoutError:
                     message = RECONNECTED  # re-check now and then, in case a message was lost
@@ -234,9 +237,9 @@ class GraphQLWebSocket(GraphQL[Context, None]):
                     # PostgreSQL unreachable: the session cannot be checked now; check again soon.
                     log.warning("cannot re-check a connection's access; retrying",
                                 extra={"component": type(error).__name__})
-                    recheck = ACCESS_RETRY_SECONDS
+                    recheck_at = loop.time() + ACCESS_RETRY_SECONDS
                     continue
-                recheck = ACCESS_RECHECK_SECONDS
+                recheck_at = loop.time() + ACCESS_RECHECK_SECONDS
                 if principal is None:
                     await _close(websocket, CLOSE_ACCESS_REVOKED, "access revoked")
                     return

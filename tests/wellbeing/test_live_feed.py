@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import uuid
 
 import httpx
 import jwt
 import pytest
+from tortoise import connections
 from websockets.exceptions import ConnectionClosed
 
 from api.embedded import EmbeddedRedis
@@ -110,6 +112,39 @@ async def test_a_subscription_outlives_its_access_token_while_the_session_holds(
     assert await client.closed(within=3) == 4403
 
 
+async def test_other_users_access_changes_do_not_put_off_the_session_check(api, world, monkeypatch):
+    """Every user's access change reaches every connection: a busy channel must not keep a connection
+    from re-checking its own session, the safety net for a message that was lost."""
+    from api import graphql_ws
+    from services import runtime
+    from services.identity import principals
+    from services.identity.tokens import verify_access_token
+
+    monkeypatch.setattr(graphql_ws, "ACCESS_RECHECK_SECONDS", 1.0)
+    person = await make_person("会话将结束的家长")
+    client = await WsClient.connect(api.address, person.token)
+    await client.subscribe(NOTIFICATIONS)
+    await asyncio.sleep(0.2)
+    claims = verify_access_token(person.token)
+    assert claims is not None
+    # The session ends and its message is lost: only the periodic check can notice.
+    await connections.get("default").execute_query(
+        "UPDATE auth_session SET revoked_at = now() WHERE id = $1", [claims.session_id])
+    rt = runtime.current()
+    await rt.redis.delete(rt.key("principal", claims.session_id))
+
+    async def others_changing() -> None:
+        while True:
+            await rt.redis.publish(principals.access_channel(), str(uuid.uuid4()))
+            await asyncio.sleep(0.1)
+
+    chatter = asyncio.create_task(others_changing())
+    try:
+        assert await client.closed(within=4) == 4403
+    finally:
+        chatter.cancel()
+
+
 async def test_a_connection_carries_at_most_ten_subscriptions(api, world):
     client = await WsClient.connect(api.address, world["counsellor_a"].token)
     for _ in range(10):
@@ -170,8 +205,7 @@ async def test_without_redis_alerts_work_and_subscribers_catch_up_after(api, wor
 @pytest.mark.private_redis
 async def test_the_live_inbox_reads_postgresql_while_redis_is_stopped(api, world, private_redis):
     """No wake-up can come: an inbox open before the outage (told by the hub) and one opened during
-    it (the hub is not healthy) look at PostgreSQL every few seconds, and an idle inbox otherwise
-    holds no timer."""
+    it (the hub is not healthy) look at PostgreSQL every few seconds."""
     from services.notifications.service import DEGRADED_POLL_SECONDS
 
     before = await WsClient.connect(api.address, world["counsellor_a"].token)
