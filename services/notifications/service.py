@@ -182,29 +182,34 @@ async def notifications_after(user_id: uuid.UUID, since: dt.datetime | None, ids
 
 #: While Redis cannot ring the doorbell, a live inbox looks at PostgreSQL this often.
 DEGRADED_POLL_SECONDS = 5.0
+#: A new inbox reads back once, this long after it starts: its channel is subscribed in Redis a
+#: moment after the listener is made, and a wake-up published meanwhile went to no one.
+SETTLE_SECONDS = 1.0
 #: Rows of one transaction share a timestamp: catching up reads back this far, skipping ids seen.
 _CATCH_UP_MARGIN = dt.timedelta(seconds=5)
 
 
 async def live(hub: Hub, user_id: uuid.UUID) -> AsyncIterator[Notification]:
-    """A user's new notifications as they arrive. Wake-ups come through Redis; after a Redis
-    outage, and every few seconds while Redis is unavailable, what arrived meanwhile is read back
-    from PostgreSQL."""
+    """A user's new notifications as they arrive. Wake-ups come through Redis; once the inbox's
+    channel is surely subscribed, after a Redis outage, and every few seconds while Redis is
+    unavailable, what arrived meanwhile is read back from PostgreSQL."""
     listener = hub.listen(channel(user_id))
     since = (await connections.get("default").execute_query_dict("SELECT now() AS now"))[0]["now"]
     #: Notifications handed out lately, not to repeat them when catching up; made with the first
     #: (most live inboxes stay idle for hours, and a thousand of them would hold 750 KB of empty deques).
     delivered: deque[uuid.UUID] | None = None
-    #: Whether wake-ups cannot be counted on: the hub says so (DEGRADED) and a timer runs only then.
-    degraded = not hub.healthy
+    loop = asyncio.get_running_loop()
+    #: When the inbox next reads back unasked: once after it starts, then only while wake-ups cannot be
+    #: counted on (the hub says DEGRADED, or is not healthy); None while they can, and no timer runs.
+    read_back_at: float | None = loop.time() + SETTLE_SECONDS
     try:
         while True:
-            message = await _next_wake_up(listener, degraded)
+            message = await _next_wake_up(listener, read_back_at)
             if message == DEGRADED:
-                degraded = True
+                read_back_at = loop.time() + DEGRADED_POLL_SECONDS
                 continue
-            if message is None or message == RECONNECTED:  # a poll while degraded, or caught up after an outage
-                degraded = not hub.healthy
+            if message is None or message == RECONNECTED:  # time to read back, or caught up after an outage
+                read_back_at = None if hub.healthy else loop.time() + DEGRADED_POLL_SECONDS
                 rows = await notifications_after(user_id, since - _CATCH_UP_MARGIN)
             else:
                 rows = await notifications_after(user_id, None, [uuid.UUID(message)])
@@ -220,12 +225,12 @@ async def live(hub: Hub, user_id: uuid.UUID) -> AsyncIterator[Notification]:
         listener.close()
 
 
-async def _next_wake_up(listener: Listener, degraded: bool) -> str | None:
-    """The listener's next message; None when, degraded, none came in DEGRADED_POLL_SECONDS."""
-    if not degraded:
+async def _next_wake_up(listener: Listener, read_back_at: float | None) -> str | None:
+    """The listener's next message; None when ``read_back_at`` (the loop's clock) came first."""
+    if read_back_at is None:
         return await listener.get()
     try:
-        async with asyncio.timeout(DEGRADED_POLL_SECONDS):
+        async with asyncio.timeout_at(read_back_at):
             return await listener.get()
     except TimeoutError:
         return None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
+import time
 import uuid
 
 import httpx
@@ -224,6 +226,33 @@ async def test_the_live_inbox_reads_postgresql_while_redis_is_stopped(api, world
     finally:
         await before.close()
         await during.close()
+
+
+async def test_a_new_inbox_reads_back_once_its_channel_is_surely_subscribed(server):
+    """Redis has a new inbox's channel a moment after the inbox starts, and a wake-up published
+    before goes to no one: the inbox reads back once, SETTLE_SECONDS after it starts."""
+    from services.enums import NotificationKind
+    from services.events import Hub
+    from services.notifications import service
+    from services.notifications.models import Notification
+
+    hub = Hub(redis=None)  # type: ignore[arg-type]  # its loop does not run: no wake-up ever comes,
+    hub.connected.set()
+    hub._vouched_from = time.monotonic() + 3600  # and it vouches for its subscription all along
+    person = await make_person("刚打开应用的家长")
+    inbox = service.live(hub, person.user.id)
+    first = asyncio.ensure_future(anext(inbox))
+    await asyncio.sleep(0.1)  # the inbox has started
+    made = await Notification.create(user_id=person.user.id, kind=NotificationKind.SYSTEM,
+                                     title_key="session_reminder_title", body_key="session_reminder_body")
+    try:
+        received = await asyncio.wait_for(first, service.SETTLE_SECONDS + 2)
+        assert received.id == made.id
+    finally:
+        first.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await first
+        await inbox.aclose()
 
 
 async def test_a_stranger_cannot_open_the_feed_without_signing_in(api, world):
