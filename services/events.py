@@ -26,7 +26,9 @@ from redis.asyncio import Redis
 
 from services.loops import Beat
 
-#: Sentinel delivered to every listener after a (re)connection: catch up from PostgreSQL.
+#: Sentinel delivered to a channel's listeners once the hub's subscription is known to deliver the
+#: channel (after a (re)connection, and when a channel first listened to is subscribed): what was
+#: published before went to no one, so catch up from PostgreSQL.
 RECONNECTED = "\x00reconnected"
 #: Sentinel delivered to every listener (not to handlers) when the subscription is lost: no wake-up
 #: can be counted on until RECONNECTED, so whoever relies on them looks at PostgreSQL meanwhile. A
@@ -140,6 +142,9 @@ class Hub:
         self._told_degraded = False
         #: When the subscribed hub was first found unhealthy; None while it is healthy.
         self._lapsed_at: float | None = None
+        #: The channels this subscription is known to deliver: Redis answered a ping sent after their
+        #: SUBSCRIBE (it answers a connection's commands in order).
+        self._confirmed: set[str] = set()
 
     def listen(self, channel: str, maxsize: int = 256) -> Listener:
         listener = Listener(self, channel, maxsize)
@@ -188,46 +193,63 @@ class Hub:
                 self._degraded()
         return healthy
 
+    def delivers(self, channel: str) -> bool:
+        """Whether a message published to ``channel`` now reaches this process's listeners; when it
+        does not yet, a listener of a channel new here is told RECONNECTED once it does."""
+        return channel in self._confirmed and self.healthy
+
     def _dispatch(self, channel: str, message: str) -> None:
         for listener in list(self._listeners.get(channel, ())):
             listener.deliver(message)
 
     async def run(self, beat: Beat, stopping: asyncio.Event) -> None:
         """The hub's loop (services.loops): one subscription for every channel listened to here.
-        When it is lost the supervisor starts this again, and every listener is told to catch up
-        once the new subscription is known to deliver (its first pong: Redis subscribed it before)."""
+        When it is lost the supervisor starts this again. A channel's listeners are told to catch up
+        once the subscription is known to deliver it: at the first pong to a ping sent after its
+        SUBSCRIBE, on a new connection as for a channel first listened to on this one."""
         pubsub = self._redis.pubsub()
         pings = (str(n) for n in itertools.count())
-        #: The ping awaiting its pong, and when it was sent.
-        pending: tuple[str, float] | None = None
+        #: The ping awaiting its pong, when it was sent, and the channels its pong will confirm.
+        pending: tuple[str, float, set[str]] | None = None
         try:
             await pubsub.ping()
             subscribed = set(self._listeners)
             if subscribed:
                 await pubsub.subscribe(*subscribed)
+            #: Subscribed, not yet confirmed by a pong.
+            unconfirmed = set(subscribed)
             while not stopping.is_set():
                 if self._changed.is_set():
                     self._changed.clear()
                     wanted = set(self._listeners)
                     if wanted - subscribed:
                         await pubsub.subscribe(*(wanted - subscribed))
+                        unconfirmed |= wanted - subscribed
                     if subscribed - wanted:
                         await pubsub.unsubscribe(*(subscribed - wanted))
+                        # a pong that comes later says nothing of a SUBSCRIBE sent again after this
+                        unconfirmed -= subscribed - wanted
+                        self._confirmed -= subscribed - wanted
+                        if pending is not None:
+                            pending[2].difference_update(subscribed - wanted)
                     subscribed = wanted
                 if pending is None and time.monotonic() - (self._vouched_from or 0) >= HEARTBEAT_SECONDS:
-                    pending = (next(pings), time.monotonic())
+                    pending = (next(pings), time.monotonic(), set(unconfirmed))
                     await pubsub.ping(pending[0])
                 response = await pubsub.parse_response(block=False, timeout=0.05)
                 beat()
+                _ = self.healthy  # a lapse the heartbeat cannot see (the breaker open), or its end
                 if response is None:
                     if pending is not None and time.monotonic() - pending[1] > LEASE_SECONDS:
                         raise TimeoutError("Redis did not answer the hub's ping")  # frozen: connect again
                     continue
                 if pending is not None and _pong(response) == pending[0]:
-                    self._vouched_from, pending = pending[1], None
-                    if not self.connected.is_set():
-                        self.connected.set()
-                        for channel in list(self._listeners):
+                    self._vouched_from, confirmed, pending = pending[1], pending[2], None
+                    self.connected.set()
+                    if confirmed:
+                        unconfirmed -= confirmed
+                        self._confirmed |= confirmed
+                        for channel in confirmed:
                             self._dispatch(channel, RECONNECTED)
                     continue
                 message = await pubsub.handle_message(response, ignore_subscribe_messages=True)
@@ -240,6 +262,7 @@ class Hub:
                 self._degraded()
             self.connected.clear()
             self._vouched_from = None
+            self._confirmed = set()
             with contextlib.suppress(Exception):
                 await pubsub.aclose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import re
@@ -263,3 +264,24 @@ class HeldClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def hold_subscribe(redis: Any, channel: str, asked: asyncio.Event, release: asyncio.Event) -> None:
+    """The hub's SUBSCRIBE of ``channel`` held back until ``release``: Redis has the channel late, as
+    behind a busy event loop or a slow Redis. Every other command goes through as it comes."""
+    make_pubsub = redis.pubsub
+
+    def pubsub() -> Any:
+        subscription = make_pubsub()
+        subscribe = subscription.subscribe
+
+        async def held(*channels: str) -> Any:
+            if channel in channels:
+                asked.set()
+                await release.wait()
+            return await subscribe(*channels)
+
+        subscription.subscribe = held
+        return subscription
+
+    redis.pubsub = pubsub

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 import pytest
 
-from services import events
+from services import events, redis_breaker
 from services.events import DEGRADED, RECONNECTED, Hub, Listener
+from tests.helpers import hold_subscribe
+from tests.wellbeing.helpers import eventually
 
 
 def _listener(maxsize: int = 3) -> Listener:
@@ -116,3 +119,38 @@ async def test_an_idle_listener_holds_no_buffer():
     listener.deliver("a")
     await listener.get()
     assert listener._messages is None and listener._waiter is None
+
+
+async def test_a_channel_first_listened_to_is_told_to_catch_up_once_redis_delivers_it(backing):
+    """RECONNECTED tells a channel's listeners that Redis now delivers it: not before its SUBSCRIBE
+    has been answered, however long that takes (here the hub's loop is held in it), and at once after."""
+    redis = redis_breaker.connect(backing.redis_url)
+    channel = f"test{uuid.uuid4().hex[:10]}:late"
+    asked, release, stopping = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    hold_subscribe(redis, channel, asked, release)
+    hub = Hub(redis)
+    loop = asyncio.create_task(hub.run(lambda: None, stopping))
+    try:
+        await asyncio.wait_for(hub.connected.wait(), 5)  # its first pong: subscribed, healthy
+        listener = hub.listen(channel)
+        await asyncio.wait_for(asked.wait(), 5)
+        await asyncio.sleep(5 * events.HEARTBEAT_SECONDS)
+        assert not hub.delivers(channel)
+        assert listener._messages is None
+        release.set()
+        assert await asyncio.wait_for(listener.get(), 2) == RECONNECTED
+        assert hub.delivers(channel)
+        assert await redis.publish(channel, "wake up") == 1
+        assert await asyncio.wait_for(listener.get(), 2) == "wake up"
+        listener.close()
+        await eventually(lambda: _no_one_hears(redis, channel))  # unsubscribed: no longer delivered
+        assert not hub.delivers(channel)
+    finally:
+        release.set()
+        stopping.set()
+        await loop
+        await redis.aclose()
+
+
+async def _no_one_hears(redis, channel: str) -> bool:
+    return await redis.publish(channel, "anyone?") == 0

@@ -182,34 +182,36 @@ async def notifications_after(user_id: uuid.UUID, since: dt.datetime | None, ids
 
 #: While Redis cannot ring the doorbell, a live inbox looks at PostgreSQL this often.
 DEGRADED_POLL_SECONDS = 5.0
-#: A new inbox reads back once, this long after it starts: its channel is subscribed in Redis a
-#: moment after the listener is made, and a wake-up published meanwhile went to no one.
-SETTLE_SECONDS = 1.0
 #: Rows of one transaction share a timestamp: catching up reads back this far, skipping ids seen.
 _CATCH_UP_MARGIN = dt.timedelta(seconds=5)
 
 
 async def live(hub: Hub, user_id: uuid.UUID) -> AsyncIterator[Notification]:
-    """A user's new notifications as they arrive. Wake-ups come through Redis; once the inbox's
-    channel is surely subscribed, after a Redis outage, and every few seconds while Redis is
-    unavailable, what arrived meanwhile is read back from PostgreSQL."""
+    """A user's new notifications as they arrive. Wake-ups come through Redis; once Redis is known to
+    deliver the inbox's channel (a wake-up published before went to no one), after a Redis outage,
+    and every few seconds while Redis is unavailable, what arrived meanwhile is read back from
+    PostgreSQL. The first read-back also hands out what arrived in the ``_CATCH_UP_MARGIN`` before
+    the inbox started: what the app's own query of its inbox, just before, may not have seen yet
+    (the app keys notifications by id)."""
     listener = hub.listen(channel(user_id))
-    since = (await connections.get("default").execute_query_dict("SELECT now() AS now"))[0]["now"]
-    #: Notifications handed out lately, not to repeat them when catching up; made with the first
-    #: (most live inboxes stay idle for hours, and a thousand of them would hold 750 KB of empty deques).
-    delivered: deque[uuid.UUID] | None = None
-    loop = asyncio.get_running_loop()
-    #: When the inbox next reads back unasked: once after it starts, then only while wake-ups cannot be
-    #: counted on (the hub says DEGRADED, or is not healthy); None while they can, and no timer runs.
-    read_back_at: float | None = loop.time() + SETTLE_SECONDS
     try:
+        since = (await connections.get("default").execute_query_dict("SELECT now() AS now"))[0]["now"]
+        #: Notifications handed out lately, not to repeat them when catching up; made with the first
+        #: (most live inboxes stay idle for hours, and a thousand of them would hold 750 KB of empty deques).
+        delivered: deque[uuid.UUID] | None = None
+        loop = asyncio.get_running_loop()
+        #: When the inbox next reads back unasked: at once if Redis delivers its channel already (another
+        #: inbox of the user's here), else when the hub says it does (RECONNECTED) or, failing that,
+        #: after a poll's wait; then only while wake-ups cannot be counted on (the hub says DEGRADED, or
+        #: is not healthy). None while they can, and no timer runs.
+        read_back_at: float | None = loop.time() + (0 if hub.delivers(listener.channel) else DEGRADED_POLL_SECONDS)
         while True:
             message = await _next_wake_up(listener, read_back_at)
             if message == DEGRADED:
                 read_back_at = loop.time() + DEGRADED_POLL_SECONDS
                 continue
-            if message is None or message == RECONNECTED:  # time to read back, or caught up after an outage
-                read_back_at = None if hub.healthy else loop.time() + DEGRADED_POLL_SECONDS
+            if message is None or message == RECONNECTED:  # time to read back, or Redis delivers again
+                read_back_at = None if hub.delivers(listener.channel) else loop.time() + DEGRADED_POLL_SECONDS
                 rows = await notifications_after(user_id, since - _CATCH_UP_MARGIN)
             else:
                 rows = await notifications_after(user_id, None, [uuid.UUID(message)])

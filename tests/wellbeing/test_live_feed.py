@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import time
 import uuid
 
 import httpx
@@ -16,7 +15,7 @@ from tortoise import connections
 from websockets.exceptions import ConnectionClosed
 
 from api.embedded import EmbeddedRedis
-from tests.helpers import Api, contract_operation, make_person
+from tests.helpers import Api, contract_operation, hold_subscribe, make_person
 from tests.wellbeing.helpers import ACKNOWLEDGE, raise_alert
 from tests.ws import WsClient
 
@@ -228,31 +227,62 @@ async def test_the_live_inbox_reads_postgresql_while_redis_is_stopped(api, world
         await during.close()
 
 
-async def test_a_new_inbox_reads_back_once_its_channel_is_surely_subscribed(server):
-    """Redis has a new inbox's channel a moment after the inbox starts, and a wake-up published
-    before goes to no one: the inbox reads back once, SETTLE_SECONDS after it starts."""
+async def test_a_new_inbox_catches_up_once_redis_has_its_channel_however_late(server, settings):
+    """A wake-up published before Redis has a new inbox's channel goes to no one: the inbox reads
+    back when the hub's subscription is known to deliver the channel, not after a guessed delay."""
+    from services import redis_breaker
     from services.enums import NotificationKind
     from services.events import Hub
     from services.notifications import service
     from services.notifications.models import Notification
 
-    hub = Hub(redis=None)  # type: ignore[arg-type]  # its loop does not run: no wake-up ever comes,
-    hub.connected.set()
-    hub._vouched_from = time.monotonic() + 3600  # and it vouches for its subscription all along
     person = await make_person("刚打开应用的家长")
+    inbox_channel = service.channel(person.user.id)
+    redis = redis_breaker.connect(settings.redis_url)
+    asked, release, stopping = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    hold_subscribe(redis, inbox_channel, asked, release)
+    hub = Hub(redis)
+    hub_loop = asyncio.create_task(hub.run(lambda: None, stopping))
+    await asyncio.wait_for(hub.connected.wait(), 5)  # subscribed to what the process listened to before
     inbox = service.live(hub, person.user.id)
     first = asyncio.ensure_future(anext(inbox))
-    await asyncio.sleep(0.1)  # the inbox has started
-    made = await Notification.create(user_id=person.user.id, kind=NotificationKind.SYSTEM,
-                                     title_key="session_reminder_title", body_key="session_reminder_body")
     try:
-        received = await asyncio.wait_for(first, service.SETTLE_SECONDS + 2)
+        await asyncio.wait_for(asked.wait(), 5)
+        await asyncio.sleep(1.5)  # the channel is still not subscribed (the hub's loop is held in SUBSCRIBE)
+        made = await Notification.create(user_id=person.user.id, kind=NotificationKind.SYSTEM,
+                                         title_key="session_reminder_title", body_key="session_reminder_body")
+        assert await redis.publish(inbox_channel, str(made.id)) == 0  # the wake-up reaches no one
+        assert not first.done()
+        release.set()
+        received = await asyncio.wait_for(first, 2)  # well before a poll's wait (DEGRADED_POLL_SECONDS)
         assert received.id == made.id
     finally:
         first.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await first
         await inbox.aclose()
+        release.set()
+        stopping.set()
+        await hub_loop
+        await redis.aclose()
+
+
+async def test_an_inbox_that_never_started_leaves_no_listener_behind(server):
+    """Cancelled while it asks PostgreSQL the time (the client gone, a request deadline), the inbox
+    still closes its listener: else its channel stayed subscribed and its buffer filled for good."""
+    from services.events import Hub
+    from services.notifications import service
+
+    hub = Hub(redis=None)  # type: ignore[arg-type]  # its loop does not run: only its listeners count
+    person = await make_person("刚打开就关掉的家长")
+    inbox = service.live(hub, person.user.id)
+    first = asyncio.ensure_future(anext(inbox))
+    await asyncio.sleep(0)  # the inbox listens and waits for PostgreSQL
+    assert hub._listeners
+    first.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+    assert not hub._listeners
 
 
 async def test_a_stranger_cannot_open_the_feed_without_signing_in(api, world):
