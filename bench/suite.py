@@ -500,17 +500,22 @@ GOALS = {
     "races": "0 double bookings",
     "memory": "peak ≤ 300 MB; ≤ 50 KB per idle subscriber",
     "notices": "a district notice's request < 1 s, every guardian once; MyNotices p95 ≤ 150 ms; 0 over capacity",
-    # CPU per request as first measured (city: 1.6 and 8.0 ms) and a quarter more: steadier than
-    # latency on a shared machine, and what a regression of the write path would show first
-    "writes": "CPU ≤ 2 ms per mark read, ≤ 10 ms per alert raised; no errors",
+    # CPU per request in units of the floor's CPU per request in the same run: steadier than latency
+    # on a shared machine, and what a regression of the write path would show first. The budgets are
+    # the earlier ones, 2 and 10 ms (as first measured, 1.6 and 8.0 ms, and a quarter more), over the
+    # floor's 0.53 ms in a quiet phase: in milliseconds they read "no" whenever the machine slows, for
+    # the machine and not the code (bench/results/parent-home.md).
+    "writes": "CPU ≤ 3.8× the floor's per mark read, ≤ 19× per alert raised (2 and 10 ms with the floor at "
+              "0.53 ms); no errors",
 }
-#: The writes' CPU budgets per request, in ms (GOALS["writes"]).
-WRITE_BUDGETS = {"mark read": 2.0, "raise alert": 10.0}
+#: The writes' CPU budgets per request, in units of the floor's CPU per request (GOALS["writes"]).
+WRITE_BUDGETS = {"mark read": 3.8, "raise alert": 19.0}
 
 
 def report(r: dict[str, Any]) -> str:
     ph, fn, dash, wr = r["parent_home"], r["flat_nested"], r["dashboard"], r["writes"]
     feed, esc, mem, nt = r["live_feed"], r["escalation"], r["idle_subscribers"], r["notices"]
+    floor_cpu = ph["floor"]["cpu_ms"]
     statements_same = all(len(set(sizes.values())) == 1 for sizes in r["statements"].values())
     doubles = (r["races"]["seat"]["over_capacity"] + r["races"]["consultation"]["double_bookings"]
                + r["races"]["home_visit"]["double_bookings"])
@@ -551,8 +556,9 @@ def report(r: dict[str, Any]) -> str:
          and nt["waitlist"]["over_capacity"] == 0 and nt["waitlist"]["both_seated_and_waiting"] == 0),
         ("10. writes", "; ".join(
             f"{name}: {w['throughput']:.0f} req/s, p50 {w['p50']:.1f} ms, p99 {w['p99']:.1f} ms, CPU {w['cpu_ms']:.2f} "
-            f"ms per request" for name, w in wr.items()) + f" (c={CONCURRENCY})",
-         GOALS["writes"], all(w["cpu_ms"] <= WRITE_BUDGETS[name] and w["errors"] == 0 for name, w in wr.items())),
+            f"ms per request = {w['cpu_ms'] / floor_cpu:.1f}× the floor's" for name, w in wr.items())
+         + f" (c={CONCURRENCY})", GOALS["writes"],
+         all(w["cpu_ms"] <= WRITE_BUDGETS[name] * floor_cpu and w["errors"] == 0 for name, w in wr.items())),
     ]
     lines = [f"Run {r['when']} on {r['cpus']} CPUs, {r['scale']} scale (seeded {r['seed']['rows']:,} rows in "
              f"{r['seed']['seconds']:.0f} s); {r['rounds']} alternating rounds of {r['duration']:g} s per "
