@@ -216,25 +216,21 @@ class Hub:
             subscribed = set(self._listeners)
             if subscribed:
                 await pubsub.subscribe(*subscribed)
-            #: Subscribed, not yet confirmed by a pong.
-            unconfirmed = set(subscribed)
             while not stopping.is_set():
                 if self._changed.is_set():
                     self._changed.clear()
                     wanted = set(self._listeners)
                     if wanted - subscribed:
                         await pubsub.subscribe(*(wanted - subscribed))
-                        unconfirmed |= wanted - subscribed
                     if subscribed - wanted:
                         await pubsub.unsubscribe(*(subscribed - wanted))
                         # a pong that comes later says nothing of a SUBSCRIBE sent again after this
-                        unconfirmed -= subscribed - wanted
                         self._confirmed -= subscribed - wanted
                         if pending is not None:
                             pending[2].difference_update(subscribed - wanted)
                     subscribed = wanted
                 if pending is None and time.monotonic() - (self._vouched_from or 0) >= HEARTBEAT_SECONDS:
-                    pending = (next(pings), time.monotonic(), set(unconfirmed))
+                    pending = (next(pings), time.monotonic(), subscribed - self._confirmed)
                     await pubsub.ping(pending[0])
                 response = await pubsub.parse_response(block=False, timeout=0.05)
                 beat()
@@ -246,11 +242,9 @@ class Hub:
                 if pending is not None and _pong(response) == pending[0]:
                     self._vouched_from, confirmed, pending = pending[1], pending[2], None
                     self.connected.set()
-                    if confirmed:
-                        unconfirmed -= confirmed
-                        self._confirmed |= confirmed
-                        for channel in confirmed:
-                            self._dispatch(channel, RECONNECTED)
+                    self._confirmed |= confirmed
+                    for channel in confirmed:
+                        self._dispatch(channel, RECONNECTED)
                     continue
                 message = await pubsub.handle_message(response, ignore_subscribe_messages=True)
                 if message is not None and message["type"] == "message":
